@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Makes sure the local MariaDB and PostgreSQL are running and have the
+# crm_test databases the integration tests use. Safe to run repeatedly.
+set -euo pipefail
+
+wait_for() { # name, command...
+  local name=$1; shift
+  for _ in $(seq 1 30); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  echo "$name did not come up within 30 s" >&2
+  return 1
+}
+
+if ! mariadb-admin --protocol=tcp -h 127.0.0.1 -u root ping >/dev/null 2>&1; then
+  echo "starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  wait_for MariaDB mariadb-admin --protocol=tcp -h 127.0.0.1 -u root ping
+fi
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  echo "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  wait_for PostgreSQL pg_isready -h 127.0.0.1 -p 5432 -q
+fi
+
+mariadb --protocol=tcp -h 127.0.0.1 -u root -e \
+  'CREATE DATABASE IF NOT EXISTS crm_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; CREATE DATABASE IF NOT EXISTS crm_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;'
+for db in crm_test; do
+  if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+    psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
+  fi
+done
+echo "MariaDB and PostgreSQL are up with database crm_test"

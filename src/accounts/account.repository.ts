@@ -1,0 +1,43 @@
+import { MysqlAdapter } from 'kysely';
+import { centsFromColumn } from '../money.js';
+import type { Queryable } from '../db/schema.js';
+import type { Account } from './account.js';
+import type { AccountRow } from './account.table.js';
+
+function toAccount(row: AccountRow): Account {
+  return {
+    acctid: row.acctid,
+    paidCents: centsFromColumn(row.paid_cents),
+    dueCents: centsFromColumn(row.due_cents),
+  };
+}
+
+/** `acctid` must already be normalised (see normalizeAcctId). */
+export async function findAccount(db: Queryable, acctid: string): Promise<Account | undefined> {
+  const row = await db
+    .selectFrom('account')
+    .select(['acctid', 'paid_cents', 'due_cents'])
+    .where('acctid', '=', acctid)
+    .executeTakeFirst();
+  return row && toAccount(row);
+}
+
+/**
+ * Inserts the account unless one with the same id exists, in which case the
+ * stored one is left untouched. Returns whether a row was inserted. Safe when
+ * several replicas seed at once: the conflict is settled by the database.
+ */
+export async function insertAccountIfMissing(db: Queryable, account: Account): Promise<boolean> {
+  const insert = db.insertInto('account').values({
+    acctid: account.acctid,
+    paid_cents: account.paidCents,
+    due_cents: account.dueCents,
+  });
+  // MySQL has no ON CONFLICT; INSERT IGNORE is safe here because the row was validated.
+  const result = await (db.getExecutor().adapter instanceof MysqlAdapter
+    ? insert.ignore()
+    : insert.onConflict((conflict) => conflict.column('acctid').doNothing())
+  ).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+

@@ -1,0 +1,38 @@
+import type { Cents } from '../money.js';
+
+export const ACCTID_MAX_LENGTH = 15;
+
+/** Letters, digits and - _ . ; the seed's ids look like ACCT100. */
+const ACCTID_PATTERN = /^[A-Z0-9][A-Z0-9._-]*$/;
+
+export interface Account {
+  readonly acctid: string;
+  readonly paidCents: Cents;
+  readonly dueCents: Cents;
+}
+
+export function balanceCents(account: Account): Cents {
+  return account.dueCents - account.paidCents;
+}
+
+export type AcctIdCheck =
+  | { readonly ok: true; readonly acctid: string }
+  | { readonly ok: false; readonly reason: 'empty' | 'too-long' | 'bad-characters' };
+
+/**
+ * Ids are stored upper-case, so a lookup is case-insensitive on every
+ * database whatever its collation. Surrounding blanks are forgiven.
+ */
+export function normalizeAcctId(input: string): AcctIdCheck {
+  const acctid = input.trim().toUpperCase();
+  if (acctid.length === 0) return { ok: false, reason: 'empty' };
+  if (acctid.length > ACCTID_MAX_LENGTH) return { ok: false, reason: 'too-long' };
+  if (!ACCTID_PATTERN.test(acctid)) return { ok: false, reason: 'bad-characters' };
+  return { ok: true, acctid };
+}
+
+export const ACCTID_PROBLEMS: Readonly<Record<Exclude<AcctIdCheck, { ok: true }>['reason'], string>> = {
+  empty: 'Please enter an account ID.',
+  'too-long': `Account IDs are at most ${ACCTID_MAX_LENGTH} characters long.`,
+  'bad-characters': 'Account IDs contain only letters, digits, hyphens, underscores and dots.',
+};

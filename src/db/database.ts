@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import pg from 'pg';
+import type { DatabaseTarget } from './database-url.js';
+import type { Database } from './schema.js';
+
+export interface PoolOptions {
+  readonly poolSize: number;
+  /** How long one connection attempt may take before it counts as failed. */
+  readonly connectTimeoutMs: number;
+}
+
+/** One pool per process, whichever database the URL names. */
+export function createDatabase(target: DatabaseTarget, options: PoolOptions): Kysely<Database> {
+  return new Kysely<Database>({ dialect: createDialect(target, options) });
+}
+
+function createDialect(target: DatabaseTarget, { poolSize, connectTimeoutMs }: PoolOptions): Dialect {
+  switch (target.kind) {
+    case 'mysql':
+      return new MysqlDialect({
+        pool: createMysqlPool({
+          host: target.host,
+          port: target.port,
+          user: target.user,
+          password: target.password,
+          database: target.database,
+          connectionLimit: poolSize,
+          connectTimeout: connectTimeoutMs,
+          charset: 'utf8mb4',
+          timezone: 'Z',
+          // BIGINT cents arrive as numbers while they are safe integers.
+          supportBigNumbers: true,
+        }),
+      });
+    case 'postgres':
+      return new PostgresDialect({
+        pool: new pg.Pool({
+          host: target.host,
+          port: target.port,
+          user: target.user,
+          password: target.password,
+          database: target.database,
+          max: poolSize,
+          connectionTimeoutMillis: connectTimeoutMs,
+        }),
+      });
+    case 'sqlite':
+      return new SqliteDialect({ database: () => Promise.resolve(openSqlite(target.file)) });
+  }
+}
+
+function openSqlite(file: string): SqliteDatabase.Database {
+  const memory = file === ':memory:';
+  // The path comes from the operator's DATABASE_URL.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename
+  if (!memory) mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  if (!memory) sqlite.pragma('journal_mode = WAL');
+  // Another process (a migration run, a second server) may hold the write lock briefly.
+  sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}

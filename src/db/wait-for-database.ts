@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
+
+export interface RetryPolicy {
+  readonly attempts: number;
+  /** The longest pause between attempts; pauses start at a tenth of it and double. */
+  readonly maxDelayMs: number;
+}
+
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
+
+export async function pingDatabase<T>(db: Kysely<T>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+/**
+ * A database container may still be starting when the app does; the original
+ * tried 10 times, 5 s apart. We back off from maxDelay/10 up to maxDelay.
+ */
+export async function waitForDatabase<T>(
+  db: Kysely<T>,
+  where: string,
+  { attempts, maxDelayMs }: RetryPolicy,
+  onRetry: (attempt: number, delayMs: number, error: unknown) => void = () => undefined,
+): Promise<void> {
+  let delayMs = Math.max(1, Math.round(maxDelayMs / 10));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pingDatabase(db);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) {
+        throw new DatabaseUnreachableError(
+          `could not reach the ${where} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(error)}`,
+          { cause: error },
+        );
+      }
+      onRetry(attempt, delayMs, error);
+      await sleep(delayMs);
+      delayMs = Math.min(maxDelayMs, delayMs * 2);
+    }
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${code} ${error.message}` : error.message || error.name;
+  }
+  return String(error);
+}

@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { readSeedFile, seedAccounts } from './accounts/seed.js';
+import type { Config } from './config.js';
+import { describeTarget } from './db/database-url.js';
+import { migrateToLatest } from './db/migrate.js';
+import type { Database } from './db/schema.js';
+import { describeError, waitForDatabase } from './db/wait-for-database.js';
+
+/**
+ * What start-up (and the one-shot migrate command) does before serving:
+ * wait for the database, bring the schema up to date, add missing seed accounts.
+ */
+export async function prepareDatabase(
+  config: Config,
+  db: Kysely<Database>,
+  logger: Logger,
+  { migrate }: { migrate: boolean },
+): Promise<void> {
+  const where = describeTarget(config.database);
+  await waitForDatabase(
+    db,
+    where,
+    { attempts: config.pool.connectAttempts, maxDelayMs: config.pool.connectMaxDelayMs },
+    (attempt, delayMs, error) =>
+      logger.warn({ attempt, of: config.pool.connectAttempts, retryInMs: delayMs, reason: describeError(error) }, `waiting for the ${where}`),
+  );
+  logger.info(`connected to the ${where}`);
+  if (!migrate) return;
+
+  const applied = await migrateToLatest(db);
+  logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'schema is up to date');
+  if (config.seedFile) {
+    const accounts = await readSeedFile(config.seedFile);
+    const { inserted, existing } = await db.transaction().execute((trx) => seedAccounts(trx, accounts));
+    logger.info({ inserted, existing }, `seed accounts from ${config.seedFile}: ${inserted} added, ${existing} already present`);
+  }
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+
+/** Cookie and token from GET /, the way a browser would carry them to the next POST. */
+export async function openForm(app: FastifyInstance): Promise<{ cookie: string; token: string }> {
+  const page = await app.inject({ method: 'GET', url: '/' });
+  const hiddenField = /name="csrf_token" value="([^"]+)"/.exec(page.body);
+  const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  if (!hiddenField?.[1] || page.cookies.length === 0) throw new Error(`GET / gave no token or cookie (status ${page.statusCode})`);
+  return { cookie, token: hiddenField[1] };
+}
+
+export function postLookup(
+  app: FastifyInstance,
+  { cookie, token, acctid }: { cookie?: string; token?: string; acctid: string },
+): Promise<LightMyRequestResponse> {
+  const form: Record<string, string> = { acctid };
+  if (typeof token === 'string') form.csrf_token = token;
+  return app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    payload: new URLSearchParams(form).toString(),
+  });
+}

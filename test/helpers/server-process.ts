@@ -1,0 +1,105 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface ServerProcess {
+  readonly baseUrl: string;
+  readonly caFile: string;
+  readonly dir: string;
+  readonly child: ChildProcess;
+  /** Every line the server wrote to stdout so far. */
+  readonly logLines: string[];
+  stderr(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+  cleanup(): Promise<void>;
+}
+
+/** A directory with a fresh self-signed certificate, made by the project's own make_cert.sh. */
+export function makeCertDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-system-'));
+  const made = spawnSync('bash', [join(ROOT, 'make_cert.sh'), join(dir, 'ssl')], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`make_cert.sh failed: ${made.stderr}`);
+  return dir;
+}
+
+/**
+ * Starts the real server (src/server.ts through tsx) on a free port and
+ * resolves once it logs where it listens.
+ */
+export async function startServer(env: Readonly<Record<string, string>> = {}, dir = makeCertDir()): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      TLS_CERT_FILE: join(dir, 'ssl', 'cert.pem'),
+      TLS_KEY_FILE: join(dir, 'ssl', 'key.pem'),
+      DATABASE_URL: `sqlite:${join(dir, 'crm.db')}`,
+      SESSION_SECRET: 'system-test-secret-that-is-long-enough-0123456789',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logLines: string[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit');
+
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s: ${stderr}`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        logLines.push(line);
+        const listening = /"port":(\d+),"msg":"serving https/.exec(line);
+        if (listening) {
+          clearTimeout(timer);
+          resolve(Number(listening[1]));
+        }
+      }
+    });
+    void exited.then(([code]) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${String(code)} before listening: ${stderr}`));
+    });
+  });
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    return code;
+  };
+  return {
+    baseUrl: `https://localhost:${port}`,
+    caFile: join(dir, 'ssl', 'cert.pem'),
+    dir,
+    child,
+    logLines,
+    stderr: () => stderr,
+    stop,
+    cleanup: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the server to completion (for start-up failures) and returns what it said. */
+export function runServerToExit(env: Readonly<Record<string, string>>, timeoutMs = 20_000) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+}

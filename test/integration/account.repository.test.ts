@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
+import { findAccount, insertAccountIfMissing } from '../../src/accounts/account.repository.js';
+import { seedAccounts } from '../../src/accounts/seed.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/schema.js';
+import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../helpers/test-databases.js';
+
+for (const target of TEST_DATABASES) {
+  const opened = await openTestDatabase(target);
+  describe(`the account repository on ${target.name}`, { skip: opened.skip ?? false }, () => {
+    let db: Kysely<Database>;
+    before(() => {
+      if (opened.db) db = opened.db;
+    });
+    after(async () => opened.db?.destroy());
+
+    test('an account that was never stored is not found', async () => {
+      assert.equal(await findAccount(db, uniqueAcctId()), undefined);
+    });
+
+    test('a stored account comes back with exact cents', async () => {
+      const account = { acctid: uniqueAcctId(), paidCents: 6000, dueCents: 123_456_789_012 };
+      assert.equal(await insertAccountIfMissing(db, account), true);
+      assert.deepEqual(await findAccount(db, account.acctid), account);
+    });
+
+    test('inserting an id that exists keeps the stored amounts', async () => {
+      const acctid = uniqueAcctId();
+      await insertAccountIfMissing(db, { acctid, paidCents: 1, dueCents: 2 });
+      assert.equal(await insertAccountIfMissing(db, { acctid, paidCents: 999, dueCents: 999 }), false);
+      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: 1, dueCents: 2 });
+    });
+
+    test('seeding twice adds the accounts once and never overwrites', async () => {
+      const accounts = [
+        { acctid: uniqueAcctId('S'), paidCents: 6000, dueCents: 10000 },
+        { acctid: uniqueAcctId('S'), paidCents: 11000, dueCents: 10000 },
+      ];
+      assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, accounts)), { inserted: 2, existing: 0 });
+      const changed = accounts.map((account) => ({ ...account, paidCents: 1 }));
+      assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, changed)), { inserted: 0, existing: 2 });
+      assert.deepEqual(await findAccount(db, accounts[0]!.acctid), accounts[0]);
+    });
+
+    test('a rolled-back transaction leaves nothing behind', async () => {
+      const acctid = uniqueAcctId();
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await insertAccountIfMissing(trx, { acctid, paidCents: 1, dueCents: 1 });
+          throw new Error('abort');
+        }),
+        /abort/,
+      );
+      assert.equal(await findAccount(db, acctid), undefined);
+    });
+
+    test('hostile or non-ASCII ids are plain values to the query, never SQL', async () => {
+      for (const acctid of ["X' OR '1'='1", 'X"; DROP TABLE account; --', 'ÄÖÜ€😀', '%', '\\']) {
+        assert.equal(await findAccount(db, acctid), undefined, acctid);
+      }
+    });
+
+    test('the database refuses negative amounts', async () => {
+      await assert.rejects(insertAccountIfMissing(db, { acctid: uniqueAcctId(), paidCents: -1, dueCents: 0 }));
+    });
+
+    test('migrating an up-to-date schema applies nothing', async () => {
+      assert.deepEqual(await migrateToLatest(db), []);
+    });
+  });
+}

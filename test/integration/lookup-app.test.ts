@@ -1,0 +1,104 @@
+/** The app over each database, through inject(): lookups, forged posts and stateless replicas. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely, KyselyPlugin } from 'kysely';
+import { buildApp } from '../../src/app.js';
+import { insertAccountIfMissing } from '../../src/accounts/account.repository.js';
+import { loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/schema.js';
+import { openForm, postLookup } from '../helpers/inject.js';
+import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../helpers/test-databases.js';
+
+/** Counts the queries the app sends, to prove a refused post looked nothing up. */
+function queryCounter(): KyselyPlugin & { count: number } {
+  return {
+    count: 0,
+    transformQuery(args) {
+      this.count++;
+      return args.node;
+    },
+    transformResult: (args) => Promise.resolve(args.result),
+  };
+}
+
+const SECRET = 'integration-test-secret-0123456789abcdef';
+
+for (const target of TEST_DATABASES) {
+  const opened = await openTestDatabase(target);
+  describe(`the lookup page on ${target.name}`, { skip: opened.skip ?? false }, () => {
+    let db: Kysely<Database>;
+    let app: FastifyInstance;
+    const counter = queryCounter();
+    const acctid = uniqueAcctId();
+
+    before(async () => {
+      db = opened.db!;
+      await insertAccountIfMissing(db, { acctid, paidCents: 6005, dueCents: 10000 });
+      app = await buildApp(loadConfig({ SESSION_SECRET: SECRET, DATABASE_URL: target.url }), { db: db.withPlugin(counter) });
+    });
+    after(async () => {
+      await app?.close();
+      await db?.destroy();
+    });
+
+    test('a posted id shows its exact balance, case-insensitively', async () => {
+      const form = await openForm(app);
+      const reply = await postLookup(app, { ...form, acctid: acctid.toLowerCase() });
+      assert.equal(reply.statusCode, 200);
+      assert.match(reply.body, /Account balance: 39\.95 USD/);
+    });
+
+    test('an unknown id shows the unknown-account message', async () => {
+      const reply = await postLookup(app, { ...(await openForm(app)), acctid: uniqueAcctId() });
+      assert.match(reply.body, /Unknown account number; please try again/);
+    });
+
+    test('forged posts are refused without a single query', async () => {
+      const mine = await openForm(app);
+      const theirs = await openForm(app);
+      const before = counter.count;
+      for (const forged of [
+        { acctid, cookie: mine.cookie },
+        { acctid, cookie: mine.cookie, token: 'not-a-token' },
+        { acctid, cookie: mine.cookie, token: theirs.token },
+        { acctid, token: mine.token },
+      ]) {
+        const reply = await postLookup(app, forged);
+        assert.equal(reply.statusCode, 403, JSON.stringify(forged));
+        assert.doesNotMatch(reply.body, /Account balance|Unknown account/);
+      }
+      assert.equal(counter.count, before);
+    });
+
+    test('a form from one replica is accepted by another that shares SESSION_SECRET', async () => {
+      const otherReplica = await buildApp(loadConfig({ SESSION_SECRET: SECRET }), { db });
+      try {
+        const reply = await postLookup(otherReplica, { ...(await openForm(app)), acctid });
+        assert.match(reply.body, /Account balance: 39\.95 USD/);
+      } finally {
+        await otherReplica.close();
+      }
+    });
+  });
+}
+
+describe('when the database fails mid-request', () => {
+  test('the visitor gets a 500 page without the error, and the log gets the details', async () => {
+    const opened = await openTestDatabase(TEST_DATABASES[0]!);
+    const db = opened.db!;
+    const app = await buildApp(loadConfig({ SESSION_SECRET: SECRET }), { db });
+    try {
+      const form = await openForm(app);
+      await db.destroy();
+      const reply = await postLookup(app, { ...form, acctid: 'ACCT100' });
+      assert.equal(reply.statusCode, 500);
+      assert.match(reply.body, /Something went wrong on our side/);
+      assert.doesNotMatch(reply.body, /destroyed|sqlite|driver|at .*\.ts/i);
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(ready.statusCode, 503);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  test('without any variable, serves HTTPS on 5000 from an embedded SQLite file', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 5000);
+    assert.deepEqual(config.tls, { certFile: 'ssl/cert.pem', keyFile: 'ssl/key.pem' });
+    assert.deepEqual(config.database, { kind: 'sqlite', file: 'var/crm.db' });
+    assert.equal(config.seedFile, 'data/initial.json');
+    assert.equal(config.migrateOnStart, true);
+    assert.equal(config.sessionSecretGenerated, true);
+    assert.equal(config.sessionSecret.length, 64);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.database));
+  });
+
+  test('reads every database URL form', () => {
+    // A made-up password, to test URL decoding. secretlint-disable-next-line
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'mysql://crm:s%40cret@db:3307/crm' }).database, {
+      kind: 'mysql', host: 'db', port: 3307, user: 'crm', password: 's@cret', database: 'crm',
+    });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'postgresql://127.0.0.1/crm' }).database, {
+      kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', password: undefined, database: 'crm',
+    });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, { kind: 'sqlite', file: ':memory:' });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:///var/lib/crm.db' }).database, { kind: 'sqlite', file: '/var/lib/crm.db' });
+  });
+
+  test('DATABASE_PASSWORD overrides the password in the URL', () => {
+    const { database } = loadConfig({ DATABASE_URL: 'mysql://crm:old@db/crm', DATABASE_PASSWORD: 'from-a-secret' });
+    assert.equal(database.kind === 'mysql' && database.password, 'from-a-secret');
+  });
+
+  test('empty variables count as unset', () => {
+    assert.equal(loadConfig({ PORT: '' }).port, 5000);
+  });
+
+  test('flags accept true/false and SEED_ACCOUNTS=false switches seeding off', () => {
+    const config = loadConfig({ MIGRATE_ON_START: 'false', SEED_ACCOUNTS: 'false' });
+    assert.equal(config.migrateOnStart, false);
+    assert.equal(config.seedFile, null);
+  });
+
+  test('names every bad variable and why', () => {
+    const error = (() => {
+      try {
+        loadConfig({ PORT: '70000', DB_POOL_SIZE: 'ten', MIGRATE_ON_START: 'maybe', LOG_LEVEL: 'loud' });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.problems, [
+      'PORT: must be at most 65535',
+      'DB_POOL_SIZE: must be a whole number',
+      'MIGRATE_ON_START: must be true or false',
+      'LOG_LEVEL: must be a pino level such as info or debug',
+    ]);
+  });
+
+  test('refuses unsupported or incomplete database URLs', () => {
+    assert.throws(() => loadConfig({ DATABASE_URL: 'redis://localhost/0' }), /DATABASE_URL: has the unsupported scheme "redis"/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://db' }), /DATABASE_URL: needs a database name/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite:' }), /DATABASE_URL: a sqlite: URL needs a file path/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'not a url' }), /DATABASE_URL: is not a URL/);
+  });
+
+  test('in production a shared SESSION_SECRET of at least 32 characters is required', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /SESSION_SECRET: is required when NODE_ENV=production/);
+    assert.throws(() => loadConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET: must be at least 32 characters/);
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) });
+    assert.equal(config.sessionSecretGenerated, false);
+  });
+});
