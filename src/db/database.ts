@@ -1,9 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
-import pg from 'pg';
 import type { DatabaseTarget } from './database-url.js';
 import type { Database } from './schema.js';
 
@@ -13,7 +10,10 @@ export interface PoolOptions {
   readonly connectTimeoutMs: number;
 }
 
-/** One pool per process, whichever database the URL names. */
+/**
+ * One pool per process, whichever database the URL names. Only the driver in
+ * use is loaded (on first query), which keeps each replica's memory down.
+ */
 export function createDatabase(target: DatabaseTarget, options: PoolOptions): Kysely<Database> {
   return new Kysely<Database>({ dialect: createDialect(target, options) });
 }
@@ -22,38 +22,45 @@ function createDialect(target: DatabaseTarget, { poolSize, connectTimeoutMs }: P
   switch (target.kind) {
     case 'mysql':
       return new MysqlDialect({
-        pool: createMysqlPool({
-          host: target.host,
-          port: target.port,
-          user: target.user,
-          password: target.password,
-          database: target.database,
-          connectionLimit: poolSize,
-          connectTimeout: connectTimeoutMs,
-          charset: 'utf8mb4',
-          timezone: 'Z',
-          // BIGINT cents arrive as numbers while they are safe integers.
-          supportBigNumbers: true,
-        }),
+        pool: async () => {
+          const { createPool } = await import('mysql2');
+          return createPool({
+            host: target.host,
+            port: target.port,
+            user: target.user,
+            password: target.password,
+            database: target.database,
+            connectionLimit: poolSize,
+            connectTimeout: connectTimeoutMs,
+            charset: 'utf8mb4',
+            timezone: 'Z',
+            // BIGINT cents arrive as numbers while they are safe integers.
+            supportBigNumbers: true,
+          });
+        },
       });
     case 'postgres':
       return new PostgresDialect({
-        pool: new pg.Pool({
-          host: target.host,
-          port: target.port,
-          user: target.user,
-          password: target.password,
-          database: target.database,
-          max: poolSize,
-          connectionTimeoutMillis: connectTimeoutMs,
-        }),
+        pool: async () => {
+          const { default: pg } = await import('pg');
+          return new pg.Pool({
+            host: target.host,
+            port: target.port,
+            user: target.user,
+            password: target.password,
+            database: target.database,
+            max: poolSize,
+            connectionTimeoutMillis: connectTimeoutMs,
+          });
+        },
       });
     case 'sqlite':
-      return new SqliteDialect({ database: () => Promise.resolve(openSqlite(target.file)) });
+      return new SqliteDialect({ database: () => openSqlite(target.file) });
   }
 }
 
-function openSqlite(file: string): SqliteDatabase.Database {
+async function openSqlite(file: string) {
+  const { default: SqliteDatabase } = await import('better-sqlite3');
   const memory = file === ':memory:';
   // The path comes from the operator's DATABASE_URL.
   // eslint-disable-next-line security/detect-non-literal-fs-filename
