@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Deploy Globomantics CRM to the current kubectl context.
+#
+#   1. render k8s/manifest with the image set to $REGISTRY/$IMAGE:$IMAGE_TAG and the
+#      migration Job renamed to crm-migrate-<tag>
+#   2. apply everything except the web tier (namespace, config, secrets, MySQL,
+#      network policies, migration Job) and wait for MySQL and the migrations
+#   3. apply the rest and wait for the web rollout; print pods and services
+#
+# Image:    REGISTRY (default docker.io), IMAGE (default $DOCKER_USERNAME/globomantics-crm),
+#           IMAGE_TAG (default: git rev-parse HEAD) - the same defaults as push_to_dockerhub.sh.
+# Secrets:  files in k8s/manifest/secrets/ (git-ignored), or these variables, which are
+#           written to a private temporary copy (never into the checkout):
+#           K8S_MYSQL_ROOT_PASSWORD, K8S_MYSQL_PASSWORD, K8S_SESSION_SECRET,
+#           K8S_TLS_CRT, K8S_TLS_KEY (PEM text).
+# Timeouts: ROLLOUT_TIMEOUT (default 300s), MIGRATION_TIMEOUT (default 600s).
+set -Eeuo pipefail
+
+die() {
+  printf 'deploy_k8s.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+MANIFEST_DIR="${MANIFEST_DIR:-$script_dir/manifest}"
+NAMESPACE=globomantics-crm # must match "namespace:" in k8s/manifest/kustomization.yaml
+ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
+MIGRATION_TIMEOUT="${MIGRATION_TIMEOUT:-600s}"
+REGISTRY="${REGISTRY:-docker.io}"
+
+[[ -n "${IMAGE:-}" || -n "${DOCKER_USERNAME:-}" ]] ||
+  die "missing required environment variable: IMAGE (or DOCKER_USERNAME)"
+IMAGE="${IMAGE:-${DOCKER_USERNAME:-}/globomantics-crm}"
+if [[ -z "${IMAGE_TAG:-}" ]]; then
+  IMAGE_TAG="$(git rev-parse HEAD 2>/dev/null)" ||
+    die "cannot determine the git commit (not a git checkout?); set IMAGE_TAG"
+fi
+[[ "$IMAGE_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] ||
+  die "IMAGE_TAG '$IMAGE_TAG' is not a valid Docker tag"
+command -v kubectl >/dev/null 2>&1 || die "kubectl is not on PATH (run k8s/install_k8s_pkgs.sh)"
+[[ -f "$MANIFEST_DIR/kustomization.yaml" ]] || die "no kustomization.yaml in $MANIFEST_DIR"
+
+image_ref="$REGISTRY/$IMAGE:$IMAGE_TAG"
+# Job names are DNS labels: lower case, [a-z0-9-], at most 63 characters.
+job_suffix="$(printf '%s' "$IMAGE_TAG" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9-' '-' | cut -c1-40)"
+while [[ "$job_suffix" == *- ]]; do job_suffix="${job_suffix%-}"; done
+migrate_job="crm-migrate-${job_suffix}"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+umask 077
+cp -R "$MANIFEST_DIR" "$work/base"
+
+# --- secrets ------------------------------------------------------------------
+write_secret() { # <file in secrets/> <environment variable>
+  if [[ -n "${!2:-}" ]]; then
+    printf '%s' "${!2}" >"$work/base/secrets/$1"
+  fi
+}
+write_secret mysql-root-password K8S_MYSQL_ROOT_PASSWORD
+write_secret mysql-password K8S_MYSQL_PASSWORD
+write_secret session-secret K8S_SESSION_SECRET
+write_secret tls.crt K8S_TLS_CRT
+write_secret tls.key K8S_TLS_KEY
+missing=()
+for f in mysql-root-password:K8S_MYSQL_ROOT_PASSWORD mysql-password:K8S_MYSQL_PASSWORD \
+  session-secret:K8S_SESSION_SECRET tls.crt:K8S_TLS_CRT tls.key:K8S_TLS_KEY; do
+  [[ -s "$work/base/secrets/${f%%:*}" ]] || missing+=("secrets/${f%%:*} (or ${f##*:})")
+done
+((${#missing[@]} == 0)) ||
+  die "missing secret value(s): ${missing[*]}; create the files in $MANIFEST_DIR/secrets/ (see the *.example files) or set the variables"
+session_secret="$(<"$work/base/secrets/session-secret")"
+((${#session_secret} >= 32)) || die "the session secret must be at least 32 characters long"
+unset session_secret
+
+# --- render -------------------------------------------------------------------
+mkdir "$work/deploy"
+cat >"$work/deploy/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../base
+images:
+  - name: globomantics-crm
+    newName: $REGISTRY/$IMAGE
+    newTag: "$IMAGE_TAG"
+patches:
+  - target: {kind: Job, name: crm-migrate}
+    patch: |-
+      - {op: replace, path: /metadata/name, value: "$migrate_job"}
+      - {op: add, path: /metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
+      - {op: add, path: /spec/template/metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
+  - target: {kind: Deployment, name: web}
+    patch: |-
+      - {op: add, path: /metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
+      - {op: add, path: /spec/template/metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
+EOF
+kubectl kustomize "$work/deploy" >"$work/rendered.yaml" || die "kustomize failed to render $MANIFEST_DIR"
+echo "Deploying $image_ref to namespace $NAMESPACE"
+
+# --- phase 1: database, config and migrations -----------------------------------
+# A Job's pod template is immutable; re-deploying the same tag re-runs its migrations
+# (they are idempotent) instead of failing on "field is immutable".
+kubectl -n "$NAMESPACE" delete job "$migrate_job" --ignore-not-found --wait=true >/dev/null 2>&1 || true
+kubectl apply -f "$work/rendered.yaml" -l 'app.kubernetes.io/component!=web' ||
+  die "kubectl apply (database, config, migration Job) failed"
+kubectl -n "$NAMESPACE" rollout status statefulset/db --timeout="$ROLLOUT_TIMEOUT" ||
+  die "the database StatefulSet did not become ready within $ROLLOUT_TIMEOUT"
+if ! kubectl -n "$NAMESPACE" wait --for=condition=complete "job/$migrate_job" --timeout="$MIGRATION_TIMEOUT"; then
+  kubectl -n "$NAMESPACE" logs "job/$migrate_job" --tail=100 >&2 || true
+  die "migration Job $migrate_job did not complete within $MIGRATION_TIMEOUT; web was not updated"
+fi
+
+# --- phase 2: web tier ------------------------------------------------------------
+kubectl apply -f "$work/rendered.yaml" || die "kubectl apply failed"
+if ! kubectl -n "$NAMESPACE" rollout status deployment/web --timeout="$ROLLOUT_TIMEOUT"; then
+  kubectl -n "$NAMESPACE" get pods -o wide >&2 || true
+  die "rollout of deployment/web to $image_ref failed or timed out after $ROLLOUT_TIMEOUT (old pods keep serving; inspect with kubectl -n $NAMESPACE describe deployment/web)"
+fi
+
+kubectl -n "$NAMESPACE" get pods,services -o wide
+echo "Deployed $image_ref"

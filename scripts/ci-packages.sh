@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suites need, when missing:
+# shellcheck (delivery scripts), chromium (browser tests). kubectl comes with the machine.
+set -euo pipefail
+missing=()
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+if (( ${#missing[@]} > 0 )); then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v kubectl >/dev/null || { echo "kubectl is required (the delivery tests render the manifests with it)" >&2; exit 1; }
+echo "test packages present: shellcheck chromium openssl curl kubectl"

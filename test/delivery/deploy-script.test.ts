@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import { find, ofKind, parseObjects, type K8sObject } from './helpers/kustomize.js';
+import { manifestDir, scripts } from './helpers/paths.js';
+import { Sandbox } from './helpers/sandbox.js';
+import { requireTool } from './helpers/tools.js';
+
+const SHA = 'fedcba9876543210fedcba9876543210fedcba98';
+const NS = 'globomantics-crm';
+const SECRETS = {
+  K8S_MYSQL_ROOT_PASSWORD: 'root-pw-from-env',
+  K8S_MYSQL_PASSWORD: 'app-pw-from-env',
+  K8S_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
+  K8S_TLS_CRT: '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----',
+  K8S_TLS_KEY: 'fake key material',
+};
+
+interface Setup {
+  box: Sandbox;
+  manifests: string;
+  env: Record<string, string>;
+  applied: () => K8sObject[][];
+}
+
+/**
+ * A sandbox whose fake kubectl renders with the real `kubectl kustomize`, keeps a copy
+ * of every file passed to `apply -f`, and fails any call whose argv contains `fail`.
+ * The manifests are a copy of k8s/manifest without any real secret files.
+ */
+function setup(t: TestContext, fail = '__never__'): Setup | undefined {
+  const realKubectl = requireTool(t, 'kubectl');
+  if (!realKubectl) return undefined;
+  const box = new Sandbox(t);
+  const manifests = path.join(box.dir, 'manifest');
+  fs.cpSync(manifestDir, manifests, { recursive: true });
+  for (const f of fs.readdirSync(path.join(manifests, 'secrets'))) {
+    if (!f.endsWith('.example') && f !== '.gitignore') fs.rmSync(path.join(manifests, 'secrets', f));
+  }
+  box.fake('git', `[[ "$*" == "rev-parse HEAD" ]] && echo ${SHA}`);
+  box.fake(
+    'kubectl',
+    `[[ "$1" == kustomize ]] && exec '${realKubectl}' "$@"
+     [[ "$*" == *'${fail}'* ]] && { echo "kubectl: simulated failure" >&2; exit 1; }
+     if [[ "$1" == apply ]]; then
+       n=$(cat "$FAKE_DIR/applied.count" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" >"$FAKE_DIR/applied.count"
+       cp "$3" "$FAKE_DIR/applied-$n.yaml"
+     fi
+     [[ "$3" == get ]] && echo "NAME READY STATUS"
+     exit 0`,
+  );
+  const applied = () =>
+    fs.readdirSync(box.dir).filter((f) => /^applied-\d+\.yaml$/.test(f)).sort()
+      .map((f) => parseObjects(fs.readFileSync(path.join(box.dir, f), 'utf8')));
+  return { box, manifests, applied, env: { MANIFEST_DIR: manifests, DOCKER_USERNAME: 'globouser', IMAGE_TAG: SHA, ...SECRETS } };
+}
+
+const decode = (s: ISecret, key: string) =>
+  Buffer.from((new Map(Object.entries(s.data ?? {})).get(key) ?? '').replace(/\s+/g, ''), 'base64').toString('utf8');
+
+test('it migrates once with a Job named after the tag, waits for it, then rolls out web with the pushed image', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, s.env);
+  assert.equal(result.code, 0, result.stderr);
+  const job = `crm-migrate-${SHA}`;
+  const lines = s.box.commandLines().map((l) => l.replace(/\/\S*\/(deploy|rendered\.yaml)/, '<tmp>/$1'));
+  assert.deepEqual(lines, [
+    'kubectl kustomize <tmp>/deploy',
+    `kubectl -n ${NS} delete job ${job} --ignore-not-found --wait=true`,
+    'kubectl apply -f <tmp>/rendered.yaml -l app.kubernetes.io/component!=web',
+    `kubectl -n ${NS} rollout status statefulset/db --timeout=300s`,
+    `kubectl -n ${NS} wait --for=condition=complete job/${job} --timeout=600s`,
+    'kubectl apply -f <tmp>/rendered.yaml',
+    `kubectl -n ${NS} rollout status deployment/web --timeout=300s`,
+    `kubectl -n ${NS} get pods,services -o wide`,
+  ]);
+
+  const [objects] = s.applied();
+  assert.ok(objects);
+  const image = `docker.io/globouser/globomantics-crm:${SHA}`;
+  const web = find<IDeployment>(objects, 'Deployment', 'web');
+  assert.equal(web.spec!.template.spec!.containers[0]!.image, image);
+  assert.equal(web.spec!.template.metadata!.labels!['app.kubernetes.io/version'], SHA);
+  const migrate = find<IJob>(objects, 'Job', job);
+  assert.equal(migrate.spec!.template.spec!.containers[0]!.image, image);
+  const db = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-'))!;
+  assert.equal(decode(db, 'mysql-password'), SECRETS.K8S_MYSQL_PASSWORD);
+  assert.ok(result.stdout.includes(`Deployed ${image}`), result.stdout);
+
+  const argv = s.box.calls().flatMap((c) => c.args).join(' ');
+  for (const value of Object.values(SECRETS)) assert.ok(!argv.includes(value), 'a secret leaked into argv');
+  assert.deepEqual(fs.readdirSync(s.box.tmp), [], 'the temporary copy with the secrets was not removed');
+});
+
+test('with secret files in the manifest dir and no IMAGE_TAG, it deploys REGISTRY/IMAGE at the current git commit', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const files: Record<string, string> = {
+    'mysql-root-password': 'root-from-file', 'mysql-password': 'app-from-file',
+    'session-secret': 'x'.repeat(40), 'tls.crt': 'crt', 'tls.key': 'key',
+  };
+  for (const [name, value] of Object.entries(files)) fs.writeFileSync(path.join(s.manifests, 'secrets', name), value);
+  const result = await s.box.run(scripts.deploy, { MANIFEST_DIR: s.manifests, REGISTRY: '127.0.0.1:5001', IMAGE: 'crm/web' });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(s.box.commandLines()[0], 'git rev-parse HEAD');
+  const objects = s.applied()[1]!;
+  assert.equal(find<IDeployment>(objects, 'Deployment', 'web').spec!.template.spec!.containers[0]!.image, `127.0.0.1:5001/crm/web:${SHA}`);
+  const db = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-'))!;
+  assert.equal(decode(db, 'mysql-root-password'), 'root-from-file');
+});
+
+test('when the migration Job does not complete, it shows its logs, exits non-zero and leaves web untouched', async (t) => {
+  const s = setup(t, 'wait --for=condition=complete');
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, s.env);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /migration Job crm-migrate-\w+ did not complete.*web was not updated/);
+  const lines = s.box.commandLines();
+  assert.ok(lines.some((l) => l.includes(`logs job/crm-migrate-${SHA}`)), 'no job logs shown');
+  assert.equal(s.applied().length, 1, 'the web tier was applied anyway');
+  assert.ok(!lines.some((l) => l.includes('deployment/web')));
+});
+
+test('when the web rollout fails or times out, it exits non-zero and says so', async (t) => {
+  const s = setup(t, 'rollout status deployment/web');
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, s.env);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /rollout of deployment\/web to docker\.io\/globouser\/globomantics-crm:\w+ failed or timed out after 300s/);
+});
+
+test('when secret values are missing, it exits non-zero listing each one and applies nothing', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, { MANIFEST_DIR: s.manifests, DOCKER_USERNAME: 'globouser', IMAGE_TAG: SHA });
+  assert.notEqual(result.code, 0);
+  for (const name of ['MYSQL_ROOT_PASSWORD', 'MYSQL_PASSWORD', 'SESSION_SECRET', 'TLS_CRT', 'TLS_KEY']) {
+    assert.ok(result.stderr.includes(`K8S_${name}`), `K8S_${name} not named`);
+  }
+  assert.deepEqual(s.box.calls(), []);
+});
+
+test('when the session secret is shorter than 32 characters, it refuses to deploy', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, { ...s.env, K8S_SESSION_SECRET: 'too-short' });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /session secret must be at least 32 characters/);
+  assert.deepEqual(s.box.calls(), []);
+});
+
+test('when neither IMAGE nor DOCKER_USERNAME is set, it exits non-zero naming them', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, { ...SECRETS, MANIFEST_DIR: s.manifests, IMAGE_TAG: SHA });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /missing required environment variable: IMAGE \(or DOCKER_USERNAME\)/);
+  assert.deepEqual(s.box.calls(), []);
+});
