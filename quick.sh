@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local regression run before a push: static analysis, unit and
-# integration tests, then the app itself over HTTPS with the system tests.
+# integration tests, the app itself over HTTPS with the system tests, then
+# the same system tests against the container image under docker compose.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,4 +27,12 @@ fi
 
 echo "== system tests against https://localhost:${PORT:-5000}"
 CRM_BASE_URL="https://localhost:${PORT:-5000}" CRM_CA_FILE=ssl/cert.pem npm run test:system
+kill "$app" 2>/dev/null || true
+
+# The container stages: image, docker compose + the system suite against it,
+# push to a local registry and pull back (needs root; QUICK_SKIP_CONTAINERS=1 skips).
+if [[ -z "${QUICK_SKIP_CONTAINERS:-}" ]]; then
+  echo "== containers"
+  npm run test:containers
+fi
 echo "quick.sh: all stages passed"

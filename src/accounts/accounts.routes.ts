@@ -46,7 +46,9 @@ export async function accountRoutes(app: FastifyInstance, { db }: { db: Kysely<D
         outcome = account ? { kind: 'found', account } : { kind: 'unknown' };
       }
       const shownId = typed.length > 100 ? '' : typed;
-      return reply.type(HTML).send(lookupPage({ csrfToken: reply.generateCsrf(), acctid: shownId, outcome }));
+      // The posted token has just been verified for this cookie and stays valid: reuse it for the next lookup.
+      const csrfToken = request.body.csrf_token ?? reply.generateCsrf();
+      return reply.type(HTML).send(lookupPage({ csrfToken, acctid: shownId, outcome }));
     },
   );
 }
