@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+// Debian's chromium here; CI runners with Google Chrome set CHROMIUM_PATH.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
 if (missing && process.env.CI === 'true') throw new Error(`${missing}; CI=true requires the browser tests`);
 
