@@ -1,13 +1,13 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
+import { securityHeaders } from './security-headers.js';
 
 /** The CSRF secret lives in a signed, host-only cookie: no server-side session, so replicas are interchangeable. */
 export const CSRF_COOKIE = '__Host-crm-csrf';
 
 export async function registerSecurity(app: FastifyInstance, sessionSecret: string): Promise<void> {
-  await app.register(helmet, {
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -24,6 +24,9 @@ export async function registerSecurity(app: FastifyInstance, sessionSecret: stri
     },
     // Same-origin keeps Referer (and a real Origin) on our own forms for the cross-site check.
     referrerPolicy: { policy: 'same-origin' },
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(headers);
   });
   await app.register(cookie, { secret: sessionSecret });
   await app.register(csrf, {
