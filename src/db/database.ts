@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import type { DatabaseTarget } from './database-url.js';
 import type { Database } from './schema.js';
+import { ProcessSafeSqliteDialect } from './sqlite-dialect.js';
 
 export interface PoolOptions {
   readonly poolSize: number;
@@ -55,7 +56,7 @@ function createDialect(target: DatabaseTarget, { poolSize, connectTimeoutMs }: P
         },
       });
     case 'sqlite':
-      return new SqliteDialect({ database: () => openSqlite(target.file) });
+      return new ProcessSafeSqliteDialect({ database: () => openSqlite(target.file) });
   }
 }
 

@@ -1,0 +1,32 @@
+/**
+ * One "replica" in a worker thread: waits for the go signal so all start at
+ * the same instant, then migrates and seeds like start-up does.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { seedAccounts } from '../../src/accounts/seed.js';
+import { createDatabase } from '../../src/db/database.js';
+import { parseDatabaseUrl } from '../../src/db/database-url.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+
+const { url } = workerData as { url: string };
+const db = createDatabase(parseDatabaseUrl(url), { poolSize: 1, connectTimeoutMs: 3000 });
+parentPort!.once('message', () => {
+  void (async () => {
+    try {
+      const applied = await migrateToLatest(db);
+      const seeded = await db.transaction().execute((trx) =>
+        seedAccounts(trx, [
+          { acctid: 'ACCT100', paidCents: 6000, dueCents: 10000 },
+          { acctid: 'ACCT200', paidCents: 11000, dueCents: 10000 },
+          { acctid: 'ACCT300', paidCents: 0, dueCents: 0 },
+        ]),
+      );
+      parentPort!.postMessage({ ok: true, applied: applied.length, inserted: seeded.inserted });
+    } catch (error) {
+      parentPort!.postMessage({ ok: false, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      await db.destroy();
+    }
+  })();
+});
+parentPort!.postMessage({ ready: true });
