@@ -32,10 +32,13 @@ sha256_of() {
   fi
 }
 
+# The whole output is captured before it is searched: with pipefail, `kubectl |
+# grep -q` fails at random when grep exits early and kubectl gets SIGPIPE.
+kubectl_version_output=""
 installed_version_matches() {
-  [[ -x "$kubectl_bin" ]] &&
-    "$kubectl_bin" version --client -o json 2>/dev/null |
-    grep -Eq "\"gitVersion\": *\"${KUBECTL_VERSION}\""
+  [[ -x "$kubectl_bin" ]] || return 1
+  kubectl_version_output="$("$kubectl_bin" version --client -o json 2>&1)" || return 1
+  grep -Eq "\"gitVersion\": *\"${KUBECTL_VERSION}\"" <<<"$kubectl_version_output"
 }
 
 install_kubectl() {
@@ -65,7 +68,8 @@ install_kubectl() {
   if ! { mkdir -p "$KUBECTL_INSTALL_DIR" && install -m 0755 "$work/kubectl" "$kubectl_bin"; }; then
     die "cannot write $kubectl_bin; set KUBECTL_INSTALL_DIR to a writable directory"
   fi
-  installed_version_matches || die "installed $kubectl_bin does not report version $KUBECTL_VERSION"
+  installed_version_matches ||
+    die "installed $kubectl_bin does not report version $KUBECTL_VERSION; it said: ${kubectl_version_output:-nothing}"
   echo "Installed kubectl $KUBECTL_VERSION to $kubectl_bin (sha256 $actual)"
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites need, when missing:
-# shellcheck (delivery scripts), chromium (browser tests). kubectl comes with the machine.
+# ShellCheck (delivery scripts) and chromium (browser tests); kubectl comes with the machine.
 set -euo pipefail
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)

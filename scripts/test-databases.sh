@@ -26,9 +26,7 @@ fi
 
 mariadb --protocol=tcp -h 127.0.0.1 -u root -e \
   'CREATE DATABASE IF NOT EXISTS crm_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; CREATE DATABASE IF NOT EXISTS crm_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;'
-for db in crm_test; do
-  if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
-    psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
-  fi
-done
+if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'crm_test'" | grep -x 1 >/dev/null; then
+  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE crm_test"
+fi
 echo "MariaDB and PostgreSQL are up with database crm_test"

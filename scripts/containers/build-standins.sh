@@ -72,7 +72,7 @@ EOF
   # This host's Debian mirror serves a snapshot whose Release files are past
   # their Valid-Until date; the host's apt is set to accept that, and so is the
   # stand-in's, or `apt-get update` in the image build would refuse them.
-  if apt-config dump 2>/dev/null | grep -q '^Acquire::Check-Valid-Until "false"'; then
+  if apt-config dump 2>/dev/null | grep '^Acquire::Check-Valid-Until "false"' >/dev/null; then
     printf 'Acquire::Check-Valid-Until "false";\nAcquire::Check-Date "false";\n' \
       > "$dir/etc/apt/apt.conf.d/99standin-snapshot-mirror"
   fi

@@ -27,3 +27,20 @@ test('the delivery scripts are executable bash scripts in strict mode', () => {
     assert.ok(fs.statSync(file).mode & 0o111, `${file} is not executable`);
   }
 });
+
+test("the project's other shell scripts pass shellcheck too", async (t) => {
+  const shellcheck = requireTool(t, 'shellcheck');
+  if (!shellcheck) return;
+  const root = path.join(k8sDir, '..');
+  const files = [
+    ...['make_cert.sh', 'wait_for_https.sh', 'quick.sh', '.ci/run'].map((f) => path.join(root, f)),
+    ...['scripts', 'scripts/containers'].flatMap((dir) =>
+      fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.sh')).map((f) => path.join(root, dir, f)),
+    ),
+  ];
+  try {
+    await promisify(execFile)(shellcheck, ['--external-sources', '--format=gcc', '--shell=bash', ...files], { cwd: root });
+  } catch (err) {
+    assert.fail(`shellcheck found problems:\n${(err as { stdout?: string }).stdout ?? String(err)}`);
+  }
+});
