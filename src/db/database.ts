@@ -67,8 +67,9 @@ async function openSqlite(file: string) {
   // eslint-disable-next-line security/detect-non-literal-fs-filename
   if (!memory) mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
-  if (!memory) sqlite.pragma('journal_mode = WAL');
-  // Another process (a migration run, a second server) may hold the write lock briefly.
+  // Another process (a migration run, a second server) may hold a lock briefly:
+  // wait for it, and set this first, since switching to WAL takes a lock too.
   sqlite.pragma('busy_timeout = 5000');
+  if (!memory) sqlite.pragma('journal_mode = WAL');
   return sqlite;
 }
