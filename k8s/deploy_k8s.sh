@@ -22,6 +22,8 @@ die() {
 }
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/image-tag.sh
+. "$script_dir/lib/image-tag.sh"
 MANIFEST_DIR="${MANIFEST_DIR:-$script_dir/manifest}"
 NAMESPACE=globomantics-crm # must match "namespace:" in k8s/manifest/kustomization.yaml
 ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
@@ -31,12 +33,7 @@ REGISTRY="${REGISTRY:-docker.io}"
 [[ -n "${IMAGE:-}" || -n "${DOCKER_USERNAME:-}" ]] ||
   die "missing required environment variable: IMAGE (or DOCKER_USERNAME)"
 IMAGE="${IMAGE:-${DOCKER_USERNAME:-}/globomantics-crm}"
-if [[ -z "${IMAGE_TAG:-}" ]]; then
-  IMAGE_TAG="$(git rev-parse HEAD 2>/dev/null)" ||
-    die "cannot determine the git commit (not a git checkout?); set IMAGE_TAG"
-fi
-[[ "$IMAGE_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] ||
-  die "IMAGE_TAG '$IMAGE_TAG' is not a valid Docker tag"
+resolve_image_tag
 command -v kubectl >/dev/null 2>&1 || die "kubectl is not on PATH (run k8s/install_k8s_pkgs.sh)"
 [[ -f "$MANIFEST_DIR/kustomization.yaml" ]] || die "no kustomization.yaml in $MANIFEST_DIR"
 

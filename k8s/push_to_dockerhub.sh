@@ -16,6 +16,10 @@ die() {
   exit 1
 }
 
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/image-tag.sh
+. "$script_dir/lib/image-tag.sh"
+
 DOCKER_LOGIN="${DOCKER_LOGIN:-true}"
 missing=()
 if [[ "$DOCKER_LOGIN" != false ]]; then
@@ -31,12 +35,7 @@ fi
 REGISTRY="${REGISTRY:-docker.io}"
 IMAGE="${IMAGE:-${DOCKER_USERNAME}/globomantics-crm}"
 SOURCE_IMAGE="${SOURCE_IMAGE:-globomantics-crm:local}"
-if [[ -z "${IMAGE_TAG:-}" ]]; then
-  IMAGE_TAG="$(git rev-parse HEAD 2>/dev/null)" ||
-    die "cannot determine the git commit (not a git checkout?); set IMAGE_TAG"
-fi
-[[ "$IMAGE_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] ||
-  die "IMAGE_TAG '$IMAGE_TAG' is not a valid Docker tag"
+resolve_image_tag
 
 command -v docker >/dev/null 2>&1 || die "docker is not installed or not on PATH"
 docker image inspect "$SOURCE_IMAGE" >/dev/null 2>&1 ||
