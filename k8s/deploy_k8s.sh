@@ -16,14 +16,10 @@
 # Timeouts: ROLLOUT_TIMEOUT (default 300s), MIGRATION_TIMEOUT (default 600s).
 set -Eeuo pipefail
 
-die() {
-  printf 'deploy_k8s.sh: error: %s\n' "$*" >&2
-  exit 1
-}
-
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source-path=SCRIPTDIR source=lib/image-tag.sh
-. "$script_dir/lib/image-tag.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$script_dir/lib/common.sh"
+
 MANIFEST_DIR="${MANIFEST_DIR:-$script_dir/manifest}"
 NAMESPACE=globomantics-crm # must match "namespace:" in k8s/manifest/kustomization.yaml
 ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"

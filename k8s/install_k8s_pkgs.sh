@@ -13,10 +13,9 @@
 # Idempotent: the download is skipped when the pinned version is already installed.
 set -Eeuo pipefail
 
-die() {
-  printf 'install_k8s_pkgs.sh: error: %s\n' "$*" >&2
-  exit 1
-}
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$script_dir/lib/common.sh"
 
 KUBECTL_VERSION="${KUBECTL_VERSION:-v1.32.4}"
 KUBECTL_INSTALL_DIR="${KUBECTL_INSTALL_DIR:-$HOME/.local/bin}"

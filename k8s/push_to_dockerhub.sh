@@ -11,14 +11,10 @@
 # Example:   REGISTRY=127.0.0.1:5001 IMAGE=crm DOCKER_LOGIN=false k8s/push_to_dockerhub.sh
 set -Eeuo pipefail
 
-die() {
-  printf 'push_to_dockerhub.sh: error: %s\n' "$*" >&2
-  exit 1
-}
-
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source-path=SCRIPTDIR source=lib/image-tag.sh
-. "$script_dir/lib/image-tag.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$script_dir/lib/common.sh"
+
 
 DOCKER_LOGIN="${DOCKER_LOGIN:-true}"
 missing=()

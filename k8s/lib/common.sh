@@ -1,6 +1,13 @@
 # shellcheck shell=bash
-# Sourced by push_to_dockerhub.sh and deploy_k8s.sh, so that both name the
-# same image tag: IMAGE_TAG if given, else the git commit. Needs the caller's die().
+# Sourced by the k8s/ scripts: one way to fail, and one image tag for the
+# push and deploy scripts (IMAGE_TAG if given, else the git commit).
+
+# Prints "<script>: error: <message>" on stderr and exits 1.
+die() {
+  printf '%s: error: %s\n' "${0##*/}" "$*" >&2
+  exit 1
+}
+
 resolve_image_tag() {
   if [[ -z "${IMAGE_TAG:-}" ]]; then
     IMAGE_TAG="$(git rev-parse HEAD 2>/dev/null)" ||
