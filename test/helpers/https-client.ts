@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 
+/** The CSRF token in a page's lookup form, or undefined when the page has none. */
+export function formToken(html: string): string | undefined {
+  return /name="csrf_token" value="([^"]+)"/.exec(html)?.[1];
+}
+
 export interface Reply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -62,7 +67,7 @@ export class Browser {
   /** GET the lookup page and read the form's CSRF token from it. */
   async openLookupPage(): Promise<{ page: Reply; token: string }> {
     const page = await this.request('/');
-    const token = /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1];
+    const token = formToken(page.body);
     if (!token) throw new Error(`no csrf_token in the page (status ${page.status})`);
     return { page, token };
   }

@@ -1,12 +1,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { formToken } from './https-client.js';
 
 /** Cookie and token from GET /, the way a browser would carry them to the next POST. */
 export async function openForm(app: FastifyInstance): Promise<{ cookie: string; token: string }> {
   const page = await app.inject({ method: 'GET', url: '/' });
-  const hiddenField = /name="csrf_token" value="([^"]+)"/.exec(page.body);
+  const token = formToken(page.body);
   const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-  if (!hiddenField?.[1] || page.cookies.length === 0) throw new Error(`GET / gave no token or cookie (status ${page.statusCode})`);
-  return { cookie, token: hiddenField[1] };
+  if (token === undefined || page.cookies.length === 0) throw new Error(`GET / gave no token or cookie (status ${page.statusCode})`);
+  return { cookie, token };
 }
 
 export function postLookup(

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Browser } from '../helpers/https-client.js';
+import { Browser, formToken } from '../helpers/https-client.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 
 const external = process.env.CRM_BASE_URL;
@@ -86,7 +86,7 @@ describe('looking up the seed accounts', () => {
     const visitor = browser();
     const { token } = await visitor.openLookupPage();
     const first = await visitor.postForm({ acctid: 'ACCT100', csrf_token: token });
-    const next = /name="csrf_token" value="([^"]+)"/.exec(first.body)?.[1];
+    const next = formToken(first.body);
     assert.ok(next);
     const second = await visitor.postForm({ acctid: 'ACCT300', csrf_token: next });
     assert.match(second.body, /Account balance: 0\.00 USD/);
