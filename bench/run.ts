@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { Browser } from '../test/helpers/https-client.js';
-import { ROOT } from '../test/helpers/server-process.js';
+import { Browser } from '../test/support/https-client.js';
+import { ROOT } from '../test/support/paths.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crm_bench';

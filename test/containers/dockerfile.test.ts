@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type makeDockerignore from '@balena/dockerignore';
+import { ROOT } from '../support/paths.js';
 
 // A CommonJS factory whose typings declare an ES default export; require() gives the factory itself.
 const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as typeof makeDockerignore.default;
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = ROOT;
 const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 
 interface Instruction {

@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ROOT } from '../support/paths.js';
 
 const run = promisify(execFile);
-const dir = fileURLToPath(new URL('../../scripts/containers/', import.meta.url));
+const dir = path.join(ROOT, 'scripts', 'containers');
 const scripts = fs
   .readdirSync(dir, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.sh'))

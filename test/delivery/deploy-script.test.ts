@@ -5,10 +5,10 @@ import { test, type TestContext } from 'node:test';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
-import { find, ofKind, parseObjects, type K8sObject } from './helpers/kustomize.js';
-import { manifestDir, scripts } from './helpers/paths.js';
-import { Sandbox } from './helpers/sandbox.js';
-import { requireTool } from './helpers/tools.js';
+import { find, ofKind, parseObjects, type K8sObject } from '../support/kustomize.js';
+import { manifestDir, scripts } from '../support/paths.js';
+import { Sandbox } from '../support/sandbox.js';
+import { requireTool } from '../support/tools.js';
 
 const SHA = 'fedcba9876543210fedcba9876543210fedcba98';
 const NS = 'globomantics-crm';

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { scripts } from './helpers/paths.js';
-import { Sandbox } from './helpers/sandbox.js';
+import { scripts } from '../support/paths.js';
+import { Sandbox } from '../support/sandbox.js';
 
 const PINNED = 'v1.32.4';
 const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret', AWS_DEFAULT_REGION: 'eu-west-1' };

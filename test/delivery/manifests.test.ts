@@ -10,9 +10,9 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { find, ofKind, renderManifests } from './helpers/kustomize.js';
-import { validateObject } from './helpers/schema.js';
-import { allContainers, labelOf, podTemplates, resolvePort, selectorMatches } from './helpers/workloads.js';
+import { find, ofKind, renderManifests } from '../support/kustomize.js';
+import { validateObject } from '../support/schema.js';
+import { allContainers, labelOf, podTemplates, resolvePort, selectorMatches } from '../support/workloads.js';
 
 const NAMESPACE = 'globomantics-crm';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { scripts } from './helpers/paths.js';
-import { Sandbox } from './helpers/sandbox.js';
+import { scripts } from '../support/paths.js';
+import { Sandbox } from '../support/sandbox.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const PASSWORD = 'pa$$ word "with" spaces';

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { manifestDir, repoRoot } from './helpers/paths.js';
-import { parseObjects } from './helpers/kustomize.js';
-import { requireTool } from './helpers/tools.js';
+import { manifestDir, ROOT } from '../support/paths.js';
+import { parseObjects } from '../support/kustomize.js';
+import { requireTool } from '../support/tools.js';
 
 interface Kustomization {
   resources: string[];
@@ -31,7 +31,7 @@ test('every secret file has a committed *.example placeholder and the real file 
   if (!requireTool(t, 'git')) return;
   const ignored = (file: string) => {
     try {
-      execFileSync('git', ['check-ignore', '--quiet', '--no-index', file], { cwd: repoRoot });
+      execFileSync('git', ['check-ignore', '--quiet', '--no-index', file], { cwd: ROOT });
       return true;
     } catch {
       return false;

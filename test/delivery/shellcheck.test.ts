@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { k8sDir, scripts } from './helpers/paths.js';
-import { requireTool } from './helpers/tools.js';
+import { k8sDir, scripts } from '../support/paths.js';
+import { requireTool } from '../support/tools.js';
 
 test('the delivery scripts pass shellcheck', async (t) => {
   const shellcheck = requireTool(t, 'shellcheck');

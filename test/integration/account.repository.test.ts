@@ -5,7 +5,7 @@ import { findAccount, insertAccountIfMissing } from '../../src/accounts/account.
 import { seedAccounts } from '../../src/accounts/seed.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
-import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../helpers/test-databases.js';
+import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 for (const target of TEST_DATABASES) {
   const opened = await openTestDatabase(target);

@@ -16,8 +16,8 @@ import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { createDatabase } from '../../src/db/database.js';
 import { parseDatabaseUrl } from '../../src/db/database-url.js';
-import { openTestDatabase, TEST_DATABASES } from '../helpers/test-databases.js';
-import { ROOT } from '../helpers/server-process.js';
+import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
+import { ROOT } from '../support/paths.js';
 
 const REPLICAS = 4;
 
@@ -45,7 +45,7 @@ async function freshDatabase(url: string): Promise<{ url: string; drop: () => Pr
 
 /** Worker threads do not inherit tsx's loader: register it, then load the TypeScript worker. */
 const WORKER_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(
-  pathToFileURL(join(ROOT, 'test', 'helpers', 'migrate-worker.ts')).href,
+  pathToFileURL(join(ROOT, 'test', 'support', 'migrate-worker.ts')).href,
 )}); });`;
 
 interface Outcome {

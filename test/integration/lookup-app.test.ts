@@ -7,8 +7,8 @@ import { buildApp } from '../../src/app.js';
 import { insertAccountIfMissing } from '../../src/accounts/account.repository.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/schema.js';
-import { openForm, postLookup } from '../helpers/inject.js';
-import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../helpers/test-databases.js';
+import { openForm, postLookup } from '../support/inject.js';
+import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 /** Counts the queries the app sends, to prove a refused post looked nothing up. */
 function queryCounter(): KyselyPlugin & { count: number } {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../support/server-process.js';
 
 // Debian's chromium here; CI runners with Google Chrome set CHROMIUM_PATH.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

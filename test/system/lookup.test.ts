@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Browser, formToken } from '../helpers/https-client.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { Browser, formToken } from '../support/https-client.js';
+import { startServer, type ServerProcess } from '../support/server-process.js';
 
 const external = process.env.CRM_BASE_URL;
 let server: ServerProcess | undefined;

@@ -4,8 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Browser } from '../helpers/https-client.js';
-import { makeCertDir, runServerToExit, startServer } from '../helpers/server-process.js';
+import { Browser } from '../support/https-client.js';
+import { makeCertDir, runServerToExit, startServer } from '../support/server-process.js';
 
 const skip = process.env.CRM_BASE_URL ? 'CRM_BASE_URL targets an external server' : false;
 

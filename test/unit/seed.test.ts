@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseSeed, readSeedFile, SeedError } from '../../src/accounts/seed.js';
+import { ROOT } from '../support/paths.js';
 
 describe('parseSeed', () => {
   test("reads the project's data/initial.json in the original's format", () => {
-    const accounts = parseSeed(readFileSync(join(import.meta.dirname, '..', '..', 'data', 'initial.json'), 'utf8'));
+    const accounts = parseSeed(readFileSync(join(ROOT, 'data', 'initial.json'), 'utf8'));
     assert.deepEqual(accounts, [
       { acctid: 'ACCT100', paidCents: 6000, dueCents: 10000 },
       { acctid: 'ACCT200', paidCents: 11000, dueCents: 10000 },

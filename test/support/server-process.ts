@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { ROOT } from './paths.js';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface ServerProcess {
   readonly baseUrl: string;
