@@ -60,6 +60,9 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `serving https://localhost:${port}/`);
+  // A parent that started us with an IPC channel (tests, the benchmark) learns the port without reading logs.
+  // Logs are flushed first, so the parent has every start-up line when it hears.
+  logger.flush(() => process.send?.({ type: 'listening', port }));
 }
 
 main().catch((error: unknown) => {

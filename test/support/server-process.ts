@@ -45,27 +45,28 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
       LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const logLines: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit');
 
+  child.stdout?.setEncoding('utf8');
+  let buffer = '';
+  child.stdout?.on('data', (chunk: string) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    logLines.push(...lines);
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    let buffer = '';
     const timer = setTimeout(() => reject(new Error(`server did not start within 20 s: ${stderr}`)), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        logLines.push(line);
-        const listening = /"port":(\d+),"msg":"serving https/.exec(line);
-        if (listening) {
-          clearTimeout(timer);
-          resolve(Number(listening[1]));
-        }
+    // The server reports its port over the IPC channel once it listens.
+    child.on('message', (message: { type?: string; port?: number }) => {
+      if (message.type === 'listening' && typeof message.port === 'number') {
+        clearTimeout(timer);
+        resolve(message.port);
       }
     });
     void exited.then(([code]) => {
