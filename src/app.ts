@@ -5,13 +5,13 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { accountRoutes } from './accounts/accounts.routes.js';
+import { accountRoutes } from './modules/accounts/lookup.routes.js';
 import type { Config } from './config.js';
-import type { Database } from './db/schema.js';
-import { registerErrorPages } from './http/error-pages.js';
-import { healthRoutes } from './http/health.routes.js';
-import { RequestLogController } from './http/request-log.js';
-import { registerSecurity } from './http/security.js';
+import type { Database } from './schema.js';
+import { registerErrorPages } from './platform/http/error-pages.js';
+import { healthRoutes } from './platform/http/health.routes.js';
+import { RequestLogController } from './platform/http/request-log.js';
+import { registerSecurity } from './platform/http/security.js';
 
 export interface AppDependencies {
   readonly db: Kysely<Database>;

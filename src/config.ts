@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { parseDatabaseUrl, type DatabaseTarget } from './db/database-url.js';
+import { parseDatabaseUrl, type DatabaseTarget } from './platform/db/database-url.js';
 
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { readSeedFile, seedAccounts } from './accounts/seed.js';
+import { readSeedFile, seedAccounts } from './modules/accounts/seed.js';
 import type { Config } from './config.js';
-import { describeTarget } from './db/database-url.js';
-import { migrateToLatest } from './db/migrate.js';
-import type { Database } from './db/schema.js';
-import { describeError, waitForDatabase } from './db/wait-for-database.js';
+import { describeTarget } from './platform/db/database-url.js';
+import { migrateToLatest } from './platform/db/migrate.js';
+import type { Database } from './schema.js';
+import { describeError, waitForDatabase } from './platform/db/wait-for-database.js';
 
 /**
  * What start-up (and the one-shot migrate command) does before serving:

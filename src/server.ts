@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createDatabase } from './db/database.js';
-import { createLogger } from './logger.js';
+import { createDatabase } from './platform/db/database.js';
+import { createLogger } from './platform/logger.js';
 import { prepareDatabase } from './prepare-database.js';
 
 /** How long in-flight requests get after SIGTERM; below Kubernetes' default 30 s grace period. */

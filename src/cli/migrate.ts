@@ -3,8 +3,8 @@
  * `node dist/cli/migrate.js`. Exits 0 when the database is up to date, 1 otherwise.
  */
 import { ConfigError, loadConfig } from '../config.js';
-import { createDatabase } from '../db/database.js';
-import { createLogger } from '../logger.js';
+import { createDatabase } from '../platform/db/database.js';
+import { createLogger } from '../platform/logger.js';
 import { prepareDatabase } from '../prepare-database.js';
 
 async function main(): Promise<number> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
-import { findAccount, insertAccountIfMissing } from '../../src/accounts/account.repository.js';
-import { seedAccounts } from '../../src/accounts/seed.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import type { Database } from '../../src/db/schema.js';
+import { findAccount, insertAccountIfMissing } from '../../src/modules/accounts/account.repository.js';
+import { seedAccounts } from '../../src/modules/accounts/seed.js';
+import { migrateToLatest } from '../../src/platform/db/migrate.js';
+import type { Database } from '../../src/schema.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 for (const target of TEST_DATABASES) {

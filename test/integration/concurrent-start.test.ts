@@ -14,8 +14,8 @@ import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
-import { createDatabase } from '../../src/db/database.js';
-import { parseDatabaseUrl } from '../../src/db/database-url.js';
+import { createDatabase } from '../../src/platform/db/database.js';
+import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
 import { ROOT } from '../support/paths.js';
 

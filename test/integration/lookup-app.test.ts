@@ -4,9 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { buildApp } from '../../src/app.js';
-import { insertAccountIfMissing } from '../../src/accounts/account.repository.js';
+import { insertAccountIfMissing } from '../../src/modules/accounts/account.repository.js';
 import { loadConfig } from '../../src/config.js';
-import type { Database } from '../../src/db/schema.js';
+import type { Database } from '../../src/schema.js';
 import { openForm, postLookup } from '../support/inject.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 

@@ -3,10 +3,10 @@
  * the same instant, then migrates and seeds like start-up does.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { seedAccounts } from '../../src/accounts/seed.js';
-import { createDatabase } from '../../src/db/database.js';
-import { parseDatabaseUrl } from '../../src/db/database-url.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { seedAccounts } from '../../src/modules/accounts/seed.js';
+import { createDatabase } from '../../src/platform/db/database.js';
+import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
+import { migrateToLatest } from '../../src/platform/db/migrate.js';
 
 const { url } = workerData as { url: string };
 const db = createDatabase(parseDatabaseUrl(url), { poolSize: 1, connectTimeoutMs: 3000 });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { createDatabase } from '../../src/db/database.js';
-import { describeTarget, parseDatabaseUrl } from '../../src/db/database-url.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import type { Database } from '../../src/db/schema.js';
-import { describeError, pingDatabase } from '../../src/db/wait-for-database.js';
+import { createDatabase } from '../../src/platform/db/database.js';
+import { describeTarget, parseDatabaseUrl } from '../../src/platform/db/database-url.js';
+import { migrateToLatest } from '../../src/platform/db/migrate.js';
+import type { Database } from '../../src/schema.js';
+import { describeError, pingDatabase } from '../../src/platform/db/wait-for-database.js';
 
 export interface TestDatabase {
   readonly name: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { balanceCents, normalizeAcctId } from '../../src/accounts/account.js';
+import { balanceCents, normalizeAcctId } from '../../src/modules/accounts/account.js';
 
 describe('normalizeAcctId', () => {
   test('upper-cases and trims, so lookups are case-insensitive', () => {

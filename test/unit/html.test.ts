@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { html } from '../../src/http/html.js';
-import { crossSiteReason } from '../../src/http/same-origin.js';
+import { html } from '../../src/platform/views/html.js';
+import { crossSiteReason } from '../../src/platform/http/same-origin.js';
 
 describe('html', () => {
   test('escapes every interpolated value but nested html', () => {

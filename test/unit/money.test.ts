@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { centsFromColumn, formatCents, InvalidAmountError, parseAmount } from '../../src/money.js';
+import { centsFromColumn, formatCents, InvalidAmountError, parseAmount } from '../../src/shared/money.js';
 
 describe('parseAmount', () => {
   test("reads the seed file's numbers exactly", () => {

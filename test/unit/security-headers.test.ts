@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { securityHeaders } from '../../src/http/security-headers.js';
+import { securityHeaders } from '../../src/platform/http/security-headers.js';
 
 describe('securityHeaders', () => {
   test("records helmet's headers once, with our CSP and referrer policy", () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseSeed, readSeedFile, SeedError } from '../../src/accounts/seed.js';
+import { parseSeed, readSeedFile, SeedError } from '../../src/modules/accounts/seed.js';
 import { ROOT } from '../support/paths.js';
 
 describe('parseSeed', () => {

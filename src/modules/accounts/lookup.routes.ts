@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { requireSameOrigin } from '../http/same-origin.js';
+import type { Database } from '../../schema.js';
+import { requireSameOrigin } from '../../platform/http/same-origin.js';
 import { ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
 import { findAccount } from './account.repository.js';
-import { lookupPage, type LookupOutcome } from './accounts.views.js';
+import { lookupPage, type LookupOutcome } from './lookup.views.js';
 
 interface LookupForm {
   acctid: string;

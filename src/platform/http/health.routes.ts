@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { describeError, pingDatabase } from '../db/wait-for-database.js';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../../schema.js';
 
 const READY_TIMEOUT_MS = 2000;
 

@@ -1,5 +1,5 @@
 import { Migrator, type Kysely } from 'kysely';
-import { migrations } from './migrations/index.js';
+import { migrations } from '../../migrations/index.js';
 
 export class MigrationError extends Error {
   override name = 'MigrationError';

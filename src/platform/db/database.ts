@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import type { DatabaseTarget } from './database-url.js';
-import type { Database } from './schema.js';
+import type { Database } from '../../schema.js';
 import { ProcessSafeSqliteDialect } from './sqlite-dialect.js';
 
 export interface PoolOptions {

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AccountTable } from '../accounts/account.table.js';
+import type { AccountTable } from './modules/accounts/account.table.js';
 
 /** Every table the app knows; features add theirs here. */
 export interface Database {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toPublicError } from './errors.js';
-import { html, page } from './html.js';
+import { toPublicError } from '../../shared/errors.js';
+import { html, page } from '../views/html.js';
 
 function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';

@@ -1,4 +1,4 @@
-import type { Cents } from '../money.js';
+import type { Cents } from '../../shared/money.js';
 
 export const ACCTID_MAX_LENGTH = 15;
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { parseAmount } from '../money.js';
-import type { Queryable } from '../db/schema.js';
+import { parseAmount } from '../../shared/money.js';
+import type { Queryable } from '../../schema.js';
 import { ACCTID_PROBLEMS, normalizeAcctId, type Account } from './account.js';
 import { insertAccountIfMissing } from './account.repository.js';
 

@@ -1,5 +1,5 @@
-import { formatCents } from '../money.js';
-import { html, page, type SafeHtml } from '../http/html.js';
+import { formatCents } from '../../shared/money.js';
+import { html, page, type SafeHtml } from '../../platform/views/html.js';
 import { balanceCents, ACCTID_MAX_LENGTH, type Account } from './account.js';
 
 export type LookupOutcome =

@@ -1,6 +1,6 @@
 import { MysqlAdapter } from 'kysely';
-import { centsFromColumn } from '../money.js';
-import type { Queryable } from '../db/schema.js';
+import { centsFromColumn } from '../../shared/money.js';
+import type { Queryable } from '../../schema.js';
 import type { Account } from './account.js';
 import type { AccountRow } from './account.table.js';
 

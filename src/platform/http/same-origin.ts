@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from './errors.js';
+import { HttpError } from '../../shared/errors.js';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
