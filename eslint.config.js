@@ -24,6 +24,45 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  {
+    // strict TypeScript with noUncheckedIndexedAccess already types every keyed read as possibly
+    // undefined; this rule only forced Map workarounds for plain lookups.
+    rules: { 'security/detect-object-injection': 'off' },
+  },
+  {
+    // The dependency direction: the platform and shared code know no feature and no composition root.
+    files: ['src/platform/**', 'src/shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(modules|migrations|cli)(/|$)|(^|/)(app|deps|schema|server|config|prepare-database)\\.js$',
+              message: 'platform/ and shared/ must not import a module or the composition root (app, deps, schema, migrations, cli, config).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Modules use the platform and shared code, never each other's internals or the composition root (schema types excepted).
+    files: ['src/modules/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(app|deps|server|prepare-database)\\.js$|(^|/)(migrations|cli)(/|$)',
+              message: 'a module must not import the composition root (app, deps, server, migrations, cli).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   {
     // Tests and tools read files and spawn processes by design, from paths they build themselves.

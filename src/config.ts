@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseDatabaseUrl, type DatabaseTarget } from './platform/db/database-url.js';
+import { weakSecretReason } from './platform/secret-strength.js';
 
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce
@@ -10,45 +14,80 @@ const integer = (min: number, max: number, fallback: number) =>
     .max(max, { error: `must be at most ${max}` })
     .default(fallback);
 
-const flag = (fallback: boolean) =>
-  z.stringbool({ error: 'must be true or false' }).default(fallback);
+const flag = (fallback: boolean) => z.stringbool({ error: 'must be true or false' }).default(fallback);
+
+/** Requests per minute; 0 switches the limit off. */
+const perMinute = (fallback: number) => integer(0, 1_000_000_000, fallback);
 
 /** Every variable the app reads; README and .env.example document each. */
 const environment = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535, 5000),
+  HTTP_REDIRECT_PORT: integer(0, 65535, 0).optional(),
   TLS_CERT_FILE: z.string().min(1).default('ssl/cert.pem'),
   TLS_KEY_FILE: z.string().min(1).default('ssl/key.pem'),
+  TRUST_PROXY: z.string().default('false'),
   DATABASE_URL: z.string().min(1).default('sqlite:var/crm.db'),
   DATABASE_PASSWORD: z.string().optional(),
   DB_POOL_SIZE: integer(1, 100, 10),
   DB_CONNECT_ATTEMPTS: integer(1, 1000, 10),
   DB_CONNECT_DELAY_MS: integer(0, 600_000, 5000),
+  DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000, 5000),
+  DB_ACQUIRE_TIMEOUT_MS: integer(100, 600_000, 3000),
   MIGRATE_ON_START: flag(true),
   SEED_ACCOUNTS: flag(true),
   SEED_FILE: z.string().default('data/initial.json'),
   SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters (try: openssl rand -hex 32)' }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  LOOKUP_RATE_LIMIT: perMinute(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level such as info or debug' }).default('info'),
   BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024, 16 * 1024),
+  REQUEST_TIMEOUT_MS: integer(1000, 600_000, 15_000),
+  HEADERS_TIMEOUT_MS: integer(1000, 600_000, 10_000),
+  KEEP_ALIVE_TIMEOUT_MS: integer(1000, 600_000, 5000),
+  CONNECTION_TIMEOUT_MS: integer(1000, 600_000, 30_000),
+  MAX_CONNECTIONS: integer(1, 1_000_000, 1000),
 });
+
+/** Which proxies' X-Forwarded-For counts: none, a hop count, or a list of addresses/CIDRs. */
+export type TrustProxy = false | number | readonly string[];
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly host: string;
   readonly port: number;
+  /** A plain-HTTP port that only redirects to HTTPS; null when off. */
+  readonly httpRedirectPort: number | null;
   readonly tls: { readonly certFile: string; readonly keyFile: string };
+  readonly trustProxy: TrustProxy;
   readonly database: DatabaseTarget;
-  readonly pool: { readonly size: number; readonly connectAttempts: number; readonly connectMaxDelayMs: number };
+  readonly pool: {
+    readonly size: number;
+    readonly connectAttempts: number;
+    readonly connectMaxDelayMs: number;
+    readonly statementTimeoutMs: number;
+    readonly acquireTimeoutMs: number;
+  };
   readonly migrateOnStart: boolean;
   /** The seed file's accounts are added at start-up when missing; null when switched off. */
   readonly seedFile: string | null;
-  /** Signs cookies; every replica must share it so sessions survive load balancing. */
+  /** Signs cookies; every replica must share it so forms survive load balancing. */
   readonly sessionSecret: string;
-  /** True when no SESSION_SECRET was given and one was made up for this process. */
-  readonly sessionSecretGenerated: boolean;
+  /** Where the secret came from when SESSION_SECRET was not set. */
+  readonly sessionSecretSource: 'environment' | 'development file' | 'random';
+  readonly redisUrl: string | null;
+  /** Requests per minute per client; 0 means no limit. */
+  readonly rateLimits: { readonly lookup: number };
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  readonly timeouts: {
+    readonly requestMs: number;
+    readonly headersMs: number;
+    readonly keepAliveMs: number;
+    readonly connectionMs: number;
+  };
+  readonly maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -58,8 +97,28 @@ export class ConfigError extends Error {
   }
 }
 
-/** The one place that reads the environment; everything else takes a Config. */
-export function loadConfig(source: Readonly<Record<string, string | undefined>> = process.env): Config {
+function parseTrustProxy(value: string): TrustProxy | string {
+  const text = value.trim();
+  if (text === 'false' || text === '0') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  // Addresses or CIDRs only: "true" (trust everyone) would let any client pick its own IP.
+  const isAddressOrCidr = (entry: string) => {
+    const [address = '', bits, ...rest] = entry.split('/');
+    return isIP(address) !== 0 && rest.length === 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+  };
+  const bad = entries.find((entry) => !isAddressOrCidr(entry));
+  return bad === undefined && entries.length > 0 ? entries : `"${bad ?? value}" is not false, a hop count, or a list of proxy addresses/CIDRs`;
+}
+
+/** Where `npm run dev` keeps its generated secret, so a reload keeps open forms valid. */
+export const DEV_SECRET_FILE = 'var/dev-session-secret';
+
+/**
+ * Parses the variables into a frozen Config, naming every bad one. Pure:
+ * `readConfig` is what a process calls.
+ */
+export function loadConfig(source: Readonly<Record<string, string | undefined>>, devSecret?: () => string): Config {
   // An empty variable means "not set", as in a .env file with `PORT=`.
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = environment.safeParse(present);
@@ -75,27 +134,89 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
   } catch (error) {
     problems.push(`DATABASE_URL: ${(error as Error).message}`);
   }
-  if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
-    problems.push('SESSION_SECRET: is required when NODE_ENV=production (at least 32 characters, shared by every replica)');
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
+  if (env.SESSION_SECRET !== undefined) {
+    const weak = weakSecretReason(env.SESSION_SECRET);
+    if (weak) problems.push(`SESSION_SECRET: ${weak}; generate one with: openssl rand -hex 32`);
+  } else if (env.NODE_ENV === 'production') {
+    problems.push('SESSION_SECRET: is required when NODE_ENV=production (at least 32 random characters, shared by every replica)');
   }
-  if (problems.length > 0 || !database) throw new ConfigError(problems);
+  if (env.HTTP_REDIRECT_PORT !== undefined && env.HTTP_REDIRECT_PORT !== 0 && env.HTTP_REDIRECT_PORT === env.PORT) {
+    problems.push('HTTP_REDIRECT_PORT: must differ from PORT');
+  }
+  if (problems.length > 0 || !database || typeof trustProxy === 'string') throw new ConfigError(problems);
+
+  let sessionSecret = env.SESSION_SECRET;
+  let sessionSecretSource: Config['sessionSecretSource'] = 'environment';
+  if (sessionSecret === undefined && env.NODE_ENV === 'development' && devSecret) {
+    sessionSecret = devSecret();
+    sessionSecretSource = 'development file';
+  } else if (sessionSecret === undefined) {
+    sessionSecret = randomBytes(32).toString('hex');
+    sessionSecretSource = 'random';
+  }
 
   return Object.freeze({
     env: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
+    httpRedirectPort: env.HTTP_REDIRECT_PORT ?? null,
     tls: Object.freeze({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }),
+    trustProxy: typeof trustProxy === 'object' ? Object.freeze([...trustProxy]) : trustProxy,
     database: Object.freeze(database),
     pool: Object.freeze({
       size: env.DB_POOL_SIZE,
       connectAttempts: env.DB_CONNECT_ATTEMPTS,
       connectMaxDelayMs: env.DB_CONNECT_DELAY_MS,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
     }),
     migrateOnStart: env.MIGRATE_ON_START,
     seedFile: env.SEED_ACCOUNTS ? env.SEED_FILE : null,
-    sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('hex'),
-    sessionSecretGenerated: !env.SESSION_SECRET,
+    sessionSecret,
+    sessionSecretSource,
+    redisUrl: env.REDIS_URL ?? null,
+    rateLimits: Object.freeze({ lookup: env.LOOKUP_RATE_LIMIT }),
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    timeouts: Object.freeze({
+      requestMs: env.REQUEST_TIMEOUT_MS,
+      headersMs: env.HEADERS_TIMEOUT_MS,
+      keepAliveMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      connectionMs: env.CONNECTION_TIMEOUT_MS,
+    }),
+    maxConnections: env.MAX_CONNECTIONS,
   });
+}
+
+/** Reads (or makes, mode 0600) the git-ignored development secret. */
+function developmentSecret(): string {
+  if (existsSync(DEV_SECRET_FILE)) {
+    const stored = readFileSync(DEV_SECRET_FILE, 'utf8').trim();
+    if (stored.length >= 32) return stored;
+  }
+  const secret = randomBytes(32).toString('hex');
+  mkdirSync(dirname(DEV_SECRET_FILE), { recursive: true });
+  writeFileSync(DEV_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * The process's configuration: `.env` in the working directory (or the file
+ * ENV_FILE names; ENV_FILE=none skips it) fills in what the environment does
+ * not set, then everything is validated once. The only reader of process.env.
+ */
+export function readConfig(): Config {
+  const envFile = process.env.ENV_FILE ?? '.env';
+  // The operator's own settings file, named by them.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename
+  if (envFile !== 'none' && existsSync(envFile)) {
+    try {
+      process.loadEnvFile(envFile);
+    } catch (error) {
+      throw new ConfigError([`ENV_FILE: cannot read ${envFile}: ${(error as Error).message}`]);
+    }
+  }
+  return loadConfig(process.env, developmentSecret);
 }

@@ -1,22 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { readSeedFile, seedAccounts } from './modules/accounts/seed.js';
 import type { Config } from './config.js';
+import { migrations } from './migrations/index.js';
+import { readSeedFile, seedAccounts } from './modules/accounts/seed.js';
 import { describeTarget } from './platform/db/database-url.js';
-import { migrateToLatest } from './platform/db/migrate.js';
+import { migrateToLatest, pendingMigrations } from './platform/db/migrate.js';
+import { describeError, pingDatabase, waitForDatabase } from './platform/db/wait-for-database.js';
 import type { Database } from './schema.js';
-import { describeError, waitForDatabase } from './platform/db/wait-for-database.js';
 
 /**
  * What start-up (and the one-shot migrate command) does before serving:
  * wait for the database, bring the schema up to date, add missing seed accounts.
  */
-export async function prepareDatabase(
-  config: Config,
-  db: Kysely<Database>,
-  logger: Logger,
-  { migrate }: { migrate: boolean },
-): Promise<void> {
+export async function prepareDatabase(config: Config, db: Kysely<Database>, logger: Logger, { migrate }: { migrate: boolean }): Promise<void> {
   const where = describeTarget(config.database);
   await waitForDatabase(
     db,
@@ -28,11 +24,20 @@ export async function prepareDatabase(
   logger.info(`connected to the ${where}`);
   if (!migrate) return;
 
-  const applied = await migrateToLatest(db);
+  const applied = await migrateToLatest(db, migrations);
   logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'schema is up to date');
   if (config.seedFile) {
     const accounts = await readSeedFile(config.seedFile);
     const { inserted, existing } = await db.transaction().execute((trx) => seedAccounts(trx, accounts));
     logger.info({ inserted, existing }, `seed accounts from ${config.seedFile}: ${inserted} added, ${existing} already present`);
   }
+}
+
+/** Ready to serve: the database answers and has every migration this code expects. */
+export function readiness(db: Kysely<Database>): () => Promise<void> {
+  return async () => {
+    await pingDatabase(db);
+    const pending = await pendingMigrations(db, migrations);
+    if (pending.length > 0) throw new Error(`schema is behind: ${pending.length} migration(s) not applied (run npm run migrate)`);
+  };
 }

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { createDatabase } from './platform/db/database.js';
-import { createLogger } from './platform/logger.js';
+import { ConfigError, readConfig, type Config } from './config.js';
+import { createDeps } from './deps.js';
+import { createRedirectServer } from './platform/http/redirect-server.js';
 import { prepareDatabase } from './prepare-database.js';
 
 /** How long in-flight requests get after SIGTERM; below Kubernetes' default 30 s grace period. */
@@ -23,10 +24,9 @@ async function readTls(certFile: string, keyFile: string) {
   }
 }
 
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return readConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`globomantics-crm: ${error.message}\n`);
@@ -34,35 +34,55 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  if (config.sessionSecretGenerated) {
-    logger.warn('SESSION_SECRET is not set: using a random one, so forms stop working after a restart and across replicas');
-  }
+}
 
+async function listenRedirect(config: Config, httpsPort: number): Promise<Server | undefined> {
+  if (config.httpRedirectPort === null) return undefined;
+  const server = createRedirectServer({ httpsPort, timeoutMs: config.timeouts.headersMs });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.httpRedirectPort ?? 0, config.host, () => resolve());
+  });
+  return server;
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
   const tls = await readTls(config.tls.certFile, config.tls.keyFile);
-  const db = createDatabase(config.database, { poolSize: config.pool.size, connectTimeoutMs: 5000 });
+  const deps = createDeps(config);
+  const { logger } = deps;
+  if (config.sessionSecretSource === 'random') {
+    logger.warn('SESSION_SECRET is not set: using a random one, so forms stop working after a restart and across replicas');
+  } else if (config.sessionSecretSource === 'development file') {
+    logger.info('SESSION_SECRET is not set: using the development secret in var/dev-session-secret');
+  }
   try {
-    await prepareDatabase(config, db, logger, { migrate: config.migrateOnStart });
+    await prepareDatabase(config, deps.db, logger, { migrate: config.migrateOnStart });
   } catch (error) {
-    await db.destroy().catch(() => undefined);
+    await deps.close().catch(() => undefined);
     throw error;
   }
 
-  const app = await buildApp(config, { db, logger, tls });
+  const app = await buildApp(deps, { tls });
+  const listeners: { redirect?: Server } = {};
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an unexpected error');
     else logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    listeners.redirect?.close();
     await app.close();
-    await db.destroy();
+    await deps.close();
   });
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port }, `serving https://localhost:${port}/`);
-  // A parent that started us with an IPC channel (tests, the benchmark) learns the port without reading logs.
+  listeners.redirect = await listenRedirect(config, port);
+  const redirectAddress = listeners.redirect?.address();
+  const redirectPort = typeof redirectAddress === 'object' && redirectAddress ? redirectAddress.port : undefined;
+  logger.info({ port, ...(redirectPort ? { redirectPort } : {}) }, `serving https://localhost:${port}/`);
+  // A parent that started us with an IPC channel (tests, the benchmark) learns the ports without reading logs.
   // Logs are flushed first, so the parent has every start-up line when it hears.
-  logger.flush(() => process.send?.({ type: 'listening', port }));
+  logger.flush(() => process.send?.({ type: 'listening', port, redirectPort }));
 }
 
 main().catch((error: unknown) => {

@@ -2,21 +2,19 @@
  * One-shot schema migration and seeding, for a Kubernetes Job or an operator:
  * `node dist/cli/migrate.js`. Exits 0 when the database is up to date, 1 otherwise.
  */
-import { ConfigError, loadConfig } from '../config.js';
-import { createDatabase } from '../platform/db/database.js';
-import { createLogger } from '../platform/logger.js';
+import { ConfigError, readConfig } from '../config.js';
+import { createDeps } from '../deps.js';
 import { prepareDatabase } from '../prepare-database.js';
 
 async function main(): Promise<number> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const db = createDatabase(config.database, { poolSize: 1, connectTimeoutMs: 5000 });
+  const config = readConfig();
+  const deps = createDeps(config, { poolSize: 1, redis: false });
   try {
-    await prepareDatabase(config, db, logger, { migrate: true });
-    logger.info('database is up to date');
+    await prepareDatabase(config, deps.db, deps.logger, { migrate: true });
+    deps.logger.info('database is up to date');
     return 0;
   } finally {
-    await db.destroy();
+    await deps.close();
   }
 }
 
@@ -25,6 +23,6 @@ main().then(
   (error: unknown) => {
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`globomantics-crm migrate: failed: ${message}\n`);
-    process.exit(1);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   },
 );

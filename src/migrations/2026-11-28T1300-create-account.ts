@@ -1,8 +1,9 @@
-import { MysqlAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { dialectOf } from '../platform/db/dialect.js';
 
 // Migrations see the schema as it was when they were written, not today's types.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
+  const mysql = dialectOf(db) === 'mysql';
   await db.schema
     .createTable('account')
     .addColumn('acctid', 'varchar(15)', (column) => column.primaryKey())

@@ -1,10 +1,16 @@
-import type { Migration } from 'kysely';
+import type { Kysely } from 'kysely';
+import { migrateToLatest, type MigrationList } from '../platform/db/migrate.js';
 import * as createAccount from './2026-11-28T1300-create-account.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
  * (not read from disk) so the compiled app and the container need no globbing.
  */
-export const migrations: Readonly<Record<string, Migration>> = {
+export const migrations: MigrationList = {
   '2026-11-28T1300-create-account': createAccount,
 };
+
+/** Applies this code's migrations (start-up, the migrate command, tests). */
+export function migrateDatabase<T>(db: Kysely<T>): Promise<string[]> {
+  return migrateToLatest(db, migrations);
+}

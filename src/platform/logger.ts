@@ -1,4 +1,22 @@
-import { pino, type Logger } from 'pino';
+import { pino, stdSerializers, type Logger } from 'pino';
+
+/**
+ * Properties of a database error that can carry a visitor's data: the SQL
+ * with values inlined (mysql2's `sql`), bound parameters, and PostgreSQL's
+ * row details. The code and message are kept; these are dropped.
+ */
+const DATA_BEARING_ERROR_FIELDS = ['sql', 'parameters', 'values', 'detail', 'where', 'internalQuery'];
+
+function serializeError(error: Error): Record<string, unknown> {
+  const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const scrub = (value: Record<string, unknown>) => {
+    for (const field of DATA_BEARING_ERROR_FIELDS) Reflect.deleteProperty(value, field);
+    const cause = value.cause;
+    if (cause && typeof cause === 'object') scrub(cause as Record<string, unknown>);
+  };
+  scrub(serialized);
+  return serialized;
+}
 
 /**
  * JSON lines on stdout; anything that could carry a credential is redacted.
@@ -9,6 +27,7 @@ export function createLogger(level: string): Logger {
   const options = {
     level,
     base: { service: 'globomantics-crm' },
+    serializers: { err: serializeError },
     redact: {
       paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', '*.password', '*.csrf_token'],
       censor: '[redacted]',

@@ -1,49 +1,32 @@
-/** An error a person can act on: its message is shown to them as is. */
-export class HttpError extends Error {
-  override name = 'HttpError';
+/**
+ * The one base for errors the application raises on purpose: a status, a
+ * stable code for logs and API clients, and a message a person can act on,
+ * shown as is. Anything that is not an AppError (or a known framework 4xx)
+ * is treated as a bug: logged in full, shown as a generic 500.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    options: { readonly cause?: unknown; readonly headers?: Readonly<Record<string, string>> } = {},
   ) {
-    super(message);
+    super(message, { cause: options.cause });
+    this.headers = options.headers ?? {};
   }
+
+  /** Response headers that belong to this error, such as Retry-After. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Messages for the errors Fastify and its plugins raise on bad requests. */
-const FRIENDLY: ReadonlyMap<string, string> = new Map(Object.entries({
-  FST_CSRF_MISSING_SECRET:
-    'This form has expired or your browser did not send its session cookie. Reload the page and try again.',
-  FST_CSRF_INVALID_TOKEN:
-    'This form could not be verified (its security token is missing or does not match your session). Reload the page and try again.',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The request is too large.',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'This form must be sent as application/x-www-form-urlencoded.',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty.',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON.',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not match its declared length.',
-  FST_ERR_VALIDATION: 'The form is incomplete or malformed: please enter one account ID.',
-}));
-
-export interface PublicError {
-  readonly statusCode: number;
-  readonly code: string;
-  readonly message: string;
-}
-
-/**
- * What may be shown for an error. 4xx come with a message a person
- * understands; anything else is a 500 whose details stay in the log.
- */
-export function toPublicError(error: unknown): PublicError {
-  const { statusCode, code, message } = (error ?? {}) as { statusCode?: unknown; code?: unknown; message?: unknown };
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    const errorCode = typeof code === 'string' ? code : 'BAD_REQUEST';
-    const friendly = error instanceof HttpError ? error.message : FRIENDLY.get(errorCode);
-    return {
-      statusCode,
-      code: errorCode,
-      message: friendly ?? (typeof message === 'string' && message ? message : 'The request could not be handled.'),
-    };
+/** The request cannot be served right now (database down or slow); the client may retry. */
+export class ServiceUnavailableError extends AppError {
+  override name = 'ServiceUnavailableError';
+  constructor(retryAfterSeconds: number, options: { readonly cause?: unknown } = {}) {
+    super(503, 'SERVICE_UNAVAILABLE', `The service is busy or briefly unavailable. Please try again in ${retryAfterSeconds} seconds.`, {
+      cause: options.cause,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
   }
-  return { statusCode: 500, code: 'INTERNAL', message: 'Something went wrong on our side. Please try again in a moment.' };
 }

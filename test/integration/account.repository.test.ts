@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { findAccount, insertAccountIfMissing } from '../../src/modules/accounts/account.repository.js';
 import { seedAccounts } from '../../src/modules/accounts/seed.js';
-import { migrateToLatest } from '../../src/platform/db/migrate.js';
+import { migrateDatabase } from '../../src/migrations/index.js';
 import type { Database } from '../../src/schema.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
@@ -67,7 +67,7 @@ for (const target of TEST_DATABASES) {
     });
 
     test('migrating an up-to-date schema applies nothing', async () => {
-      assert.deepEqual(await migrateToLatest(db), []);
+      assert.deepEqual(await migrateDatabase(db), []);
     });
   });
 }

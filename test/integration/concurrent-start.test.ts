@@ -14,6 +14,7 @@ import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
+import type { Database } from '../../src/schema.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
@@ -84,7 +85,7 @@ for (const target of TEST_DATABASES) {
         assert.deepEqual(outcomes.filter((outcome) => !outcome.ok), [], 'every replica started');
         assert.equal(outcomes.reduce((sum, outcome) => sum + (outcome.applied ?? 0), 0), 1, 'the one migration ran once in all');
         assert.equal(outcomes.reduce((sum, outcome) => sum + (outcome.inserted ?? 0), 0), 3, 'each seed account was added once');
-        const db = createDatabase(parseDatabaseUrl(fresh.url), { poolSize: 1, connectTimeoutMs: 3000 });
+        const db = createDatabase<Database>(parseDatabaseUrl(fresh.url), { poolSize: 1, connectTimeoutMs: 3000 });
         try {
           const rows = await db.selectFrom('account').select(['acctid']).orderBy('acctid').execute();
           assert.deepEqual(rows.map((row) => row.acctid), ['ACCT100', 'ACCT200', 'ACCT300']);

@@ -1,11 +1,10 @@
 /** The app over each database, through inject(): lookups, forged posts and stateless replicas. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../src/app.js';
 import type { Kysely, KyselyPlugin } from 'kysely';
-import { buildApp } from '../../src/app.js';
 import { insertAccountIfMissing } from '../../src/modules/accounts/account.repository.js';
-import { loadConfig } from '../../src/config.js';
+import { testApp } from '../support/app.js';
 import type { Database } from '../../src/schema.js';
 import { openForm, postLookup } from '../support/inject.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
@@ -22,20 +21,18 @@ function queryCounter(): KyselyPlugin & { count: number } {
   };
 }
 
-const SECRET = 'integration-test-secret-0123456789abcdef';
-
 for (const target of TEST_DATABASES) {
   const opened = await openTestDatabase(target);
   describe(`the lookup page on ${target.name}`, { skip: opened.skip ?? false }, () => {
     let db: Kysely<Database>;
-    let app: FastifyInstance;
+    let app: App;
     const counter = queryCounter();
     const acctid = uniqueAcctId();
 
     before(async () => {
       db = opened.db!;
       await insertAccountIfMissing(db, { acctid, paidCents: 6005, dueCents: 10000 });
-      app = await buildApp(loadConfig({ SESSION_SECRET: SECRET, DATABASE_URL: target.url }), { db: db.withPlugin(counter) });
+      app = await testApp(db.withPlugin(counter));
     });
     after(async () => {
       await app?.close();
@@ -72,7 +69,7 @@ for (const target of TEST_DATABASES) {
     });
 
     test('a form from one replica is accepted by another that shares SESSION_SECRET', async () => {
-      const otherReplica = await buildApp(loadConfig({ SESSION_SECRET: SECRET }), { db });
+      const otherReplica = await testApp(db);
       try {
         const reply = await postLookup(otherReplica, { ...(await openForm(app)), acctid });
         assert.match(reply.body, /Account balance: 39\.95 USD/);
@@ -87,7 +84,7 @@ describe('when the database fails mid-request', () => {
   test('the visitor gets a 500 page without the error, and the log gets the details', async () => {
     const opened = await openTestDatabase(TEST_DATABASES[0]!);
     const db = opened.db!;
-    const app = await buildApp(loadConfig({ SESSION_SECRET: SECRET }), { db });
+    const app = await testApp(db);
     try {
       const form = await openForm(app);
       await db.destroy();

@@ -1,8 +1,9 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
+import type { App } from '../../src/app.js';
 import { formToken } from './https-client.js';
 
 /** Cookie and token from GET /, the way a browser would carry them to the next POST. */
-export async function openForm(app: FastifyInstance): Promise<{ cookie: string; token: string }> {
+export async function openForm(app: App): Promise<{ cookie: string; token: string }> {
   const page = await app.inject({ method: 'GET', url: '/' });
   const token = formToken(page.body);
   const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
@@ -11,7 +12,7 @@ export async function openForm(app: FastifyInstance): Promise<{ cookie: string; 
 }
 
 export function postLookup(
-  app: FastifyInstance,
+  app: App,
   { cookie, token, acctid }: { cookie?: string; token?: string; acctid: string },
 ): Promise<LightMyRequestResponse> {
   const form: Record<string, string> = { acctid };

@@ -4,16 +4,17 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { seedAccounts } from '../../src/modules/accounts/seed.js';
+import type { Database } from '../../src/schema.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
-import { migrateToLatest } from '../../src/platform/db/migrate.js';
+import { migrateDatabase } from '../../src/migrations/index.js';
 
 const { url } = workerData as { url: string };
-const db = createDatabase(parseDatabaseUrl(url), { poolSize: 1, connectTimeoutMs: 3000 });
+const db = createDatabase<Database>(parseDatabaseUrl(url), { poolSize: 1, connectTimeoutMs: 3000 });
 parentPort!.once('message', () => {
   void (async () => {
     try {
-      const applied = await migrateToLatest(db);
+      const applied = await migrateDatabase(db);
       const seeded = await db.transaction().execute((trx) =>
         seedAccounts(trx, [
           { acctid: 'ACCT100', paidCents: 6000, dueCents: 10000 },

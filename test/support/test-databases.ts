@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { describeTarget, parseDatabaseUrl } from '../../src/platform/db/database-url.js';
-import { migrateToLatest } from '../../src/platform/db/migrate.js';
+import { migrateDatabase } from '../../src/migrations/index.js';
 import type { Database } from '../../src/schema.js';
 import { describeError, pingDatabase } from '../../src/platform/db/wait-for-database.js';
+import { skipReason } from './tools.js';
 
 export interface TestDatabase {
   readonly name: string;
@@ -22,20 +23,21 @@ export type Opened = { readonly db: Kysely<Database>; readonly skip?: undefined 
 
 /**
  * Connects and migrates, or says why not. Outside CI an unreachable server
- * is skipped with that reason; with CI=true it is a failure.
+ * is skipped with that reason and the command that starts the local servers
+ * (scripts/test-databases.sh); with CI=true it is a failure.
  */
 export async function openTestDatabase({ url }: TestDatabase): Promise<Opened> {
   const target = parseDatabaseUrl(url);
-  const db = createDatabase(target, { poolSize: 5, connectTimeoutMs: 3000 });
+  const db = createDatabase<Database>(target, { poolSize: 5, connectTimeoutMs: 3000 });
   try {
     await pingDatabase(db);
   } catch (error) {
     await db.destroy().catch(() => undefined);
-    const reason = `${describeTarget(target)} is not reachable (${describeError(error)})`;
+    const reason = skipReason(`${describeTarget(target)} is not reachable (${describeError(error)})`, 'bash scripts/test-databases.sh');
     if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`, { cause: error });
     return { skip: reason };
   }
-  await migrateToLatest(db);
+  await migrateDatabase(db);
   return { db };
 }
 

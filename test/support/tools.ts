@@ -10,9 +10,21 @@ export function which(name: string): string | undefined {
   }
 }
 
+/**
+ * Skip reasons name the one command that makes the skipped tests run, after
+ * this marker; test/support/not-run-reporter.ts groups what did not run by
+ * reason and prints that command.
+ */
+export const ENABLE_MARKER = '; to run: ';
+
+/** `why` plus the command that enables the test, in the form the not-run reporter reads. */
+export function skipReason(why: string, enable: string): string {
+  return `${why}${ENABLE_MARKER}${enable}`;
+}
+
 const installHints = new Map([
   ['shellcheck', 'apt-get install -y shellcheck'],
-  ['kubectl', 'see https://kubernetes.io/docs/tasks/tools/ (kubectl >= 1.27 with built-in kustomize)'],
+  ['kubectl', 'install kubectl >= 1.27 with built-in kustomize (https://kubernetes.io/docs/tasks/tools/)'],
   ['git', 'apt-get install -y git'],
 ]);
 
@@ -23,7 +35,7 @@ const installHints = new Map([
 export function requireTool(t: TestContext, name: string): string | undefined {
   const found = which(name);
   if (found) return found;
-  const message = `${name} is not installed (${installHints.get(name) ?? 'install it'})`;
+  const message = skipReason(`${name} is not installed`, installHints.get(name) ?? `install ${name}`);
   if (process.env.CI === 'true') throw new Error(`${message}; it is required when CI=true`);
   t.skip(message);
   return undefined;

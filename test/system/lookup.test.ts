@@ -106,7 +106,7 @@ describe('forged or cross-site posts are refused before any lookup', () => {
     const reply = await visitor.postForm({ acctid: 'ACCT100' });
     refused(reply);
     assert.equal(reply.status, 403);
-    assert.match(reply.body, /security token is missing or does not match/);
+    assert.match(reply.body, /security token is missing, expired or does not match/);
   });
 
   test('when the token is wrong, the POST is refused', async () => {
@@ -190,14 +190,25 @@ describe('bad input gets a clear answer, never a server error', () => {
       body: `acctid=ACCT100&acctid=ACCT200&csrf_token=${encodeURIComponent(token)}`,
     });
     assert.equal(reply.status, 400);
-    assert.match(reply.body, /please enter one account ID/);
+    assert.match(reply.body, /enter one account ID/i);
   });
 
-  test('a JSON body without the form token is refused', async () => {
+  test('a JSON body is refused as an unsupported content type, even with a valid token', async () => {
     const visitor = browser();
-    await visitor.openLookupPage();
-    const reply = await visitor.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"acctid":"ACCT100"}' });
-    assert.equal(reply.status, 403);
+    const { token } = await visitor.openLookupPage();
+    for (const body of [`{"acctid":"ACCT100","csrf_token":"${token}"}`, `{"acctid":["ACCT100"],"csrf_token":"${token}"}`]) {
+      const reply = await visitor.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(reply.status, 415, body);
+      assert.match(reply.body, /application\/x-www-form-urlencoded/);
+      assert.doesNotMatch(reply.body, /Account balance|Unknown account/);
+    }
+  });
+
+  test('a text/plain body gets 415, not a CSRF refusal', async () => {
+    const visitor = browser();
+    const { token } = await visitor.openLookupPage();
+    const reply = await visitor.request('/', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `acctid=ACCT100&csrf_token=${token}` });
+    assert.equal(reply.status, 415);
   });
 
   test('an empty body is refused with a message', async () => {

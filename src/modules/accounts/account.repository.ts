@@ -1,4 +1,4 @@
-import { MysqlAdapter } from 'kysely';
+import { insertUnlessPresent } from '../../platform/db/dialect.js';
 import { centsFromColumn } from '../../shared/money.js';
 import type { Queryable } from '../../schema.js';
 import type { Account } from './account.js';
@@ -33,11 +33,6 @@ export async function insertAccountIfMissing(db: Queryable, account: Account): P
     paid_cents: account.paidCents,
     due_cents: account.dueCents,
   });
-  // MySQL has no ON CONFLICT; INSERT IGNORE is safe here because the row was validated.
-  const result = await (db.getExecutor().adapter instanceof MysqlAdapter
-    ? insert.ignore()
-    : insert.onConflict((conflict) => conflict.column('acctid').doNothing())
-  ).executeTakeFirst();
+  const result = await insertUnlessPresent(db, insert, ['acctid']).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
-

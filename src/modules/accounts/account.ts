@@ -3,7 +3,7 @@ import type { Cents } from '../../shared/money.js';
 export const ACCTID_MAX_LENGTH = 15;
 
 /** Letters, digits and - _ . ; the seed's ids look like ACCT100. */
-const ACCTID_PATTERN = /^[A-Z0-9][A-Z0-9._-]*$/;
+const ACCTID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface Account {
   readonly acctid: string;
@@ -24,11 +24,13 @@ export type AcctIdCheck =
  * database whatever its collation. Surrounding blanks are forgiven.
  */
 export function normalizeAcctId(input: string): AcctIdCheck {
-  const acctid = input.trim().toUpperCase();
-  if (acctid.length === 0) return { ok: false, reason: 'empty' };
-  if (acctid.length > ACCTID_MAX_LENGTH) return { ok: false, reason: 'too-long' };
-  if (!ACCTID_PATTERN.test(acctid)) return { ok: false, reason: 'bad-characters' };
-  return { ok: true, acctid };
+  const trimmed = input.trim();
+  if (trimmed.length === 0) return { ok: false, reason: 'empty' };
+  if (trimmed.length > ACCTID_MAX_LENGTH) return { ok: false, reason: 'too-long' };
+  // Checked before changing case: toUpperCase() maps some non-ASCII letters
+  // into ASCII ("ı" → "I", "ſ" → "S", "ﬀ" → "FF"), which would let them pass.
+  if (!ACCTID_PATTERN.test(trimmed)) return { ok: false, reason: 'bad-characters' };
+  return { ok: true, acctid: trimmed.toUpperCase() };
 }
 
 export const ACCTID_PROBLEMS: Readonly<Record<Exclude<AcctIdCheck, { ok: true }>['reason'], string>> = {

@@ -2,30 +2,46 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import type { DatabaseTarget } from './database-url.js';
-import type { Database } from '../../schema.js';
+import { DeadlineDialect } from './deadline-dialect.js';
 import { ProcessSafeSqliteDialect } from './sqlite-dialect.js';
 
 export interface PoolOptions {
   readonly poolSize: number;
   /** How long one connection attempt may take before it counts as failed. */
   readonly connectTimeoutMs: number;
+  /** The database cancels a statement that runs longer (MySQL/MariaDB, PostgreSQL); default 5 s. */
+  readonly statementTimeoutMs?: number;
+  /** How long a query may wait for a free connection from the pool; default 3 s. */
+  readonly acquireTimeoutMs?: number;
 }
+
+const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
 
 /**
  * One pool per process, whichever database the URL names. Only the driver in
  * use is loaded (on first query), which keeps each replica's memory down.
+ * Every query is bounded: waiting for a connection, and running (the server's
+ * statement timeout, with a client-side deadline behind it for a database
+ * that stops answering altogether).
  */
-export function createDatabase(target: DatabaseTarget, options: PoolOptions): Kysely<Database> {
-  return new Kysely<Database>({ dialect: createDialect(target, options) });
+export function createDatabase<DB>(target: DatabaseTarget, options: PoolOptions): Kysely<DB> {
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const dialect = new DeadlineDialect(createDialect(target, options.poolSize, options.connectTimeoutMs, statementTimeoutMs), {
+    acquireTimeoutMs: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
+    // The server cancels first and says why; ours only fires if the server itself is stuck.
+    queryTimeoutMs: statementTimeoutMs + 1000,
+  });
+  return new Kysely<DB>({ dialect });
 }
 
-function createDialect(target: DatabaseTarget, { poolSize, connectTimeoutMs }: PoolOptions): Dialect {
+function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutMs: number, statementTimeoutMs: number): Dialect {
   switch (target.kind) {
     case 'mysql':
       return new MysqlDialect({
         pool: async () => {
           const { createPool } = await import('mysql2');
-          return createPool({
+          const pool = createPool({
             host: target.host,
             port: target.port,
             user: target.user,
@@ -38,6 +54,14 @@ function createDialect(target: DatabaseTarget, { poolSize, connectTimeoutMs }: P
             // BIGINT cents arrive as numbers while they are safe integers.
             supportBigNumbers: true,
           });
+          pool.on('connection', (connection) => {
+            // MariaDB counts seconds in max_statement_time, MySQL milliseconds in
+            // max_execution_time (SELECTs only); each refuses the other's variable.
+            connection.query(`SET SESSION max_statement_time = ${statementTimeoutMs / 1000}`, (mariadbError) => {
+              if (mariadbError) connection.query(`SET SESSION max_execution_time = ${statementTimeoutMs}`, () => undefined);
+            });
+          });
+          return pool;
         },
       });
     case 'postgres':
@@ -52,6 +76,7 @@ function createDialect(target: DatabaseTarget, { poolSize, connectTimeoutMs }: P
             database: target.database,
             max: poolSize,
             connectionTimeoutMillis: connectTimeoutMs,
+            statement_timeout: statementTimeoutMs,
           });
         },
       });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
+import { isAccessDenied } from './unavailable.js';
 
 export interface RetryPolicy {
   readonly attempts: number;
@@ -9,6 +10,11 @@ export interface RetryPolicy {
 
 export class DatabaseUnreachableError extends Error {
   override name = 'DatabaseUnreachableError';
+}
+
+/** The database answered and refused us: a wrong password or database name. */
+export class DatabaseAccessDeniedError extends Error {
+  override name = 'DatabaseAccessDeniedError';
 }
 
 export async function pingDatabase<T>(db: Kysely<T>): Promise<void> {
@@ -31,6 +37,9 @@ export async function waitForDatabase<T>(
       await pingDatabase(db);
       return;
     } catch (error) {
+      if (isAccessDenied(error)) {
+        throw new DatabaseAccessDeniedError(`access denied by the ${where}: ${describeError(error)} (check the user, password and database name)`, { cause: error });
+      }
       if (attempt >= attempts) {
         throw new DatabaseUnreachableError(
           `could not reach the ${where} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(error)}`,

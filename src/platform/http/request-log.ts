@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { shownPath } from './error-rendering.js';
 
 /**
  * One JSON line per request instead of Fastify's two: id, method, path,
@@ -15,7 +16,8 @@ export class RequestLogController extends LogController {
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
     const line = {
       method: request.method,
-      path: request.url.split('?')[0],
+      // Bounded: a 16 KB path must not become a 16 KB log line.
+      path: shownPath(request.url),
       statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     };

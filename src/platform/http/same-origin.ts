@@ -1,11 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from '../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 function header(headers: Headers, name: string): string | undefined {
-  // `name` is one of the literal header names below.
-  // eslint-disable-next-line security/detect-object-injection
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -42,9 +40,10 @@ export function crossSiteReason(headers: Headers, host: string): string | undefi
   return undefined;
 }
 
-export async function requireSameOrigin(request: FastifyRequest): Promise<void> {
+/** The refusal for a cross-site state change, or undefined for a same-site one. */
+export function crossSiteRefusal(request: FastifyRequest): AppError | undefined {
   const reason = crossSiteReason(request.headers, request.host);
-  if (reason) {
-    throw new HttpError(403, 'CROSS_SITE_REQUEST', `This form was refused because ${reason}. Open the page on this site and submit it from there.`);
-  }
+  return reason
+    ? new AppError(403, 'CROSS_SITE_REQUEST', `This form was refused because ${reason}. Open the page on this site and submit it from there.`)
+    : undefined;
 }

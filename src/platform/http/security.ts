@@ -1,41 +1,80 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { securityHeaders } from './security-headers.js';
+import { crossSiteRefusal } from './same-origin.js';
 
-/** The CSRF secret lives in a signed, host-only cookie: no server-side session, so replicas are interchangeable. */
+/** The CSRF secret lives in a signed, host-only cookie: no server-side state, so replicas are interchangeable. */
 export const CSRF_COOKIE = '__Host-crm-csrf';
 
-export async function registerSecurity(app: FastifyInstance, sessionSecret: string): Promise<void> {
-  const headers = securityHeaders({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-        upgradeInsecureRequests: [],
-      },
+/** A form's token stops being accepted after this long; a captured token is not good forever. */
+export const CSRF_TOKEN_VALIDITY_MS = 2 * 60 * 60 * 1000;
+
+const HEADERS = securityHeaders({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+      upgradeInsecureRequests: [],
     },
-    // Same-origin keeps Referer (and a real Origin) on our own forms for the cross-site check.
-    referrerPolicy: { policy: 'same-origin' },
-  });
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.headers(headers);
+  },
+  // The legacy header says what frame-ancestors 'none' says, for browsers without CSP 2.
+  xFrameOptions: { action: 'deny' },
+  // Same-origin keeps Referer (and a real Origin) on our own forms for the cross-site check.
+  referrerPolicy: { policy: 'same-origin' },
+});
+
+/** The same headers on every response, framework errors included. */
+export function applySecurityHeaders(reply: FastifyReply): void {
+  reply.headers(HEADERS);
+}
+
+export async function registerSecurity(app: FastifyInstance, sessionSecret: string): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    applySecurityHeaders(reply);
+    reply.header('x-request-id', request.id);
   });
   await app.register(cookie, { secret: sessionSecret });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: CSRF_COOKIE,
     cookieOpts: { path: '/', httpOnly: true, secure: true, sameSite: 'strict', signed: true },
+    csrfOpts: { validity: CSRF_TOKEN_VALIDITY_MS },
     getToken: (request) => {
       const body = request.body as { csrf_token?: unknown } | undefined;
       return typeof body?.csrf_token === 'string' ? body.csrf_token : undefined;
     },
+  });
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * For HTML scopes: every state-changing request must come from our own pages
+ * (Origin/Referer/Sec-Fetch-Site) and carry the form's token, before its body
+ * is validated or used. Routes do not opt in; living in the scope is enough.
+ */
+export function protectStateChanges(scope: FastifyInstance): void {
+  // A callback hook: on a bad token the CSRF plugin sends the error itself and never calls done.
+  scope.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    if (SAFE_METHODS.has(request.method)) return done();
+    const refusal = crossSiteRefusal(request);
+    if (refusal) return done(refusal);
+    scope.csrfProtection(request, reply, done);
+  });
+}
+
+/** Pages that carry a form token or a balance must not be kept by browsers or proxies. */
+export function noStore(scope: FastifyInstance): void {
+  scope.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
   });
 }

@@ -1,4 +1,6 @@
 import escapeHtml from 'escape-html';
+// layout.ts imports this module back (a cycle): it and components.ts use html and SafeHtml only inside functions.
+import { layout } from './layout.js';
 
 /** Marks text that is already safe HTML, so it is not escaped twice. */
 export class SafeHtml {
@@ -8,44 +10,39 @@ export class SafeHtml {
   }
 }
 
+/** What a template may interpolate; `false`, null and undefined render as nothing. */
+export type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
+
 /**
  * Tagged template that escapes every interpolated value unless it is
  * SafeHtml (or an array of them), so a page cannot forget to escape.
  */
-/** What a template may interpolate; `false`, null and undefined render as nothing. */
-export type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
-
 export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
   let out = strings[0] ?? '';
-  values.forEach((value, index) => {
+  let index = 0;
+  for (const value of values) {
     out += render(value) + (strings[index + 1] ?? '');
-  });
+    index += 1;
+  }
   return new SafeHtml(out);
 }
 
 function render(value: Interpolation): string {
   if (value instanceof SafeHtml) return value.value;
-  if (Array.isArray(value)) return value.map(render).join('');
+  if (typeof value === 'string') return escapeHtml(value);
+  if (Array.isArray(value)) {
+    let out = '';
+    for (const item of value as readonly Interpolation[]) out += render(item);
+    return out;
+  }
   if (value === undefined || value === null || value === false) return '';
   return escapeHtml(String(value));
 }
 
+/**
+ * A page with only the brand in its header: the lookup and error pages. A
+ * thin call of layout(), kept so their markup stays byte for byte the same.
+ */
 export function page(title: string, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Globomantics CRM</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/crm.css">
-</head>
-<body>
-<header><a class="brand" href="/">Globomantics CRM</a></header>
-<main>
-${body}
-</main>
-</body>
-</html>
-`.value;
+  return layout({ title, body });
 }

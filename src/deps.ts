@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createDatabase } from './platform/db/database.js';
+import { createLogger } from './platform/logger.js';
+import { closeRedis, createRedis } from './platform/redis.js';
+import type { Database } from './schema.js';
+
+/** The process's long-lived resources, shared by the server, the CLI and the tests. */
+export interface Deps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Kysely<Database>;
+  /** Shared counters (rate limits) when REDIS_URL is set. */
+  readonly redis: Redis | null;
+  /** Closes every resource, in the reverse order of creation. */
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  /** A one-shot command needs one connection, not a pool. */
+  readonly poolSize?: number;
+  /** Tests hand in a quiet logger. */
+  readonly logger?: Logger;
+  /** The CLI needs no Redis. */
+  readonly redis?: boolean;
+}
+
+/** How long one connection attempt may take before it counts as failed. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+export function createDeps(config: Config, options: DepsOptions = {}): Deps {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = createDatabase<Database>(config.database, {
+    poolSize: options.poolSize ?? config.pool.size,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.pool.statementTimeoutMs,
+    acquireTimeoutMs: config.pool.acquireTimeoutMs,
+  });
+  const redis = config.redisUrl && options.redis !== false ? createRedis(config.redisUrl, logger) : null;
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    close() {
+      closed ??= (async () => {
+        if (redis) await closeRedis(redis);
+        await db.destroy();
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  DatabaseIntrospector,
+  Dialect,
+  DialectAdapter,
+  Driver,
+  Kysely,
+  QueryCompiler,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely';
+
+/** A query waited too long for a connection or for its answer. */
+export class DatabaseTimeoutError extends Error {
+  override name = 'DatabaseTimeoutError';
+  readonly code = 'DB_DEADLINE_EXCEEDED';
+}
+
+export interface Deadlines {
+  readonly acquireTimeoutMs: number;
+  readonly queryTimeoutMs: number;
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number, what: string, onLate?: (value: T) => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new DatabaseTimeoutError(`${what} took longer than ${ms} ms`));
+    }, ms);
+  });
+  // A result that arrives after the deadline still needs handling (a connection must go back).
+  work.then((value) => (timedOut ? onLate?.(value) : undefined), () => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+class DeadlineConnection implements DatabaseConnection {
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly queryTimeoutMs: number,
+  ) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return withDeadline(this.inner.executeQuery<R>(query), this.queryTimeoutMs, 'a database query');
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
+class DeadlineDriver implements Driver {
+  savepoint?: Driver['savepoint'];
+  rollbackToSavepoint?: Driver['rollbackToSavepoint'];
+  releaseSavepoint?: Driver['releaseSavepoint'];
+
+  constructor(
+    private readonly inner: Driver,
+    private readonly deadlines: Deadlines,
+  ) {
+    // Savepoints are optional in Kysely; offer them exactly when the wrapped driver does.
+    if (inner.savepoint) {
+      const savepoint = inner.savepoint.bind(inner);
+      this.savepoint = (connection, name, compile) => savepoint(unwrap(connection), name, compile);
+    }
+    if (inner.rollbackToSavepoint) {
+      const rollback = inner.rollbackToSavepoint.bind(inner);
+      this.rollbackToSavepoint = (connection, name, compile) => rollback(unwrap(connection), name, compile);
+    }
+    if (inner.releaseSavepoint) {
+      const release = inner.releaseSavepoint.bind(inner);
+      this.releaseSavepoint = (connection, name, compile) => release(unwrap(connection), name, compile);
+    }
+  }
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await withDeadline(this.inner.acquireConnection(), this.deadlines.acquireTimeoutMs, 'waiting for a database connection', (late) => {
+      void this.inner.releaseConnection(late);
+    });
+    return new DeadlineConnection(connection, this.deadlines.queryTimeoutMs);
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.inner.beginTransaction(unwrap(connection), settings);
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(unwrap(connection));
+  }
+
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(unwrap(connection));
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(unwrap(connection));
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+function unwrap(connection: DatabaseConnection): DatabaseConnection {
+  return connection instanceof DeadlineConnection ? connection.inner : connection;
+}
+
+/**
+ * Wraps any Kysely dialect so no query can wait forever: for a connection
+ * from the pool (acquireTimeoutMs) or for an answer (queryTimeoutMs). Kysely
+ * and the drivers have neither limit for every database, so it is added here
+ * once instead of per driver.
+ */
+export class DeadlineDialect implements Dialect {
+  constructor(
+    private readonly inner: Dialect,
+    private readonly deadlines: Deadlines,
+  ) {}
+
+  createDriver(): Driver {
+    return new DeadlineDriver(this.inner.createDriver(), this.deadlines);
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return this.inner.createQueryCompiler();
+  }
+
+  createAdapter(): DialectAdapter {
+    return this.inner.createAdapter();
+  }
+
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return this.inner.createIntrospector(db);
+  }
+}

@@ -1,0 +1,58 @@
+import { MysqlAdapter, PostgresAdapter, sql, type Expression, type InsertQueryBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, type Transaction } from 'kysely';
+
+/**
+ * The one place that knows which database is behind a Kysely handle. Feature
+ * repositories ask for a capability ("insert unless present", "match ignoring
+ * case", "lock these rows") and never check the adapter themselves.
+ */
+export type DialectName = 'mysql' | 'postgres' | 'sqlite';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- works for every schema
+type AnyDb = Kysely<any> | Transaction<any>;
+
+export function dialectOf(db: AnyDb): DialectName {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof MysqlAdapter) return 'mysql';
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  return 'sqlite';
+}
+
+/**
+ * INSERT that leaves an existing row (same key) untouched. MySQL has no ON
+ * CONFLICT; its INSERT IGNORE also turns other errors into warnings, so
+ * callers validate rows first.
+ */
+export function insertUnlessPresent<DB, TB extends keyof DB & string, O>(
+  db: AnyDb,
+  insert: InsertQueryBuilder<DB, TB, O>,
+  keyColumns: readonly (keyof DB[TB] & string)[],
+): InsertQueryBuilder<DB, TB, O> {
+  return dialectOf(db) === 'mysql' ? insert.ignore() : insert.onConflict((conflict) => conflict.columns(keyColumns).doNothing());
+}
+
+/**
+ * `column` contains `fragment`, ignoring case, with LIKE wildcards in the
+ * fragment matched literally. PostgreSQL has ILIKE; MySQL/MariaDB and SQLite
+ * compare ASCII letters without case through lower().
+ */
+export function containsIgnoringCase(db: AnyDb, column: Expression<string>, fragment: string): Expression<SqlBool> {
+  const pattern = `%${fragment.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  return dialectOf(db) === 'postgres'
+    ? sql<SqlBool>`${column} ilike ${pattern} escape '\\'`
+    : sql<SqlBool>`lower(${column}) like lower(${pattern}) escape '\\'`;
+}
+
+/**
+ * SELECT … FOR UPDATE where the database has row locks. SQLite has none; its
+ * transactions here start with BEGIN IMMEDIATE (sqlite-dialect.ts), which
+ * already holds the whole database's write lock.
+ */
+export function lockForUpdate<DB, TB extends keyof DB, O>(db: AnyDb, query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+  return dialectOf(db) === 'sqlite' ? query : query.forUpdate();
+}
+
+/** Whether rows can be streamed from the server instead of loaded at once (Kysely's .stream()). */
+export function canStream(db: AnyDb): boolean {
+  // All three drivers stream in Kysely 0.28 (pg needs pg-cursor, which is not installed).
+  return dialectOf(db) !== 'postgres';
+}

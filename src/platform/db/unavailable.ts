@@ -1,0 +1,37 @@
+import { DatabaseTimeoutError } from './deadline-dialect.js';
+
+/**
+ * Error codes that mean "the database cannot serve this now" rather than "this
+ * query is wrong": the client should retry later (503), not be told it erred.
+ */
+const UNAVAILABLE_CODES = new Set([
+  // Node sockets (mysql2 and pg surface these)
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  // mysql2
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_TIMEOUT', 'ER_STATEMENT_TIMEOUT', 'ER_LOCK_WAIT_TIMEOUT', 'ER_QUERY_INTERRUPTED',
+  // PostgreSQL SQLSTATEs: query_canceled (statement_timeout), admin shutdown, cannot connect now, too many connections, lock timeout
+  '57014', '57P01', '57P02', '57P03', '53300', '55P03',
+  // SQLite
+  'SQLITE_BUSY', 'SQLITE_LOCKED',
+]);
+
+/** pg reports these without a code. */
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof DatabaseTimeoutError) return true;
+  if (error instanceof AggregateError) return error.errors.some(isDatabaseUnavailable);
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  return UNAVAILABLE_MESSAGES.test(error.message);
+}
+
+/** Wrong credentials or a missing database: retrying will not help, so start-up stops at once. */
+const ACCESS_DENIED_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', '28P01', '28000', '3D000']);
+
+export function isAccessDenied(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ACCESS_DENIED_CODES.has(code);
+}

@@ -1,0 +1,69 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { html, page } from '../views/html.js';
+import { toPublicError, type PublicError, type ScopeContext } from './errors.js';
+
+/** How a scope shows an error: an HTML page, or RFC 9457 problem+json. */
+export type ErrorRenderer = (request: FastifyRequest, reply: FastifyReply, shown: PublicError) => FastifyReply;
+
+export const renderHtmlError: ErrorRenderer = (_request, reply, shown) => {
+  const body = html`<h1>${shown.title}</h1>
+<p class="problem" role="alert">${shown.message}</p>
+<p><a href="/">Go to the start page</a></p>`;
+  return reply
+    .code(shown.statusCode)
+    .headers(shown.headers)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(page(shown.title, body));
+};
+
+export const renderProblem: ErrorRenderer = (request, reply, shown) =>
+  reply
+    .code(shown.statusCode)
+    .headers(shown.headers)
+    .header('cache-control', 'no-store')
+    .type('application/problem+json; charset=utf-8')
+    .send(
+      JSON.stringify({
+        type: 'about:blank',
+        title: shown.title,
+        status: shown.statusCode,
+        detail: shown.message,
+        code: shown.code,
+        instance: request.id,
+      }),
+    );
+
+/** Logs by severity: 5xx in full (with the error), 4xx as one short line. */
+export function logError(request: FastifyRequest, error: unknown, shown: PublicError): void {
+  if (shown.statusCode >= 500) request.log.error({ err: error, statusCode: shown.statusCode }, 'request failed');
+  else request.log.info({ code: shown.code, statusCode: shown.statusCode }, 'request refused');
+}
+
+/** An error handler for one scope. */
+export function errorHandler(render: ErrorRenderer, scope: ScopeContext = {}) {
+  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const shown = toPublicError(error, scope);
+    logError(request, error, shown);
+    return render(request, reply, shown);
+  };
+}
+
+/** Longest part of a path repeated in a 404 page or a log line. */
+export const SHOWN_PATH_LIMIT = 200;
+
+export function shownPath(url: string): string {
+  const path = url.split('?')[0] ?? '/';
+  return path.length > SHOWN_PATH_LIMIT ? `${path.slice(0, SHOWN_PATH_LIMIT)}…` : path;
+}
+
+export function notFoundHandler(render: ErrorRenderer) {
+  return (request: FastifyRequest, reply: FastifyReply) =>
+    render(request, reply, {
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      title: 'Not Found',
+      message: `There is no page at ${shownPath(request.url)}.`,
+      headers: {},
+    });
+}

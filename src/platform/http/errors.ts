@@ -1,0 +1,90 @@
+import { AppError } from '../../shared/errors.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+
+/** What may be shown for an error; anything else stays in the log. */
+export interface PublicError {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly title: string;
+  readonly message: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Messages for the errors Fastify and its plugins raise on bad requests. */
+const FRAMEWORK_MESSAGES = new Map<string, string>([
+  ['FST_CSRF_MISSING_SECRET', 'This form has expired or your browser did not send its session cookie. Reload the page and try again.'],
+  ['FST_CSRF_INVALID_TOKEN', 'This form could not be verified (its security token is missing, expired or does not match your session). Reload the page and try again.'],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', 'The request is too large.'],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'This kind of content is not accepted here.'],
+  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 'The request body does not match its declared length.'],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', 'The request body is empty.'],
+  ['FST_ERR_CTP_INVALID_JSON_BODY', 'The request body is not valid JSON.'],
+  ['FST_ERR_BAD_URL', 'The address is malformed.'],
+  ['FST_ERR_ASYNC_CONSTRAINT', 'The request could not be routed.'],
+]);
+
+const TITLES = new Map<number, string>([
+  [400, 'Request not accepted'],
+  [401, 'Sign-in required'],
+  [403, 'Request refused'],
+  [404, 'Not Found'],
+  [405, 'Method not allowed'],
+  [408, 'Request timed out'],
+  [413, 'Request too large'],
+  [415, 'Unsupported content type'],
+  [429, 'Too many requests'],
+  [503, 'Service unavailable'],
+]);
+
+const title = (statusCode: number) => TITLES.get(statusCode) ?? (statusCode >= 500 ? 'Something went wrong' : 'Request not accepted');
+
+/** Retry-After for a database that is down or slow: long enough to recover, short enough to matter. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+interface ValidationIssue {
+  readonly message?: string;
+  readonly instancePath?: string;
+}
+
+/** The failing route's own schema messages, one per field. */
+function validationMessage(issues: readonly ValidationIssue[]): string {
+  const messages = [...new Set(issues.map((issue) => issue.message).filter((message): message is string => Boolean(message)))];
+  return messages.length > 0 ? messages.join(' ') : 'The request is incomplete or malformed.';
+}
+
+/**
+ * Maps any error to what may be shown. An AppError and the framework's known
+ * 4xx explain themselves; a database that is down or slow becomes 503 with
+ * Retry-After; anything else is a 500 whose details stay in the log.
+ */
+export interface ScopeContext {
+  /** The content type this scope parses, named in a 415's message. */
+  readonly accepts?: string;
+}
+
+export function toPublicError(error: unknown, scope: ScopeContext = {}): PublicError {
+  if (error instanceof AppError) {
+    return { statusCode: error.statusCode, code: error.code, title: title(error.statusCode), message: error.message, headers: error.headers };
+  }
+  if (isDatabaseUnavailable(error)) {
+    const retry = new AppError(503, 'SERVICE_UNAVAILABLE', `The service is busy or briefly unavailable. Please try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`);
+    return { statusCode: 503, code: retry.code, title: title(503), message: retry.message, headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) } };
+  }
+  const { statusCode, code, validation } = (error ?? {}) as { statusCode?: unknown; code?: unknown; validation?: unknown };
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const errorCode = typeof code === 'string' ? code : 'BAD_REQUEST';
+    const message = Array.isArray(validation)
+      ? validationMessage(validation as ValidationIssue[])
+      : errorCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && scope.accepts
+        ? `This request must be sent as ${scope.accepts}.`
+        : (FRAMEWORK_MESSAGES.get(errorCode) ?? 'The request could not be handled.');
+    return { statusCode, code: errorCode, title: title(statusCode), message, headers: {} };
+  }
+  return {
+    statusCode: 500,
+    code: 'INTERNAL',
+    title: title(500),
+    message: 'Something went wrong on our side. Please try again in a moment.',
+    headers: {},
+  };
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { errorHandler, logError, notFoundHandler, renderHtmlError, renderProblem, type ErrorRenderer } from './error-rendering.js';
+import { toPublicError } from './errors.js';
+import { registerRateLimits } from './rate-limit.js';
+import { RequestLogController } from './request-log.js';
+import { applySecurityHeaders, registerSecurity } from './security.js';
+import { tlsOptions } from './tls.js';
+
+/** The app's one type: an HTTPS server whose routes are typed by their zod schemas. */
+export type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface HttpOptions {
+  readonly logger?: Logger;
+  /** Key and certificate; without them the app is built for inject() only. */
+  readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+  readonly sessionSecret: string;
+  readonly bodyLimitBytes: number;
+  readonly trustProxy: false | number | readonly string[];
+  readonly timeouts: { readonly requestMs: number; readonly headersMs: number; readonly keepAliveMs: number; readonly connectionMs: number };
+  readonly maxConnections: number;
+  readonly redis: Redis | null;
+  readonly publicDir: string;
+  /** Paths under this prefix answer framework errors as problem+json. */
+  readonly apiPrefix: string;
+}
+
+/** A hop count trusts that many proxies nearest to us; a list trusts those addresses. */
+function trustProxySetting(trust: HttpOptions['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
+}
+
+/**
+ * A request the router never saw (a malformed URL) still gets the app's
+ * headers, request id, log line and error page, like any other.
+ */
+function frameworkErrorHandler(apiPrefix: string) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    applySecurityHeaders(reply);
+    reply.header('x-request-id', request.id);
+    const render: ErrorRenderer = request.url.startsWith(apiPrefix) ? renderProblem : renderHtmlError;
+    const shown = toPublicError(error);
+    logError(request, error, shown);
+    void render(request, reply, shown);
+  };
+}
+
+/**
+ * A request so broken it never became one (bad request line, headers too
+ * large or too slow): a short 4xx written to the socket, then closed. Fastify's
+ * default would answer in JSON without our headers.
+ */
+function clientErrorHandler(logger: Logger | undefined) {
+  return (error: Error & { code?: string }, socket: Socket) => {
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    logger?.info({ code: error.code ?? 'CLIENT_ERROR' }, timedOut ? 'request not received in time' : 'malformed request refused');
+    if (!socket.writable) return socket.destroy();
+    const status = timedOut ? '408 Request Timeout' : '400 Bad Request';
+    const body = timedOut ? 'The request was not received in time.\n' : 'The request is malformed.\n';
+    socket.end(
+      `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+    );
+  };
+}
+
+/**
+ * The feature-free part of every app: server limits and timeouts, schema
+ * compilers, security headers, cookies and CSRF, rate limits, static files,
+ * request logs, and HTML error pages as the default. Scopes come on top.
+ */
+export async function createHttpApp(options: HttpOptions): Promise<App> {
+  const { timeouts } = options;
+  const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    logController: new RequestLogController(),
+    genReqId: () => randomUUID(),
+    bodyLimit: options.bodyLimitBytes,
+    return503OnClosing: true,
+    trustProxy: trustProxySetting(options.trustProxy),
+    // Time to receive a whole request, idle sockets and keep-alive: a slow sender cannot hold a socket.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    https: options.tls
+      ? {
+          ...tlsOptions(options.tls, timeouts.headersMs),
+          headersTimeout: timeouts.headersMs,
+          // Node checks the two timeouts above only this often (default 30 s).
+          connectionsCheckingInterval: 1000,
+        }
+      : null,
+    frameworkErrors: frameworkErrorHandler(options.apiPrefix),
+    clientErrorHandler: clientErrorHandler(options.logger),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = options.maxConnections;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(renderHtmlError));
+  app.setNotFoundHandler(notFoundHandler(renderHtmlError));
+  await registerSecurity(app, options.sessionSecret);
+  await registerRateLimits(app, { redis: options.redis, logger: options.logger ?? silentLogger });
+  await app.register(fastifyStatic, { root: options.publicDir, prefix: '/static/', maxAge: '1h', index: false });
+  return app;
+}
+
+const silentLogger = (await import('pino')).pino({ level: 'silent' });
