@@ -24,7 +24,12 @@ const environment = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535, 5000),
-  HTTP_REDIRECT_PORT: integer(0, 65535, 0).optional(),
+  HTTP_REDIRECT_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int({ error: 'must be a port number' })
+    .min(0, { error: 'must be a port number' })
+    .max(65535, { error: 'must be a port number' })
+    .optional(),
   TLS_CERT_FILE: z.string().min(1).default('ssl/cert.pem'),
   TLS_KEY_FILE: z.string().min(1).default('ssl/key.pem'),
   TRUST_PROXY: z.string().default('false'),

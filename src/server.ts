@@ -5,10 +5,13 @@ import { buildApp } from './app.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { createDeps } from './deps.js';
 import { createRedirectServer } from './platform/http/redirect-server.js';
+import { waitForRedis } from './platform/redis.js';
 import { prepareDatabase } from './prepare-database.js';
 
 /** How long in-flight requests get after SIGTERM; below Kubernetes' default 30 s grace period. */
 const SHUTDOWN_GRACE_MS = 20_000;
+/** How long start-up waits for Redis before serving with in-memory limits. */
+const REDIS_START_WAIT_MS = 2000;
 
 async function readTls(certFile: string, keyFile: string) {
   try {
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  if (deps.redis && (await waitForRedis(deps.redis, REDIS_START_WAIT_MS))) logger.info('rate limit counters are shared through Redis');
   const app = await buildApp(deps, { tls });
   const listeners: { redirect?: Server } = {};
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {

@@ -7,7 +7,7 @@ import { pino, stdSerializers, type Logger } from 'pino';
  */
 const DATA_BEARING_ERROR_FIELDS = ['sql', 'parameters', 'values', 'detail', 'where', 'internalQuery'];
 
-function serializeError(error: Error): Record<string, unknown> {
+export function serializeError(error: Error): Record<string, unknown> {
   const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;
   const scrub = (value: Record<string, unknown>) => {
     for (const field of DATA_BEARING_ERROR_FIELDS) Reflect.deleteProperty(value, field);

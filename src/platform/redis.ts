@@ -35,3 +35,23 @@ export async function closeRedis(redis: Redis): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * Waits up to `ms` for the first connection, so the first requests after a
+ * start count in Redis rather than falling back to memory. Never throws:
+ * an unreachable Redis degrades the limits, it does not stop the app.
+ */
+export async function waitForRedis(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, ms);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
+}

@@ -8,6 +8,8 @@ import { ROOT } from './paths.js';
 
 export interface ServerProcess {
   readonly baseUrl: string;
+  /** The plain-HTTP redirect listener's port, when HTTP_REDIRECT_PORT was set. */
+  readonly redirectPort: number | undefined;
   readonly caFile: string;
   readonly dir: string;
   readonly child: ChildProcess;
@@ -36,6 +38,8 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
+      // A developer's .env must not change what the tests see.
+      ENV_FILE: 'none',
       PORT: '0',
       HOST: '127.0.0.1',
       TLS_CERT_FILE: join(dir, 'ssl', 'cert.pem'),
@@ -60,12 +64,14 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
     buffer = lines.pop() ?? '';
     logLines.push(...lines);
   });
+  let redirectPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 20 s: ${stderr}`)), 20_000);
     // The server reports its port over the IPC channel once it listens.
-    child.on('message', (message: { type?: string; port?: number }) => {
+    child.on('message', (message: { type?: string; port?: number; redirectPort?: number }) => {
       if (message.type === 'listening' && typeof message.port === 'number') {
         clearTimeout(timer);
+        redirectPort = message.redirectPort;
         resolve(message.port);
       }
     });
@@ -82,6 +88,7 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
   };
   return {
     baseUrl: `https://localhost:${port}`,
+    redirectPort,
     caFile: join(dir, 'ssl', 'cert.pem'),
     dir,
     child,
@@ -99,7 +106,7 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
 export function runServerToExit(env: Readonly<Record<string, string>>, timeoutMs = 20_000) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', PORT: '0', HOST: '127.0.0.1', ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
   });

@@ -31,3 +31,11 @@ describe('balanceCents', () => {
     assert.equal(balanceCents({ acctid: 'A', paidCents: 11000, dueCents: 10000 }), -1000);
   });
 });
+
+describe('normalizeAcctId and non-ASCII letters', () => {
+  test('letters that upper-case into ASCII (ı, ſ, ﬀ) are refused, not turned into valid ids', () => {
+    for (const sneaky of ['acct1ı0', 'ſACCT', 'ﬀ100', 'ACCT100\u0000', 'ACCT\u200b100']) {
+      assert.deepEqual(normalizeAcctId(sneaky), { ok: false, reason: 'bad-characters' }, JSON.stringify(sneaky));
+    }
+  });
+});

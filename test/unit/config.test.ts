@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -72,5 +73,63 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET: must be at least 32 characters/);
     const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: '3f9c2b7a1e8d4c6f0a5b9e2d7c1f4a8b' });
     assert.equal(config.sessionSecretSource, 'environment');
+  });
+});
+
+describe('SESSION_SECRET strength', () => {
+  for (const [name, secret] of [
+    ['the .env.example placeholder', 'change-me-to-a-random-string-of-32-or-more-chars'],
+    ['32 spaces', ' '.repeat(32)],
+    ['32 × "a"', 'a'.repeat(32)],
+    ['a short repeated pattern', 'ab'.repeat(20)],
+    ['a placeholder in another spelling', 'REPLACE_ME_with_a_real_secret_value_0123'],
+  ] as const) {
+    test(`${name} is refused, in any environment, with how to make a real one`, () => {
+      for (const NODE_ENV of ['production', 'development']) {
+        assert.throws(() => loadConfig({ NODE_ENV, SESSION_SECRET: secret }), /SESSION_SECRET: .*openssl rand -hex 32/);
+      }
+    });
+  }
+
+  test('a random hex secret is accepted', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: randomBytes(32).toString('hex') }).sessionSecretSource, 'environment');
+    assert.equal(loadConfig({ SESSION_SECRET: randomBytes(16).toString('hex') }).sessionSecretSource, 'environment');
+  });
+
+  test('in development without SESSION_SECRET the kept development secret is used, so reloads keep forms valid', () => {
+    const config = loadConfig({}, () => 'kept-development-secret-0123456789abcdef');
+    assert.equal(config.sessionSecret, 'kept-development-secret-0123456789abcdef');
+    assert.equal(config.sessionSecretSource, 'development file');
+    assert.equal(loadConfig({ NODE_ENV: 'test' }, () => 'never used').sessionSecretSource, 'random');
+  });
+});
+
+describe('limits, timeouts and proxies', () => {
+  test('defaults bound every wait and limit lookups to 60 a minute', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.timeouts, { requestMs: 15_000, headersMs: 10_000, keepAliveMs: 5000, connectionMs: 30_000 });
+    assert.equal(config.maxConnections, 1000);
+    assert.equal(config.pool.statementTimeoutMs, 5000);
+    assert.equal(config.pool.acquireTimeoutMs, 3000);
+    assert.deepEqual(config.rateLimits, { lookup: 60 });
+    assert.equal(config.redisUrl, null);
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.httpRedirectPort, null);
+  });
+
+  test('LOOKUP_RATE_LIMIT=0 switches the limit off', () => {
+    assert.equal(loadConfig({ LOOKUP_RATE_LIMIT: '0' }).rateLimits.lookup, 0);
+  });
+
+  test('TRUST_PROXY takes a hop count or addresses and CIDRs, never "true"', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1']);
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), /TRUST_PROXY: "true" is not false/);
+    assert.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.0/8/1' }), /TRUST_PROXY/);
+  });
+
+  test('REDIS_URL must be a redis URL', () => {
+    assert.equal(loadConfig({ REDIS_URL: 'redis://redis:6379' }).redisUrl, 'redis://redis:6379');
+    assert.throws(() => loadConfig({ REDIS_URL: 'http://redis:6379' }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 });

@@ -29,7 +29,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /** Wrong credentials or a missing database: retrying will not help, so start-up stops at once. */
-const ACCESS_DENIED_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', '28P01', '28000', '3D000']);
+const ACCESS_DENIED_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', '28P01', '28000', '3D000']);
 
 export function isAccessDenied(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

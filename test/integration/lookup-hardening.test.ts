@@ -1,0 +1,80 @@
+/** The lookup's hardening that needs no particular database: expiry, caching, logs, readiness. */
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, mock, test } from 'node:test';
+import { pino } from 'pino';
+import { createDatabase } from '../../src/platform/db/database.js';
+import type { Database } from '../../src/schema.js';
+import { testApp } from '../support/app.js';
+import { openForm, postLookup } from '../support/inject.js';
+import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
+
+const sqlite = TEST_DATABASES[0]!;
+
+describe('the lookup page', () => {
+  test('a form token older than two hours is refused; a fresh one works', async () => {
+    const { db } = await openTestDatabase(sqlite);
+    const app = await testApp(db!);
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      const form = await openForm(app);
+      assert.equal((await postLookup(app, { ...form, acctid: 'ACCT100' })).statusCode, 200);
+      mock.timers.tick(2 * 60 * 60 * 1000 + 1000);
+      const stale = await postLookup(app, { ...form, acctid: 'ACCT100' });
+      assert.equal(stale.statusCode, 403);
+      assert.match(stale.body, /expired/);
+      assert.equal((await postLookup(app, { ...(await openForm(app)), acctid: 'ACCT100' })).statusCode, 200);
+    } finally {
+      mock.timers.reset();
+      await app.close();
+      await db!.destroy();
+    }
+  });
+
+  test('pages with a form token or a balance are not stored by browsers or proxies', async () => {
+    const { db } = await openTestDatabase(sqlite);
+    const app = await testApp(db!);
+    try {
+      const page = await app.inject({ method: 'GET', url: '/' });
+      assert.equal(page.headers['cache-control'], 'no-store');
+      const result = await postLookup(app, { ...(await openForm(app)), acctid: 'ACCT100' });
+      assert.equal(result.headers['cache-control'], 'no-store');
+      const css = await app.inject({ method: 'GET', url: '/static/crm.css' });
+      assert.match(String(css.headers['cache-control']), /max-age=3600/);
+    } finally {
+      await app.close();
+      await db!.destroy();
+    }
+  });
+
+  test('a 16 KB path is logged and echoed only in part', async () => {
+    const { db } = await openTestDatabase(sqlite);
+    const lines: string[] = [];
+    const logger = pino(new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) }));
+    const app = await testApp(db!, {}, logger);
+    try {
+      const path = `/${'x'.repeat(16 * 1024)}`;
+      const reply = await app.inject({ method: 'GET', url: path });
+      assert.equal(reply.statusCode, 404);
+      assert.ok(reply.body.length < 4096, `page of ${reply.body.length} bytes`);
+      const logged = lines.find((line) => line.includes('request completed')) ?? '';
+      assert.ok(logged.length > 0 && logged.length < 1024, `log line of ${logged.length} bytes`);
+    } finally {
+      await app.close();
+      await db!.destroy();
+    }
+  });
+
+  test('/readyz says not ready while the schema lacks a migration', async () => {
+    const db = createDatabase<Database>({ kind: 'sqlite', file: ':memory:' }, { poolSize: 1, connectTimeoutMs: 1000 });
+    const app = await testApp(db);
+    try {
+      const reply = await app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(reply.statusCode, 503);
+      assert.match(reply.json<{ reason: string }>().reason, /schema is behind: 1 migration/);
+    } finally {
+      await app.close();
+      await db.destroy();
+    }
+  });
+});
