@@ -31,6 +31,11 @@ export class Browser {
     private readonly caFile?: string,
   ) {}
 
+  /** Carries another visitor's cookies over (the same browser talking to a restarted server). */
+  copyCookiesFrom(other: Browser): void {
+    for (const [name, value] of other.cookies) this.cookies.set(name, value);
+  }
+
   cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }

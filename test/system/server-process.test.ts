@@ -1,7 +1,7 @@
 /** The server as a process: TLS only, logs, restarts, shutdown and start-up failures. */
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Browser } from '../support/https-client.js';
@@ -121,6 +121,41 @@ describe('the server process', { skip }, () => {
     const run = runServerToExit({ TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem', DATABASE_URL: 'sqlite::memory:' });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /cannot read the TLS certificate .*make_cert\.sh/);
+  });
+
+  test('settings in .env (or the file ENV_FILE names) are read by the server itself', () => {
+    const dir = makeCertDir();
+    try {
+      writeFileSync(join(dir, 'settings.env'), 'LOG_LEVEL=loud\n');
+      const run = runServerToExit({ ENV_FILE: join(dir, 'settings.env'), DATABASE_URL: 'sqlite::memory:' });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /LOG_LEVEL: must be a pino level/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('in development without SESSION_SECRET a form stays valid across a restart (the secret is kept in var/)', async () => {
+    const dir = makeCertDir();
+    try {
+      const env = { NODE_ENV: 'development', SESSION_SECRET: '' };
+      const first = await startServer(env, dir);
+      const visitor = new Browser(first.baseUrl, first.caFile);
+      const { token } = await visitor.openLookupPage();
+      assert.ok(!first.logLines.some((line) => line.includes('"level":40') && line.includes('SESSION_SECRET')), 'a warning about SESSION_SECRET');
+      assert.equal(await first.stop(), 0);
+      const second = await startServer(env, dir);
+      try {
+        const again = new Browser(second.baseUrl, second.caFile);
+        again.copyCookiesFrom(visitor);
+        const reply = await again.postForm({ acctid: 'ACCT100', csrf_token: token });
+        assert.match(reply.body, /Account balance: 40\.00 USD/);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('with an invalid setting it exits 2 and names the variable', () => {
