@@ -65,6 +65,38 @@ describe('the lookup page', () => {
     }
   });
 
+  test('X-Forwarded-For counts for the rate limit only from a trusted proxy', async () => {
+    const { db } = await openTestDatabase(sqlite);
+    const lookups = async (env: Record<string, string>) => {
+      const app = await testApp(db!, { LOOKUP_RATE_LIMIT: '1', ...env });
+      try {
+        const form = await openForm(app);
+        const statuses: number[] = [];
+        for (const client of ['203.0.113.1', '203.0.113.2']) {
+          const reply = await app.inject({
+            method: 'POST',
+            url: '/',
+            remoteAddress: '10.0.0.5',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie, 'x-forwarded-for': client },
+            payload: new URLSearchParams({ acctid: 'ACCT100', csrf_token: form.token }).toString(),
+          });
+          statuses.push(reply.statusCode);
+        }
+        return statuses;
+      } finally {
+        await app.close();
+      }
+    };
+    try {
+      // Untrusted: both come from the proxy's own address, so the second is over the limit.
+      assert.deepEqual(await lookups({}), [200, 429]);
+      // Trusted proxy: two different clients, one lookup each.
+      assert.deepEqual(await lookups({ TRUST_PROXY: '10.0.0.0/8' }), [200, 200]);
+    } finally {
+      await db!.destroy();
+    }
+  });
+
   test('/readyz says not ready while the schema lacks a migration', async () => {
     const db = createDatabase<Database>({ kind: 'sqlite', file: ':memory:' }, { poolSize: 1, connectTimeoutMs: 1000 });
     const app = await testApp(db);
