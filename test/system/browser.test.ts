@@ -12,7 +12,8 @@ import { startServer, type ServerProcess } from '../support/server-process.js';
 
 // Debian's chromium here; CI runners with Google Chrome set CHROMIUM_PATH.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+// The reason ends with '; to run: COMMAND' (test/support/tools.ts skipReason), which the not-run reporter prints.
+const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed; to run: apt-get install -y chromium`;
 if (missing && process.env.CI === 'true') throw new Error(`${missing}; CI=true requires the browser tests`);
 
 describe('in a real browser', { skip: missing }, () => {
