@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites need, when missing:
-# ShellCheck (delivery scripts) and chromium (browser tests); kubectl comes with the machine.
+# ShellCheck (delivery scripts), chromium (browser tests), sqlmap, testssl.sh and wrk
+# (attack tests, test/attacks); kubectl comes with the machine.
 set -euo pipefail
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
+command -v sqlmap >/dev/null || missing+=(sqlmap)
+# Debian's testssl.sh package installs the command as `testssl`.
+{ command -v testssl >/dev/null || command -v testssl.sh >/dev/null; } || missing+=(testssl.sh)
+command -v wrk >/dev/null || missing+=(wrk)
 if (( ${#missing[@]} > 0 )); then
   echo "installing: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v kubectl >/dev/null || { echo "kubectl is required (the delivery tests render the manifests with it)" >&2; exit 1; }
-echo "test packages present: shellcheck chromium openssl curl kubectl"
+echo "test packages present: shellcheck chromium openssl curl sqlmap testssl.sh wrk kubectl"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the local MariaDB and PostgreSQL are running and have the
+# Makes sure the local MariaDB, PostgreSQL and Redis are running and have the
 # crm_test databases the integration tests use. Safe to run repeatedly.
 set -euo pipefail
 
@@ -24,9 +24,15 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   wait_for PostgreSQL pg_isready -h 127.0.0.1 -p 5432 -q
 fi
 
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  wait_for Redis redis-cli -h 127.0.0.1 -p 6379 ping
+fi
+
 mariadb --protocol=tcp -h 127.0.0.1 -u root -e \
   'CREATE DATABASE IF NOT EXISTS crm_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; CREATE DATABASE IF NOT EXISTS crm_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;'
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'crm_test'" | grep -x 1 >/dev/null; then
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE crm_test"
 fi
-echo "MariaDB and PostgreSQL are up with database crm_test"
+echo "MariaDB, PostgreSQL and Redis are up; databases crm_test and crm_bench exist"

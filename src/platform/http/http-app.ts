@@ -103,6 +103,12 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     clientErrorHandler: clientErrorHandler(options.logger),
   }).withTypeProvider<ZodTypeProvider>();
   app.server.maxConnections = options.maxConnections;
+  // Node answers an Expect header other than 100-continue itself, with a bare 417; answer it like any refusal.
+  app.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    applySecurityHeaders(response);
+    const body = 'The Expect header of this request is not supported; send it without one (or with Expect: 100-continue).\n';
+    response.writeHead(417, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(body);
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

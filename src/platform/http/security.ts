@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -32,8 +33,9 @@ const HEADERS = securityHeaders({
 });
 
 /** The same headers on every response, framework errors included. */
-export function applySecurityHeaders(reply: FastifyReply): void {
-  reply.headers(HEADERS);
+export function applySecurityHeaders(reply: FastifyReply | ServerResponse): void {
+  if (reply instanceof ServerResponse) for (const [name, value] of Object.entries(HEADERS)) reply.setHeader(name, value);
+  else reply.headers(HEADERS);
 }
 
 export async function registerSecurity(app: FastifyInstance, sessionSecret: string): Promise<void> {
