@@ -3,8 +3,8 @@
 #
 #   1. render k8s/manifest with the image set to $REGISTRY/$IMAGE:$IMAGE_TAG and the
 #      migration Job renamed to crm-migrate-<tag>
-#   2. apply everything except the web tier (namespace, config, secrets, MySQL,
-#      network policies, migration Job) and wait for MySQL and the migrations
+#   2. apply everything except the web tier (namespace, config, secrets, MySQL, Redis,
+#      network policies, migration Job) and wait for MySQL, Redis and the migrations
 #   3. apply the rest and wait for the web rollout; print pods and services
 #
 # Image:    REGISTRY (default docker.io), IMAGE (default $DOCKER_USERNAME/globomantics-crm),
@@ -13,6 +13,9 @@
 #           written to a private temporary copy (never into the checkout):
 #           K8S_MYSQL_ROOT_PASSWORD, K8S_MYSQL_PASSWORD, K8S_SESSION_SECRET,
 #           K8S_TLS_CRT, K8S_TLS_KEY (PEM text).
+#           Refused before anything is applied: a missing value, a placeholder (change-me,
+#           example, placeholder, ...) and a session secret that is shorter than 32
+#           characters or predictable (the same rules as the app's start-up check).
 # Timeouts: ROLLOUT_TIMEOUT (default 300s), MIGRATION_TIMEOUT (default 600s).
 set -Eeuo pipefail
 
@@ -62,9 +65,54 @@ for f in mysql-root-password:K8S_MYSQL_ROOT_PASSWORD mysql-password:K8S_MYSQL_PA
 done
 ((${#missing[@]} == 0)) ||
   die "missing secret value(s): ${missing[*]}; create the files in $MANIFEST_DIR/secrets/ (see the *.example files) or set the variables"
+
+# --- secret strength -------------------------------------------------------------
+# Refuse what the app itself would refuse at start-up (src/platform/secret-strength.ts),
+# before anything is applied, rather than leave crash-looping pods behind.
+# Placeholders: the committed *.example files and .env.example all say change-me or
+# Placeholder.
+placeholder_re='change[-_ ]?me|placeholder|example|replace[-_ ]?(me|this)|your[-_ ]?secret|not[-_ ]?secret'
+# PEM text may legitimately name example.com; only the placeholder marker counts there.
+tls_placeholder_re='placeholder'
+how_to_generate='generate one with: openssl rand -hex 32'
+
+# refuse_placeholder <file in secrets/> <environment variable> <regex> <how to make one>
+refuse_placeholder() {
+  local value
+  value="$(<"$work/base/secrets/$1")"
+  shopt -s nocasematch
+  if [[ "$value" =~ $3 ]]; then
+    die "secrets/$1 (or $2) is a placeholder (it contains \"${BASH_REMATCH[0]}\"), not a secret; $4"
+  fi
+  shopt -u nocasematch
+}
+refuse_placeholder mysql-root-password K8S_MYSQL_ROOT_PASSWORD "$placeholder_re" 'generate one with: openssl rand -hex 24'
+refuse_placeholder mysql-password K8S_MYSQL_PASSWORD "$placeholder_re" 'generate one with: openssl rand -hex 24'
+refuse_placeholder session-secret K8S_SESSION_SECRET "$placeholder_re" "$how_to_generate"
+refuse_placeholder tls.crt K8S_TLS_CRT "$tls_placeholder_re" 'use the PEM certificate (chain) the web pods serve'
+refuse_placeholder tls.key K8S_TLS_KEY "$tls_placeholder_re" 'use the PEM private key of tls.crt'
+
+# Predictable session secrets: the same estimate as the app, the characters' Shannon
+# entropy (from their frequencies in the secret) times its length. A random hex
+# string of 32 characters scores about 120 bits; 32 x "a" or 32 spaces score 0. The
+# secret reaches awk through the environment, never on a command line.
 session_secret="$(<"$work/base/secrets/session-secret")"
-((${#session_secret} >= 32)) || die "the session secret must be at least 32 characters long"
+((${#session_secret} >= 32)) ||
+  die "the session secret must be at least 32 characters long (it has ${#session_secret}); $how_to_generate"
+rating="$(SECRET="$session_secret" LC_ALL=C awk 'BEGIN {
+  s = ENVIRON["SECRET"]; n = length(s)
+  for (i = 1; i <= n; i++) count[substr(s, i, 1)]++
+  for (c in count) { distinct++; p = count[c] / n; h -= p * log(p) / log(2) }
+  printf "%d %d\n", distinct, h * n
+}')" || die "could not rate the session secret (awk failed)"
 unset session_secret
+read -r distinct bits <<<"$rating"
+((distinct > 1)) ||
+  die "the session secret is one character repeated, not a secret; $how_to_generate"
+((distinct >= 8)) ||
+  die "the session secret has only $distinct different characters (at least 8 needed), too predictable; $how_to_generate"
+((bits >= 96)) ||
+  die "the session secret is too predictable: about $bits bits by its character frequencies (at least 96 needed); $how_to_generate"
 
 # --- render -------------------------------------------------------------------
 mkdir "$work/deploy"
@@ -99,6 +147,9 @@ kubectl apply -f "$work/rendered.yaml" -l 'app.kubernetes.io/component!=web' ||
   die "kubectl apply (database, config, migration Job) failed"
 kubectl -n "$NAMESPACE" rollout status statefulset/db --timeout="$ROLLOUT_TIMEOUT" ||
   die "the database StatefulSet did not become ready within $ROLLOUT_TIMEOUT"
+# Without Redis web would still serve, but every pod would count rate limits alone.
+kubectl -n "$NAMESPACE" rollout status deployment/redis --timeout="$ROLLOUT_TIMEOUT" ||
+  die "the redis Deployment did not become ready within $ROLLOUT_TIMEOUT; web was not updated"
 if ! kubectl -n "$NAMESPACE" wait --for=condition=complete "job/$migrate_job" --timeout="$MIGRATION_TIMEOUT"; then
   kubectl -n "$NAMESPACE" logs "job/$migrate_job" --tail=100 >&2 || true
   die "migration Job $migrate_job did not complete within $MIGRATION_TIMEOUT; web was not updated"

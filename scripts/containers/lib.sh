@@ -46,6 +46,22 @@ compose_db_image() {
   sed -n 's/^ *image: *"\{0,1\}\${DB_IMAGE:-\([^}]*\)}.*$/\1/p' "$REPO_ROOT/docker-compose.yml" | head -n1
 }
 
+# The redis image the compose file defaults to (image: ${REDIS_IMAGE:-...}).
+compose_redis_image() {
+  # shellcheck disable=SC2016 # a literal ${REDIS_IMAGE:-...} in the compose file
+  sed -n 's/^ *image: *"\{0,1\}\${REDIS_IMAGE:-\([^}]*\)}.*$/\1/p' "$REPO_ROOT/docker-compose.yml" | head -n1
+}
+
+# The tag of the Redis stand-in: not the official name, because it is Debian's
+# redis-server rather than the alpine image; the compose stage selects it with
+# REDIS_IMAGE. The major comes from the compose file's default (redis:7-alpine).
+standin_redis_image() {
+  local major
+  major="$(compose_redis_image | sed -n 's/^redis:\([0-9][0-9]*\).*/\1/p')"
+  [ -n "$major" ] || return 1
+  echo "globo-crm-standin/redis:$major"
+}
+
 log() { printf '\n[containers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '\n[containers] FAILED: %s\n' "$*" >&2; exit 1; }
 

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The container stage (npm run test:containers): builds the image and runs the
-# app with docker compose against MySQL, on a private Docker engine.
+# app with docker compose against MySQL and Redis, on a private Docker engine.
 #
 #   bash scripts/containers/test.sh
 #
 # 1. installs what is missing (docker.io, debootstrap, docker-registry,
 #    docker-compose, apache2-utils), starts a private dockerd (daemon.sh),
-#    builds the offline stand-ins for node:24-bookworm-slim and mysql:8.4 when
-#    they are not cached (build-standins.sh), builds the image and checks it:
+#    builds the offline stand-ins for node:24-bookworm-slim, mysql:8.4 and
+#    redis when they are not cached (build-standins.sh; compose gets the
+#    redis one through REDIS_IMAGE), builds the image and checks it:
 #    non-root, no key/certificate/.env/secret inside, exec-form CMD, health
 #    check, Node of the base image;
-# 2. docker compose up --build and waits for both health checks, waits for
-#    HTTPS, runs the system suite against it (CRM_BASE_URL, CRM_CA_FILE),
-#    then checks that data survives `restart web` and `down` + `up`;
+# 2. docker compose up --build and waits for every health check, checks
+#    that Redis is private, read-only, non-root, without persistence and
+#    reachable from web, waits for HTTPS, runs the system suite against it
+#    (CRM_BASE_URL, CRM_CA_FILE), then checks that data survives
+#    `restart web` and `down` + `up`;
 # 3. pushes the image with k8s/push_to_dockerhub.sh to a local registry
 #    with a real login (registry.sh), removes the local tags, pulls it back;
 # 4. on exit, success or not: compose down -v, the registry, the daemon and
@@ -164,6 +167,10 @@ WEB_PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1
 DB_USER=crm
 DB_NAME=crm
 DB_PASSWORD="$(openssl rand -hex 16)"
+REDIS_IMAGE="$(standin_redis_image)" || die "cannot read the redis image from docker-compose.yml"
+# The group that may read the TLS key: not the image's own group (1000), so
+# only compose's group_add can let the web container read it.
+TLS_KEY_GID=2000
 cat > "$RUN_DIR/compose.env" <<EOF
 MYSQL_ROOT_PASSWORD=$(openssl rand -hex 16)
 MYSQL_DATABASE=$DB_NAME
@@ -172,13 +179,19 @@ MYSQL_PASSWORD=$DB_PASSWORD
 SESSION_SECRET=$(openssl rand -hex 32)
 WEB_PORT=$WEB_PORT
 TLS_DIR=$RUN_DIR/ssl
+TLS_KEY_GID=$TLS_KEY_GID
+REDIS_IMAGE=$REDIS_IMAGE
 WEB_IMAGE=$WEB_IMAGE
 BUILD_NETWORK=host
 MIGRATE_ON_START=true
+# The system suite looks up far more than a visitor would; the limiter stays on, out of its way.
+LOOKUP_RATE_LIMIT=100000
 EOF
-# The key must be readable by the image's user (uid 1000) and nobody else.
+# As README tells Docker users: the key stays with its owner, mode 0640, and
+# the web container reads it through the group compose adds (TLS_KEY_GID).
 step 30 "self-signed certificate (make_cert.sh)" "$REPO_ROOT/make_cert.sh" "$RUN_DIR/ssl"
-chown -R 1000:1000 "$RUN_DIR/ssl"
+chgrp "$TLS_KEY_GID" "$RUN_DIR/ssl/key.pem"
+chmod 0640 "$RUN_DIR/ssl/key.pem"
 BASE_URL="https://localhost:$WEB_PORT"
 CA_FILE="$RUN_DIR/ssl/cert.pem"
 
@@ -187,7 +200,7 @@ wait_healthy() {
   local deadline=$(( $(date +%s) + $1 )) svc id state all
   while :; do
     all=1
-    for svc in db web; do
+    for svc in db redis web; do
       id="$(compose ps -q "$svc" 2>/dev/null)"
       state="$( [ -n "$id" ] && docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id" 2>/dev/null || echo missing)"
       case "$state" in
@@ -213,8 +226,33 @@ compose_up() {
 export -f compose compose_up wait_healthy
 export COMPOSE PROJECT RUN_DIR
 
-step 360 "compose up --build, until db and web are healthy" bash -c compose_up
+step 360 "compose up --build, until db, redis and web are healthy" bash -c compose_up
 FIG[up]="${STEP_SECONDS}s"
+
+# Redis holds rate-limit counters only: private to the project's network,
+# read-only, non-root, nothing written to disk, and web reaches it by name.
+check_redis() {
+  local redis web uid out
+  redis="$(compose ps -q redis)"
+  web="$(compose ps -q web)"
+  if [ -z "$redis" ] || [ -z "$web" ]; then echo "no redis or web container" >&2; return 1; fi
+  out="$(docker inspect -f '{{json .HostConfig.PortBindings}} {{.HostConfig.ReadonlyRootfs}}' "$redis")"
+  case "$out" in "{} true"|"null true") ;; *) echo "redis port bindings / read-only root: $out" >&2; return 1 ;; esac
+  uid="$(docker exec "$redis" id -u)"
+  [ "$uid" != 0 ] || { echo "redis runs as root" >&2; return 1; }
+  out="$(docker exec "$redis" redis-cli ping)"
+  [ "$out" = PONG ] || { echo "redis-cli ping answered '$out'" >&2; return 1; }
+  out="$(docker exec "$redis" redis-cli config get save | tail -n1)/$(docker exec "$redis" redis-cli config get appendonly | tail -n1)"
+  [ "$out" = "/no" ] || { echo "redis persistence (save/appendonly) is '$out', expected '/no'" >&2; return 1; }
+  docker inspect -f '{{json .Config.Env}}' "$web" | grep -q '"REDIS_URL=redis://redis:6379"' \
+    || { echo "web has no REDIS_URL=redis://redis:6379" >&2; return 1; }
+  docker exec "$web" node -e "const s=require('net').connect(6379,'redis',()=>{s.end();process.exit(0)});s.on('error',e=>{console.error(e.message);process.exit(1)});setTimeout(()=>process.exit(1),5000)" \
+    || { echo "web cannot open a connection to redis:6379" >&2; return 1; }
+  echo "redis ($REDIS_IMAGE) uid $uid, not published, read-only, no persistence; web reaches redis:6379"
+}
+export -f check_redis
+export REDIS_IMAGE
+step 30 "redis: private, read-only, non-root, no persistence, reachable from web" bash -c check_redis
 step 75 "wait_for_https.sh 60" env CRM_BASE_URL="$BASE_URL" "$REPO_ROOT/wait_for_https.sh" 60
 
 SUITE_LOG="$RUN_DIR/system-suite.log"
@@ -228,6 +266,7 @@ set -e
 FIG[suite]="$(grep -E '^(ℹ|#) (tests|pass|fail|skipped) [0-9]+' "$SUITE_LOG" | sed -E 's/^(ℹ|#) //' | paste -sd' ' -) in $(( $(date +%s) - t ))s"
 [ "$suite_rc" -eq 0 ] || die "system suite failed (exit $suite_rc): ${FIG[suite]}"
 log "system suite: ${FIG[suite]}"
+FIG[redis]="$(docker exec "$(compose ps -q redis)" redis-cli dbsize 2>/dev/null || echo '?') keys after the suite"
 
 # Data survives `restart web` (which migrates and seeds again) and `down` + `up`.
 sql() {
@@ -311,7 +350,8 @@ cat <<EOF
 == container stage figures ==
 image:               $WEB_IMAGE, ${FIG[size]}
 image build:         ${FIG[build]} (docker build; layer cache under $GLOBO_DOCKER_DATA_ROOT)
-compose up→healthy:  ${FIG[up]} (with --build, db + web healthy)
+compose up→healthy:  ${FIG[up]} (with --build, db + redis + web healthy)
 system suite:        ${FIG[suite]}
+redis:               ${FIG[redis]}
 whole stage so far:  $(( $(date +%s) - T0 ))s
 EOF

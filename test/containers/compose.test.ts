@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,9 @@ const composeText = fs.readFileSync(composeFile, 'utf8');
 
 interface Service {
   image?: string;
+  command?: string[];
+  user?: string;
+  group_add?: string[];
   build?: { context?: string; args?: Record<string, string> };
   ports?: string[];
   environment?: Record<string, string>;
@@ -29,13 +32,15 @@ interface Service {
 const compose = parse(composeText) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const web = compose.services.web;
 const db = compose.services.db;
+const redis = compose.services.redis;
 
-test('web is built from the Dockerfile and published on 127.0.0.1 only', () => {
-  assert.ok(web && db, 'services web and db');
+test('web is built from the Dockerfile and published on 127.0.0.1 only; db and redis are not published', () => {
+  assert.ok(web && db && redis, 'services web, db and redis');
   assert.equal(web.build?.context, '.');
   assert.equal(web.build?.args?.NODE_IMAGE, '${NODE_IMAGE:-node:24-bookworm-slim}');
   assert.deepEqual(web.ports, ['127.0.0.1:${WEB_PORT:-5000}:5000']);
   assert.equal(db.ports, undefined, 'the database is not published');
+  assert.equal(redis?.ports, undefined, 'redis is not published');
 });
 
 test('db is the official mysql:8.4 (tag overridable) with a named volume and a health check', () => {
@@ -43,7 +48,51 @@ test('db is the official mysql:8.4 (tag overridable) with a named volume and a h
   assert.deepEqual(db?.volumes, ['db-data:/var/lib/mysql']);
   assert.ok(compose.volumes && 'db-data' in compose.volumes);
   assert.match(db?.healthcheck?.test?.join(' ') ?? '', /mysqladmin ping -h 127\.0\.0\.1/);
-  assert.deepEqual(web?.depends_on, { db: { condition: 'service_healthy' } });
+});
+
+test('web starts only once db and redis are healthy, and gets REDIS_URL=redis://redis:6379', () => {
+  assert.deepEqual(web?.depends_on, { db: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  assert.equal(web?.environment?.REDIS_URL, 'redis://redis:6379');
+  assert.equal(db?.environment?.REDIS_URL, undefined);
+});
+
+test('redis is the official redis:7-alpine (tag overridable with REDIS_IMAGE), keeping nothing on disk', () => {
+  assert.equal(redis?.image, '${REDIS_IMAGE:-redis:7-alpine}');
+  const command = redis?.command ?? [];
+  assert.equal(command[0], 'redis-server');
+  assert.equal(command[command.indexOf('--save') + 1], '');
+  assert.equal(command[command.indexOf('--appendonly') + 1], 'no');
+  assert.deepEqual(redis?.tmpfs, ['/data']);
+  assert.equal(redis?.volumes, undefined, 'redis mounts a volume');
+});
+
+test('redis runs read-only, as the image\'s non-root redis user, without capabilities', () => {
+  assert.equal(redis?.read_only, true);
+  assert.equal(redis?.user, 'redis');
+  assert.deepEqual(redis?.cap_drop, ['ALL']);
+  assert.deepEqual(redis?.security_opt, ['no-new-privileges:true']);
+});
+
+/** Runs the redis health check's shell command (as compose would, $$ → $) with a fake redis-cli that prints `reply`. */
+function runHealthcheck(t: TestContext, reply: string | undefined): number | null {
+  const [kind, command = ''] = redis?.healthcheck?.test ?? [];
+  assert.equal(kind, 'CMD-SHELL');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-health-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // redis-cli prints error replies and exits 0; "could not connect" exits 1.
+  const fake = reply === undefined
+    ? '#!/bin/sh\necho "Could not connect to Redis at 127.0.0.1:6379: Connection refused" >&2\nexit 1\n'
+    : `#!/bin/sh\n[ "$*" = ping ] || exit 2\necho '${reply}'\n`;
+  fs.writeFileSync(path.join(dir, 'redis-cli'), fake, { mode: 0o755 });
+  return spawnSync('sh', ['-c', command.replaceAll('$$', '$')], { env: { PATH: `${dir}:/usr/bin:/bin` } }).status;
+}
+
+test('the redis health check passes on PONG only, not on an error reply or a refused connection', (t) => {
+  assert.match(redis?.healthcheck?.test?.join(' ') ?? '', /redis-cli ping/);
+  assert.equal(runHealthcheck(t, 'PONG'), 0);
+  assert.notEqual(runHealthcheck(t, 'LOADING Redis is loading the dataset in memory'), 0);
+  assert.notEqual(runHealthcheck(t, 'NOAUTH Authentication required.'), 0);
+  assert.notEqual(runHealthcheck(t, undefined), 0);
 });
 
 test('web runs read-only, without capabilities, with TLS files mounted read-only', () => {
@@ -52,6 +101,8 @@ test('web runs read-only, without capabilities, with TLS files mounted read-only
   assert.deepEqual(web?.cap_drop, ['ALL']);
   assert.deepEqual(web?.security_opt, ['no-new-privileges:true']);
   assert.ok(web?.volumes?.includes('${TLS_DIR:-./ssl}:/app/ssl:ro'));
+  // A key readable by the group TLS_KEY_GID (0640) needs no world-readable mode.
+  assert.deepEqual(web?.group_add, ['${TLS_KEY_GID:-1000}']);
   assert.match(web?.healthcheck?.test?.join(' ') ?? '', /\/healthz/);
 });
 
@@ -66,12 +117,16 @@ test('credentials come from the environment (.env), none is written in the file'
   }
 });
 
-test('.env.example sets every variable the compose file requires', () => {
+test('.env.example lists every variable the compose file requires, a value for each that is not a secret', () => {
   const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
   const required = new Set([...composeText.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1] ?? ''));
+  assert.ok(required.has('SESSION_SECRET') && required.has('MYSQL_PASSWORD'));
   const lines = example.split('\n');
   for (const name of required) {
-    assert.ok(lines.some((line) => line.startsWith(`${name}=`) && line.length > name.length + 1), `${name} in .env.example`);
+    const line = lines.find((l) => l.startsWith(`${name}=`));
+    assert.ok(line !== undefined, `${name} is not in .env.example`);
+    // A secret may be left empty: compose then refuses to start until it is set.
+    if (!/PASSWORD|SECRET/.test(name)) assert.ok(line.length > name.length + 1, `${name} has no value in .env.example`);
   }
 });
 
@@ -101,13 +156,27 @@ test('the compose CLI accepts the file, and refuses it without the required secr
   fs.writeFileSync(partial, fs.readFileSync(full, 'utf8').replace(/^SESSION_SECRET=.*\n/m, ''));
   // Only the env file counts: none of these from the calling shell.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(MYSQL_|SESSION_SECRET|WEB_PORT|DB_IMAGE|NODE_IMAGE|TLS_DIR|WEB_IMAGE|COMPOSE_)/.test(name)),
+    Object.entries(process.env).filter(([name]) => !/^(MYSQL_|SESSION_SECRET|WEB_PORT|DB_IMAGE|REDIS_IMAGE|NODE_IMAGE|TLS_DIR|TLS_KEY_GID|WEB_IMAGE|COMPOSE_)/.test(name)),
   );
   const [cmd = '', ...pre] = cli;
   const { stdout } = await run(cmd, [...pre, '-f', composeFile, '--env-file', full, 'config'], { env });
   const resolved = parse(stdout) as { services: Record<string, Service> };
   assert.equal(resolved.services.web?.environment?.DATABASE_URL, 'mysql://crm@db:3306/crm');
   assert.equal(resolved.services.db?.image, 'mysql:8.4');
+  assert.equal(resolved.services.redis?.image, 'redis:7-alpine');
+  assert.equal(resolved.services.web?.environment?.REDIS_URL, 'redis://redis:6379');
+  assert.deepEqual(resolved.services.web?.group_add?.map(String), ['1000']);
+  assert.deepEqual(resolved.services.redis?.command, ['redis-server', '--save', '', '--appendonly', 'no']);
+  assert.equal(resolved.services.redis?.ports, undefined);
   assert.match(JSON.stringify(resolved.services.web?.ports), /127\.0\.0\.1.*5443/);
+  const overrides = path.join(dir, 'overrides.env');
+  fs.writeFileSync(overrides, `${fs.readFileSync(full, 'utf8')}REDIS_IMAGE=mirror.example/redis:7.4-alpine\nTLS_KEY_GID=4242\n`);
+  const overridden = parse((await run(cmd, [...pre, '-f', composeFile, '--env-file', overrides, 'config'], { env })).stdout) as typeof resolved;
+  assert.equal(overridden.services.redis?.image, 'mirror.example/redis:7.4-alpine');
+  assert.deepEqual(overridden.services.web?.group_add?.map(String), ['4242']);
   await assert.rejects(run(cmd, [...pre, '-f', composeFile, '--env-file', partial, 'config'], { env }), /SESSION_SECRET/);
+  // An empty value, as .env.example leaves the secrets, is refused like a missing one.
+  const empty = path.join(dir, 'empty.env');
+  fs.writeFileSync(empty, fs.readFileSync(full, 'utf8').replace(/^SESSION_SECRET=.*$/m, 'SESSION_SECRET='));
+  await assert.rejects(run(cmd, [...pre, '-f', composeFile, '--env-file', empty, 'config'], { env }), /SESSION_SECRET/);
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOT } from '../support/paths.js';
 
@@ -36,4 +37,31 @@ test('the private daemon adds no firewall rules and publishes nothing beyond loo
   for (const flag of ['--iptables=false', '--ip-masq=false', '--ip-forward=false', '--exec-root', '--data-root', '--pidfile']) {
     assert.ok(daemon.includes(flag), `dockerd ${flag}`);
   }
+});
+
+/** Runs the Redis stand-in's entrypoint with fake id/setpriv/redis-* that print what they were given. */
+function redisEntrypoint(t: TestContext, uid: number, args: string[]): string[] {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-entrypoint-'));
+  t.after(() => fs.rmSync(bin, { recursive: true, force: true }));
+  const printer = (name: string) => `#!/bin/sh\nprintf '%s\\n' ${name} "$@"\n`;
+  for (const name of ['redis-server', 'redis-cli', 'setpriv']) fs.writeFileSync(path.join(bin, name), printer(name), { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'id'), `#!/bin/sh\necho ${uid}\n`, { mode: 0o755 });
+  const result = spawnSync(path.join(dir, 'standins', 'redis-entrypoint.sh'), args, { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout.split('\n').slice(0, -1);
+}
+
+test('the Redis stand-in runs redis-server with protected mode off (as the official build), before the caller\'s options', (t) => {
+  assert.deepEqual(redisEntrypoint(t, 999, ['redis-server', '--save', '', '--appendonly', 'no']),
+    ['redis-server', '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
+  assert.deepEqual(redisEntrypoint(t, 999, ['--port', '6380']), ['redis-server', '--protected-mode', 'no', '--port', '6380']);
+  assert.deepEqual(redisEntrypoint(t, 999, ['/etc/redis/redis.conf', '--port', '6380']),
+    ['redis-server', '/etc/redis/redis.conf', '--protected-mode', 'no', '--port', '6380']);
+  assert.deepEqual(redisEntrypoint(t, 999, ['redis-cli', 'ping']), ['redis-cli', 'ping']);
+});
+
+test('the Redis stand-in, started as root, re-runs itself as the redis user', (t) => {
+  const [tool, ...args] = redisEntrypoint(t, 0, ['redis-server']);
+  assert.equal(tool, 'setpriv');
+  assert.deepEqual(args, ['--reuid=redis', '--regid=redis', '--init-groups', path.join(dir, 'standins', 'redis-entrypoint.sh'), 'redis-server']);
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -6,7 +7,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { find, ofKind, parseObjects, type K8sObject } from '../support/kustomize.js';
-import { manifestDir, scripts } from '../support/paths.js';
+import { manifestDir, ROOT, scripts } from '../support/paths.js';
 import { Sandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
@@ -15,7 +16,7 @@ const NS = 'globomantics-crm';
 const SECRETS = {
   K8S_MYSQL_ROOT_PASSWORD: 'root-pw-from-env',
   K8S_MYSQL_PASSWORD: 'app-pw-from-env',
-  K8S_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
+  K8S_SESSION_SECRET: randomBytes(32).toString('hex'),
   K8S_TLS_CRT: '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----',
   K8S_TLS_KEY: 'fake key material',
 };
@@ -74,6 +75,7 @@ test('it migrates once with a Job named after the tag, waits for it, then rolls 
     `kubectl -n ${NS} delete job ${job} --ignore-not-found --wait=true`,
     'kubectl apply -f <tmp>/rendered.yaml -l app.kubernetes.io/component!=web',
     `kubectl -n ${NS} rollout status statefulset/db --timeout=300s`,
+    `kubectl -n ${NS} rollout status deployment/redis --timeout=300s`,
     `kubectl -n ${NS} wait --for=condition=complete job/${job} --timeout=600s`,
     'kubectl apply -f <tmp>/rendered.yaml',
     `kubectl -n ${NS} rollout status deployment/web --timeout=300s`,
@@ -102,7 +104,7 @@ test('with secret files in the manifest dir and no IMAGE_TAG, it deploys REGISTR
   if (!s) return;
   const files: Record<string, string> = {
     'mysql-root-password': 'root-from-file', 'mysql-password': 'app-from-file',
-    'session-secret': 'x'.repeat(40), 'tls.crt': 'crt', 'tls.key': 'key',
+    'session-secret': randomBytes(24).toString('base64'), 'tls.crt': 'crt', 'tls.key': 'key',
   };
   for (const [name, value] of Object.entries(files)) fs.writeFileSync(path.join(s.manifests, 'secrets', name), value);
   const result = await s.box.run(scripts.deploy, { MANIFEST_DIR: s.manifests, REGISTRY: '127.0.0.1:5001', IMAGE: 'crm/web' });
@@ -145,13 +147,137 @@ test('when secret values are missing, it exits non-zero listing each one and app
   assert.deepEqual(s.box.calls(), []);
 });
 
-test('when the session secret is shorter than 32 characters, it refuses to deploy', async (t) => {
+/** Runs the deploy with one secret replaced; the result, and whether anything reached kubectl. */
+async function deployWith(t: TestContext, name: keyof typeof SECRETS, value: string) {
   const s = setup(t);
-  if (!s) return;
-  const result = await s.box.run(scripts.deploy, { ...s.env, K8S_SESSION_SECRET: 'too-short' });
+  if (!s) return undefined;
+  const result = await s.box.run(scripts.deploy, { ...s.env, [name]: value });
+  return { ...result, calls: s.box.calls() };
+}
+
+/** Asserts the deploy was refused before any kubectl call, saying why and how to make a real secret. */
+function assertRefused(result: Awaited<ReturnType<typeof deployWith>>, why: RegExp, value: string) {
+  assert.ok(result);
   assert.notEqual(result.code, 0);
-  assert.match(result.stderr, /session secret must be at least 32 characters/);
-  assert.deepEqual(s.box.calls(), []);
+  assert.match(result.stderr, why);
+  assert.deepEqual(result.calls, [], 'kubectl was called for a refused secret');
+  if (value.trim().length > 8) assert.ok(!result.stderr.includes(value), 'the refused value was printed');
+}
+
+const OPENSSL_HINT = /generate one with: openssl rand -hex 32/;
+
+test('when the session secret is shorter than 32 characters, it refuses to deploy', async (t) => {
+  const result = await deployWith(t, 'K8S_SESSION_SECRET', '7f3a9c2e5b8d1046');
+  if (!result) return;
+  assertRefused(result, /session secret must be at least 32 characters long \(it has 16\)/, '7f3a9c2e5b8d1046');
+  assert.match(result.stderr, OPENSSL_HINT);
+});
+
+test('the session secret placeholder .env.example used to ship is refused as a placeholder', async (t) => {
+  // Older copies of .env.example, and .env files made from them, still carry it.
+  const shipped = 'change-me-to-a-random-string-of-32-or-more-chars';
+  const result = await deployWith(t, 'K8S_SESSION_SECRET', shipped);
+  if (!result) return;
+  assertRefused(result, /secrets\/session-secret \(or K8S_SESSION_SECRET\) is a placeholder \(it contains "change-me"\), not a secret/, shipped);
+  assert.match(result.stderr, OPENSSL_HINT);
+});
+
+test('every password or secret value .env.example ships is refused for the same secret', async (t) => {
+  const refusal = new Map<string, [keyof typeof SECRETS, RegExp]>([
+    ['MYSQL_ROOT_PASSWORD', ['K8S_MYSQL_ROOT_PASSWORD', /\(or K8S_MYSQL_ROOT_PASSWORD\) is a placeholder/]],
+    ['MYSQL_PASSWORD', ['K8S_MYSQL_PASSWORD', /\(or K8S_MYSQL_PASSWORD\) is a placeholder/]],
+    ['SESSION_SECRET', ['K8S_SESSION_SECRET', /\(or K8S_SESSION_SECRET\) is a placeholder/]],
+  ]);
+  const example = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
+  const values = [...example.matchAll(/^(MYSQL_ROOT_PASSWORD|MYSQL_PASSWORD|SESSION_SECRET)=(.+)$/gm)];
+  if (values.length === 0) {
+    t.skip('.env.example ships no password or secret value');
+    return;
+  }
+  for (const [, name = '', value = ''] of values) {
+    const [k8sName, why] = refusal.get(name)!;
+    const result = await deployWith(t, k8sName, value);
+    if (!result) return;
+    assertRefused(result, why, value);
+  }
+});
+
+test('a long change-me… session secret is refused as a placeholder whatever its case', async (t) => {
+  const value = `Change-Me-${randomBytes(24).toString('hex')}`;
+  const result = await deployWith(t, 'K8S_SESSION_SECRET', value);
+  if (!result) return;
+  assertRefused(result, /is a placeholder \(it contains "Change-Me"\)/, value);
+  assert.match(result.stderr, OPENSSL_HINT);
+});
+
+test('changeme, placeholder and example inside a session secret are refused as placeholders', async (t) => {
+  const cases = [
+    ['changeme', /is a placeholder \(it contains "changeme"\)/],
+    ['PLACEHOLDER', /is a placeholder \(it contains "PLACEHOLDER"\)/],
+    ['example', /is a placeholder \(it contains "example"\)/],
+  ] as const;
+  for (const [word, why] of cases) {
+    const value = `${randomBytes(16).toString('hex')}${word}${randomBytes(8).toString('hex')}`;
+    const result = await deployWith(t, 'K8S_SESSION_SECRET', value);
+    if (!result) return;
+    assertRefused(result, why, value);
+  }
+});
+
+test('32 spaces as the session secret are refused as one character repeated', async (t) => {
+  const result = await deployWith(t, 'K8S_SESSION_SECRET', ' '.repeat(32));
+  if (!result) return;
+  assertRefused(result, /the session secret is one character repeated, not a secret/, ' '.repeat(32));
+  assert.match(result.stderr, OPENSSL_HINT);
+});
+
+test("32 × 'a' as the session secret is refused as one character repeated", async (t) => {
+  const result = await deployWith(t, 'K8S_SESSION_SECRET', 'a'.repeat(32));
+  if (!result) return;
+  assertRefused(result, /the session secret is one character repeated, not a secret/, 'a'.repeat(32));
+  assert.match(result.stderr, OPENSSL_HINT);
+});
+
+test('a session secret of fewer than 8 different characters is refused as too predictable', async (t) => {
+  const result = await deployWith(t, 'K8S_SESSION_SECRET', 'ab'.repeat(20));
+  if (!result) return;
+  assertRefused(result, /the session secret has only 2 different characters \(at least 8 needed\)/, 'ab'.repeat(20));
+});
+
+test('a session secret dominated by one character is refused as too predictable', async (t) => {
+  // Nine different characters, but 28 of the 36 are "a": about 51 bits.
+  const value = `${'a'.repeat(28)}bcdefghi`;
+  const result = await deployWith(t, 'K8S_SESSION_SECRET', value);
+  if (!result) return;
+  assertRefused(result, /the session secret is too predictable: about 51 bits .* \(at least 96 needed\)/, value);
+  assert.match(result.stderr, OPENSSL_HINT);
+});
+
+test('a random hex session secret deploys, also one that happens to use only 12 of the 16 hex digits', async (t) => {
+  // openssl rand -hex 32 leaves out at least one hex digit about one time in four.
+  const twelveDigits = [...randomBytes(64)].map((b) => '0123456789ab'[b % 12]).join('');
+  for (const value of [randomBytes(32).toString('hex'), twelveDigits]) {
+    const result = await deployWith(t, 'K8S_SESSION_SECRET', value);
+    if (!result) return;
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.calls.some((c) => c.args.join(' ').includes('rollout status deployment/web')), 'web was not rolled out');
+  }
+});
+
+test('every secret that is still its committed secrets/*.example placeholder is refused', async (t) => {
+  const example = (file: string) => fs.readFileSync(path.join(manifestDir, 'secrets', `${file}.example`), 'utf8');
+  const cases = [
+    ['K8S_SESSION_SECRET', example('session-secret'), /secrets\/session-secret \(or K8S_SESSION_SECRET\) is a placeholder.*openssl rand -hex 32/],
+    ['K8S_MYSQL_ROOT_PASSWORD', example('mysql-root-password'), /secrets\/mysql-root-password \(or K8S_MYSQL_ROOT_PASSWORD\) is a placeholder.*openssl rand -hex 24/],
+    ['K8S_MYSQL_PASSWORD', example('mysql-password'), /secrets\/mysql-password \(or K8S_MYSQL_PASSWORD\) is a placeholder.*openssl rand -hex 24/],
+    ['K8S_TLS_CRT', example('tls.crt'), /secrets\/tls\.crt \(or K8S_TLS_CRT\) is a placeholder \(it contains "Placeholder"\)/],
+    ['K8S_TLS_KEY', example('tls.key'), /secrets\/tls\.key \(or K8S_TLS_KEY\) is a placeholder \(it contains "Placeholder"\)/],
+  ] as const;
+  for (const [name, value, why] of cases) {
+    const result = await deployWith(t, name, value);
+    if (!result) return;
+    assertRefused(result, why, value);
+  }
 });
 
 test('when neither IMAGE nor DOCKER_USERNAME is set, it exits non-zero naming them', async (t) => {

@@ -12,7 +12,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { find, ofKind, renderManifests } from '../support/kustomize.js';
 import { validateObject } from '../support/schema.js';
-import { allContainers, labelOf, podTemplates, resolvePort, selectorMatches } from '../support/workloads.js';
+import { allContainers, labelOf, missingResources, podTemplates, resolvePort, restrictedViolations, selectorMatches } from '../support/workloads.js';
 
 const NAMESPACE = 'globomantics-crm';
 
@@ -59,7 +59,7 @@ test('the kustomize base in k8s/manifest', async (t) => {
 
   await t.test('has no bare Pods and every workload selector matches its own pod template', () => {
     assert.deepEqual(ofKind(objects, 'Pod'), []);
-    for (const w of [web, db]) {
+    for (const w of [web, db, find<IDeployment>(objects, 'Deployment', 'redis')]) {
       const labels = w.spec!.template.metadata?.labels;
       assert.ok(selectorMatches(w.spec!.selector, labels), `${w.kind}/${w.metadata?.name}`);
     }
@@ -104,38 +104,34 @@ test('the kustomize base in k8s/manifest', async (t) => {
   });
 
   await t.test('runs every pod under the restricted profile with a read-only root filesystem', () => {
-    for (const { owner, spec } of pods) {
-      assert.equal(spec.automountServiceAccountToken, false, `${owner} automountServiceAccountToken`);
-      assert.equal(spec.securityContext?.seccompProfile?.type, 'RuntimeDefault', `${owner} seccomp`);
-      assert.ok(!spec.hostNetwork && !spec.hostPID && !spec.hostIPC, `${owner} host namespaces`);
-      for (const v of spec.volumes ?? []) assert.ok(!v.hostPath, `${owner} hostPath volume ${v.name}`);
-      for (const c of allContainers(spec)) {
-        const where = `${owner} container ${c.name}`;
-        const sc = c.securityContext;
-        assert.equal(sc?.runAsNonRoot ?? spec.securityContext?.runAsNonRoot, true, `${where} runAsNonRoot`);
-        assert.notEqual(sc?.runAsUser ?? spec.securityContext?.runAsUser, 0, `${where} runAsUser`);
-        assert.equal(sc?.allowPrivilegeEscalation, false, `${where} allowPrivilegeEscalation`);
-        assert.deepEqual(sc?.capabilities?.drop, ['ALL'], `${where} capabilities`);
-        assert.ok(!sc?.privileged, `${where} privileged`);
-        assert.equal(sc?.readOnlyRootFilesystem, true, `${where} readOnlyRootFilesystem`);
-        const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
-        assert.ok(spec.volumes?.find((v) => v.name === tmp?.name)?.emptyDir, `${where} has no emptyDir on /tmp`);
-      }
-    }
+    assert.deepEqual(pods.map((p) => p.owner).sort(), ['Deployment/redis', 'Deployment/web', 'Job/crm-migrate', 'StatefulSet/db']);
+    assert.deepEqual(pods.flatMap(restrictedViolations), []);
     const dbSecurity = db.spec!.template.spec!.securityContext;
     assert.equal(dbSecurity?.runAsUser, 999);
     assert.equal(dbSecurity?.fsGroup, 999);
     assert.equal(webPod.securityContext?.runAsUser, 1000);
   });
 
+  await t.test('the restricted-profile and resources checks report each weakened setting', () => {
+    const weakened = structuredClone(pods.find((p) => p.owner === 'Deployment/web')!);
+    const container = weakened.spec.containers[0]!;
+    container.securityContext = { ...container.securityContext, runAsUser: 0, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false, capabilities: { add: ['NET_ADMIN'] } };
+    container.resources = { requests: { cpu: '1' } };
+    weakened.spec.automountServiceAccountToken = true;
+    weakened.spec.hostNetwork = true;
+    assert.deepEqual(restrictedViolations(weakened), [
+      'Deployment/web: automountServiceAccountToken is not false',
+      'Deployment/web: shares a host namespace',
+      'Deployment/web: container web runs as uid 0',
+      'Deployment/web: container web allowPrivilegeEscalation is not false',
+      'Deployment/web: container web does not drop ALL capabilities',
+      'Deployment/web: container web root filesystem is not read-only',
+    ]);
+    assert.deepEqual(missingResources(weakened), ['requests.memory', 'limits.cpu', 'limits.memory'].map((r) => `Deployment/web/web lacks resources.${r}`));
+  });
+
   await t.test('gives every container cpu and memory requests and limits', () => {
-    for (const { owner, spec } of pods) {
-      for (const c of allContainers(spec)) {
-        const r = c.resources;
-        const bounds = { 'requests.cpu': r?.requests?.cpu, 'requests.memory': r?.requests?.memory, 'limits.cpu': r?.limits?.cpu, 'limits.memory': r?.limits?.memory };
-        for (const [name, value] of Object.entries(bounds)) assert.ok(value, `${owner}/${c.name} lacks resources.${name}`);
-      }
-    }
+    assert.deepEqual(pods.flatMap(missingResources), []);
   });
 
   await t.test('only references Secrets, ConfigMaps, keys and ServiceAccounts that exist in the output', () => {

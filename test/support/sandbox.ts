@@ -18,7 +18,7 @@ export interface RunResult {
 
 /** Real tools the scripts may use; everything else must be faked explicitly. */
 const SYSTEM_TOOLS = [
-  'bash', 'cat', 'cp', 'cut', 'dirname', 'grep', 'head', 'install', 'mkdir',
+  'awk', 'bash', 'cat', 'cp', 'cut', 'dirname', 'grep', 'head', 'install', 'mkdir',
   'mktemp', 'rm', 'sha256sum', 'shasum', 'tr', 'uname',
 ];
 
