@@ -113,3 +113,6 @@ export function runServerToExit(env: Readonly<Record<string, string>>, timeoutMs
     timeout: timeoutMs,
   });
 }
+
+/** Suites that start their own server skip when CRM_BASE_URL points the system tests at another. */
+export const OWN_SERVER_SKIP = process.env.CRM_BASE_URL ? 'CRM_BASE_URL targets an external server; to run: unset CRM_BASE_URL' : false;

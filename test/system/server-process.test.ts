@@ -5,9 +5,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Browser } from '../support/https-client.js';
-import { makeCertDir, runServerToExit, startServer } from '../support/server-process.js';
+import { makeCertDir, OWN_SERVER_SKIP, runServerToExit, startServer } from '../support/server-process.js';
 
-const skip = process.env.CRM_BASE_URL ? 'CRM_BASE_URL targets an external server' : false;
+const skip = OWN_SERVER_SKIP;
 
 function plainHttpGet(port: number): Promise<string> {
   return new Promise((resolve) => {

@@ -5,9 +5,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { makeCertDir, runServerToExit, startServer, type ServerProcess } from '../support/server-process.js';
+import { makeCertDir, OWN_SERVER_SKIP, runServerToExit, startServer, type ServerProcess } from '../support/server-process.js';
 
-const skip = process.env.CRM_BASE_URL ? 'CRM_BASE_URL targets an external server' : false;
+const skip = OWN_SERVER_SKIP;
 
 function handshake(port: number, options: ConnectionOptions): Promise<{ ok: true; protocol: string | null; cipher: string } | { ok: false; error: string }> {
   return new Promise((resolve) => {
