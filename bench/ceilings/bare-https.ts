@@ -9,6 +9,7 @@ const server = createServer({ cert: readFileSync(process.env.CERT!), key: readFi
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+  // The bench started us with an IPC channel: it learns the port from this message, not from a log line.
+  process.send?.({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

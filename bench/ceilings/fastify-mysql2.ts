@@ -19,5 +19,6 @@ app.get<{ Params: { id: string } }>('/account/:id', async (request) => {
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
-process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+// The bench started us with an IPC channel: it learns the port from this message, not from a log line.
+process.send?.({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
 process.on('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
