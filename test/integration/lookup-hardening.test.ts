@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createDatabase } from '../../src/platform/db/database.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
+import { formToken } from '../support/https-client.js';
 import { openForm, postLookup } from '../support/inject.js';
 import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
 
@@ -24,6 +25,29 @@ describe('the lookup page', () => {
       assert.equal(stale.statusCode, 403);
       assert.match(stale.body, /expired/);
       assert.equal((await postLookup(app, { ...(await openForm(app)), acctid: 'ACCT100' })).statusCode, 200);
+    } finally {
+      mock.timers.reset();
+      await app.close();
+      await db!.destroy();
+    }
+  });
+
+  test('the result page reuses a young token and issues a fresh one after an hour, so an active visitor never hits expiry', async () => {
+    const { db } = await openTestDatabase(sqlite);
+    const app = await testApp(db!);
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      const form = await openForm(app);
+      const soon = await postLookup(app, { ...form, acctid: 'ACCT100' });
+      assert.equal(formToken(soon.body), form.token);
+      mock.timers.tick(61 * 60 * 1000);
+      const later = await postLookup(app, { ...form, acctid: 'ACCT100' });
+      assert.equal(later.statusCode, 200);
+      const renewed = formToken(later.body);
+      assert.ok(renewed && renewed !== form.token);
+      mock.timers.tick(61 * 60 * 1000);
+      // Two hours after the first page, the renewed token still works.
+      assert.equal((await postLookup(app, { cookie: form.cookie, token: renewed, acctid: 'ACCT100' })).statusCode, 200);
     } finally {
       mock.timers.reset();
       await app.close();

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { perMinute } from '../../platform/http/rate-limit.js';
+import { nextFormToken } from '../../platform/http/security.js';
 import type { Database } from '../../schema.js';
 import { ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
 import { findAccount } from './account.repository.js';
@@ -40,6 +41,7 @@ export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (a
       outcome = account ? { kind: 'found', account } : { kind: 'unknown' };
     }
     const shownId = typed.length > 100 ? '' : typed;
-    return reply.type(HTML).send(lookupPage({ csrfToken: reply.generateCsrf(), acctid: shownId, outcome }));
+    // The posted token was verified for this visitor's cookie before the handler ran.
+    return reply.type(HTML).send(lookupPage({ csrfToken: nextFormToken(reply, request.body.csrf_token), acctid: shownId, outcome }));
   });
 };
