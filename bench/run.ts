@@ -22,6 +22,13 @@ const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/cr
 /** Unset: the lookup limiter counts in memory; set (e.g. redis://127.0.0.1:6379) to measure it on Redis. */
 const REDIS_URL = process.env.BENCH_REDIS_URL;
 const CONNECTIONS = [16, 64] as const;
+/**
+ * Single runs on a shared 2-core machine swing by about ±25 %, so the target
+ * is judged on paired rounds: the lookup and the Fastify + mysql2 ceiling
+ * loaded one after the other, both servers up, ROUNDS times; the median
+ * round decides.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** The limiter stays on, with a limit (requests per minute per client) this load cannot reach. */
 const LOOKUP_RATE_LIMIT = '100000000';
 /**
@@ -166,6 +173,7 @@ async function main(): Promise<number> {
   writeFileSync(plain, wrkScript({}));
   const servers: ChildProcess[] = [];
   const results: Measured[] = [];
+  const rounds: { round: number; lookup: Measured; ceiling: Measured; ratio: number }[] = [];
   try {
     const ours = await launch(['dist/server.js'], {
       NODE_ENV: 'production',
@@ -197,7 +205,6 @@ async function main(): Promise<number> {
       results.push(await load('ours GET /', ours.child.pid!, connections, `${base}/`, plain));
       results.push(await load('ours POST / lookup', ours.child.pid!, connections, `${base}/`, post));
     }
-    await stop(ours.child);
 
     const bare = await launch(['--import', 'tsx', 'bench/ceilings/bare-https.ts'], tls);
     servers.push(bare.child);
@@ -206,10 +213,17 @@ async function main(): Promise<number> {
 
     const minimal = await launch(['--import', 'tsx', 'bench/ceilings/fastify-mysql2.ts'], { ...tls, MYSQL_URL });
     servers.push(minimal.child);
+    const minimalUrl = `https://127.0.0.1:${minimal.port}/account/ACCT100`;
     for (const connections of CONNECTIONS) {
-      results.push(await load('ceiling: Fastify + mysql2 select', minimal.child.pid!, connections, `https://127.0.0.1:${minimal.port}/account/ACCT100`, plain));
+      results.push(await load('ceiling: Fastify + mysql2 select', minimal.child.pid!, connections, minimalUrl, plain));
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      const lookup64 = await load('ours POST / lookup', ours.child.pid!, 64, `${base}/`, post);
+      const ceiling64 = await load('ceiling: Fastify + mysql2 select', minimal.child.pid!, 64, minimalUrl, plain);
+      rounds.push({ round, lookup: lookup64, ceiling: ceiling64, ratio: lookup64.rps / ceiling64.rps });
     }
     await stop(minimal.child);
+    await stop(ours.child);
   } finally {
     await Promise.all(servers.map(stop));
     rmSync(dir, { recursive: true, force: true });
@@ -229,23 +243,28 @@ async function main(): Promise<number> {
       [r.name, r.connections, r.rps, r.p50, r.p99, r.errors, r.non2xx, r.rssMb, `${Math.round((100 * r.rps) / bare)}%`, `${Math.round((100 * r.rps) / fm)}%`].join(' | '),
     );
   }
-  const post64 = results.find((r) => r.name === 'ours POST / lookup' && r.connections === 64)!;
-  const ratio = post64.rps / ceiling('ceiling: Fastify', 64).rps;
+  console.log(`\npaired rounds at 64 connections (the lookup, then the Fastify + mysql2 ceiling, ${SECONDS} s each):`);
+  for (const r of rounds) {
+    console.log(`round ${r.round}: lookup ${r.lookup.rps} req/s p99 ${r.lookup.p99} ms | ceiling ${r.ceiling.rps} req/s p99 ${r.ceiling.p99} ms | ratio ${(100 * r.ratio).toFixed(1)}%`);
+  }
+  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!;
+  const ratio = median.ratio;
   const target = {
     ratio: Math.round(ratio * 1000) / 1000,
     ratioMet: ratio >= TARGET.ratio,
-    p99Met: post64.p99 <= TARGET.p99Ms,
-    clean: post64.errors === 0 && post64.non2xx === 0,
+    p99Met: median.lookup.p99 <= TARGET.p99Ms,
+    clean: rounds.every((r) => r.lookup.errors === 0 && r.lookup.non2xx === 0),
   };
   const met = target.ratioMet && target.p99Met && target.clean;
   console.log(
-    `\ntarget at 64 connections: POST / lookup ${post64.rps} req/s = ${(100 * ratio).toFixed(1)}% of Fastify+mysql2 (need >= ${100 * TARGET.ratio}%), ` +
-      `p99 ${post64.p99} ms (need <= ${TARGET.p99Ms} ms), ${post64.errors} errors, ${post64.non2xx} non-2xx: ${met ? 'MET' : 'NOT MET'}`,
+    `\ntarget at 64 connections (median of ${rounds.length} paired rounds): POST / lookup ${median.lookup.rps} req/s = ${(100 * ratio).toFixed(1)}% of Fastify+mysql2 ` +
+      `(need >= ${100 * TARGET.ratio}%), p99 ${median.lookup.p99} ms (need <= ${TARGET.p99Ms} ms; the ceiling's own p99 that round: ${median.ceiling.p99} ms), ` +
+      `errors/non-2xx in any round: ${target.clean ? 'none' : 'some'}: ${met ? 'MET' : 'NOT MET'}`,
   );
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(
     join(ROOT, 'bench', 'results', 'latest.json'),
-    `${JSON.stringify({ generator: 'wrk', threads: 1, seconds: SECONDS, nodeOptions: NODE_OPTIONS, lookupRateLimit: Number(LOOKUP_RATE_LIMIT), redis: Boolean(REDIS_URL), loadAverageBefore: loadBefore, results, target: { ...target, met } }, null, 2)}\n`,
+    `${JSON.stringify({ generator: 'wrk', threads: 1, seconds: SECONDS, nodeOptions: NODE_OPTIONS, lookupRateLimit: Number(LOOKUP_RATE_LIMIT), redis: Boolean(REDIS_URL), loadAverageBefore: loadBefore, results, rounds, target: { ...target, met } }, null, 2)}\n`,
   );
   return met ? 0 : 1;
 }
