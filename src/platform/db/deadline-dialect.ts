@@ -22,18 +22,30 @@ export interface Deadlines {
   readonly queryTimeoutMs: number;
 }
 
+/** `work`, or a DatabaseTimeoutError after `ms`; one promise and one timer per call (this runs on every query). */
 function withDeadline<T>(work: Promise<T>, ms: number, what: string, onLate?: (value: T) => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
       reject(new DatabaseTimeoutError(`${what} took longer than ${ms} ms`));
     }, ms);
+    work.then(
+      (value) => {
+        // A result that arrives after the deadline still needs handling (a connection must go back).
+        if (settled) return onLate?.(value);
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
-  // A result that arrives after the deadline still needs handling (a connection must go back).
-  work.then((value) => (timedOut ? onLate?.(value) : undefined), () => undefined);
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 class DeadlineConnection implements DatabaseConnection {
