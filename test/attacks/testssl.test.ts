@@ -138,16 +138,9 @@ test(`testssl.sh (${CHECKS.join(' ')}): nothing above LOW except the dev certifi
     if (f && !/not offered/i.test(f.finding)) problems.push(`${old} is offered (${f.finding}): TLS 1.2 is the minimum`);
   }
 
-  // testssl 3.0 rates "no server cipher order" HIGH. When every suite on offer is ECDHE + AEAD (checked
-  // above) the client's pick is as strong as the server's: Mozilla's intermediate profile leaves it to
-  // the client on purpose (docs/decisions/0008-tls-and-http2.md). With any weak suite it counts.
-  const clientOrderHarmless = suites.size > 0 && weak.length === 0;
   for (const f of findings) {
     if ((RANK[f.severity] ?? 0) <= RANK.LOW!) continue;
-    let allowed = f.severity === 'FATAL' ? undefined : DEV_CERTIFICATE_FINDINGS.get(f.id);
-    if (f.id === 'cipher_order' && /NOT a cipher order configured/i.test(f.finding) && clientOrderHarmless) {
-      allowed = 'no server cipher order, but every offered suite is ECDHE + AEAD (Mozilla intermediate: the client picks)';
-    }
+    const allowed = f.severity === 'FATAL' ? undefined : DEV_CERTIFICATE_FINDINGS.get(f.id);
     if (allowed) t.diagnostic(`allowed ${f.severity} ${f.id}: ${allowed}`);
     else problems.push(`${f.severity} ${f.id}: ${f.finding}`);
   }

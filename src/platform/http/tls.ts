@@ -24,8 +24,9 @@ export function tlsOptions(
     minVersion: 'TLSv1.2',
     ciphers: TLS12_CIPHERS,
     ecdhCurve: 'X25519:prime256v1:secp384r1',
-    // Mozilla intermediate: every offered suite is strong, so the client may pick its fastest.
-    honorCipherOrder: false,
+    // Every offered suite is strong; the server's order (the list above) still decides, so no
+    // scanner or client has to trust the client's preference.
+    honorCipherOrder: true,
     // A client that starts a handshake and stalls must not hold the socket for Node's default 120 s.
     handshakeTimeout: handshakeTimeoutMs,
   };
