@@ -6,10 +6,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { TestContext } from 'node:test';
-import { Browser } from '../support/https-client.js';
+import { Browser, httpsFetch, type RequestOptions } from '../support/https-client.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { which } from '../support/tools.js';
 
@@ -284,21 +284,8 @@ export class KeepAliveClient {
     this.ca = readFileSync(server.caFile);
   }
 
-  request(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-    const url = new URL(path, this.server.baseUrl);
-    const headers = { ...options.headers };
-    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-    return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { method: options.method ?? 'GET', headers, agent: this.agent, ca: this.ca }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url.href} within 10 s`)));
-      req.on('error', reject);
-      req.end(options.body);
-    });
+  request(path: string, options: RequestOptions = {}): Promise<Answer> {
+    return httpsFetch(new URL(path, this.server.baseUrl), options, { ca: this.ca, agent: this.agent });
   }
 
   close(): void {

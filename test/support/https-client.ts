@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent } from 'node:https';
 
 /** The CSRF token in a page's lookup form, or undefined when the page has none. */
 export function formToken(html: string): string | undefined {
@@ -16,6 +16,26 @@ export interface RequestOptions {
   readonly method?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Buffer;
+}
+
+/**
+ * One HTTPS request, the whole answer read. Without a CA (an external server
+ * with its own certificate) verification is skipped for that request only.
+ */
+export function httpsFetch(url: URL, options: RequestOptions, { ca, agent }: { ca: Buffer | undefined; agent: Agent | false }): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
+  return new Promise<Reply>((resolve, reject) => {
+    const req = httpsRequest(url, { method: options.method ?? 'GET', headers, ca, rejectUnauthorized: ca !== undefined, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url.href} within 10 s`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
 
 /**
@@ -41,26 +61,10 @@ export class Browser {
   }
 
   async request(path: string, options: RequestOptions = {}): Promise<Reply> {
-    const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = { ...options.headers };
     if (this.cookies.size > 0 && headers.cookie === undefined) headers.cookie = this.cookieHeader();
-    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
     const ca = this.caFile ? readFileSync(this.caFile) : undefined;
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      const req = httpsRequest(
-        url,
-        { method: options.method ?? 'GET', headers, ca, rejectUnauthorized: ca !== undefined, agent: false },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url.href} within 10 s`)));
-      req.on('error', reject);
-      req.end(options.body);
-    });
+    const reply = await httpsFetch(new URL(path, this.baseUrl), { ...options, headers }, { ca, agent: false });
     for (const line of [reply.headers['set-cookie'] ?? []].flat()) {
       const [pair = ''] = line.split(';');
       const separator = pair.indexOf('=');
