@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors.js';
+import { AppError, ServiceUnavailableError } from '../../shared/errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 /** What may be shown for an error; anything else stays in the log. */
@@ -62,13 +62,10 @@ export interface ScopeContext {
   readonly accepts?: string;
 }
 
-export function toPublicError(error: unknown, scope: ScopeContext = {}): PublicError {
+export function toPublicError(thrown: unknown, scope: ScopeContext = {}): PublicError {
+  const error = isDatabaseUnavailable(thrown) ? new ServiceUnavailableError(DATABASE_RETRY_AFTER_SECONDS, { cause: thrown }) : thrown;
   if (error instanceof AppError) {
     return { statusCode: error.statusCode, code: error.code, title: title(error.statusCode), message: error.message, headers: error.headers };
-  }
-  if (isDatabaseUnavailable(error)) {
-    const retry = new AppError(503, 'SERVICE_UNAVAILABLE', `The service is busy or briefly unavailable. Please try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`);
-    return { statusCode: 503, code: retry.code, title: title(503), message: retry.message, headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) } };
   }
   const { statusCode, code, validation } = (error ?? {}) as { statusCode?: unknown; code?: unknown; validation?: unknown };
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {

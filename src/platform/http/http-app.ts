@@ -7,8 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { errorHandler, logError, notFoundHandler, renderHtmlError, renderProblem, type ErrorRenderer } from './error-rendering.js';
-import { toPublicError } from './errors.js';
+import { errorHandler, notFoundHandler, renderHtmlError, renderProblem } from './error-rendering.js';
 import { registerRateLimits } from './rate-limit.js';
 import { RequestLogController } from './request-log.js';
 import { applySecurityHeaders, registerSecurity } from './security.js';
@@ -47,10 +46,7 @@ function frameworkErrorHandler(apiPrefix: string) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     applySecurityHeaders(reply);
     reply.header('x-request-id', request.id);
-    const render: ErrorRenderer = request.url.startsWith(apiPrefix) ? renderProblem : renderHtmlError;
-    const shown = toPublicError(error);
-    logError(request, error, shown);
-    void render(request, reply, shown);
+    void errorHandler(request.url.startsWith(apiPrefix) ? renderProblem : renderHtmlError)(error, request, reply);
   };
 }
 
