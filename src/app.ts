@@ -1,9 +1,17 @@
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
 import { lookupRoutes } from './modules/accounts/lookup.routes.js';
+import { recordAudit } from './modules/audit/audit.repository.js';
+import { staffApiRoutes } from './modules/staff/api.routes.js';
+import { perToken, sessionForms, sessionGuard, tokenGuard } from './modules/staff/guards.js';
+import { loginRoutes } from './modules/staff/login.routes.js';
+import { preparePasswordVerification } from './modules/staff/password.js';
+import { actorOf, declarePrincipal } from './modules/staff/principal.js';
+import { sessionRoutes } from './modules/staff/session.routes.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';
-import { apiScope, htmlScope, noApiTokens, nobodySignedIn } from './platform/http/scopes.js';
+import { apiScope, htmlScope, PUBLIC, type FormRefusalListener } from './platform/http/scopes.js';
 import { readiness } from './prepare-database.js';
 
 export type { App };
@@ -35,13 +43,41 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     publicDir: PUBLIC_DIR,
     apiPrefix: API_PREFIX,
   });
+  declarePrincipal(app);
+  await preparePasswordVerification();
 
+  // A refused form is a possible attack: the audit log keeps it (failing to write it must not change the answer).
+  const auditRefusedForm: FormRefusalListener = async (request: FastifyRequest, error) => {
+    try {
+      await recordAudit(db, actorOf(request), { action: 'form.refused', target: `${request.method} ${request.url.slice(0, 150)}`, after: { reason: error.code ?? 'unknown' } });
+    } catch (auditError) {
+      request.log.error({ err: auditError }, 'could not audit a refused form');
+    }
+  };
+
+  const lookup = { db, lookupsPerMinute: config.rateLimits.lookup };
   await app.register(healthRoutes, { ready: readiness(db) });
   await app.register(htmlScope, {
-    routes: [(scope) => scope.register(lookupRoutes, { db, lookupsPerMinute: config.rateLimits.lookup })],
+    onFormRefused: auditRefusedForm,
+    routes: [
+      (scope) => scope.register(loginRoutes, { db, session: config.sessions, lockout: config.lockout, attemptsPerMinute: config.rateLimits.login }),
+      ...(config.publicLookup ? [(scope: FastifyInstance) => scope.register(lookupRoutes, { ...lookup, access: PUBLIC })] : []),
+    ],
   });
-  // Staff pages and the API get their routes with staff identity; their rules hold already.
-  await app.register(htmlScope, { routes: [], authenticate: nobodySignedIn });
-  await app.register(apiScope, { prefix: API_PREFIX, routes: [], authenticate: noApiTokens });
+  await app.register(htmlScope, {
+    guard: sessionGuard(db, config.sessions),
+    forms: sessionForms(config.sessionSecret),
+    onFormRefused: auditRefusedForm,
+    routes: [
+      (scope) => scope.register(sessionRoutes, { db }),
+      ...(config.publicLookup ? [] : [(scope: FastifyInstance) => scope.register(lookupRoutes, { ...lookup, access: 'accounts:read' })]),
+    ],
+  });
+  await app.register(apiScope, {
+    prefix: API_PREFIX,
+    guard: tokenGuard(db),
+    ...(config.rateLimits.api > 0 ? { rateLimit: { max: config.rateLimits.api, timeWindow: 60_000, keyGenerator: perToken } } : {}),
+    routes: [(scope) => scope.register(staffApiRoutes)],
+  });
   return app;
 }

@@ -46,6 +46,14 @@ const environment = z.object({
   SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters (try: openssl rand -hex 32)' }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   LOOKUP_RATE_LIMIT: perMinute(60),
+  LOGIN_RATE_LIMIT: perMinute(10),
+  API_RATE_LIMIT: perMinute(600),
+  LOGIN_LOCKOUT_THRESHOLD: integer(0, 1000, 5),
+  LOGIN_LOCKOUT_SECONDS: integer(1, 86_400, 60),
+  SESSION_IDLE_MINUTES: integer(1, 7 * 24 * 60, 30),
+  SESSION_MAX_HOURS: integer(1, 30 * 24, 12),
+  CRM_PUBLIC_LOOKUP: flag(true),
+  CRM_BOOTSTRAP_ADMIN_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level such as info or debug' }).default('info'),
   BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024, 16 * 1024),
   REQUEST_TIMEOUT_MS: integer(1000, 600_000, 15_000),
@@ -82,8 +90,15 @@ export interface Config {
   /** Where the secret came from when SESSION_SECRET was not set. */
   readonly sessionSecretSource: 'environment' | 'development file' | 'random';
   readonly redisUrl: string | null;
-  /** Requests per minute per client; 0 means no limit. */
-  readonly rateLimits: { readonly lookup: number };
+  /** Requests per minute (lookup and sign-in per client address and per user name, API per token); 0 means no limit. */
+  readonly rateLimits: { readonly lookup: number; readonly login: number; readonly api: number };
+  readonly sessions: { readonly idleMs: number; readonly maxAgeMs: number };
+  /** Failures in a row before an account locks (0 = never), the first lock's length, doubling per further failure up to maxMs. */
+  readonly lockout: { readonly threshold: number; readonly baseMs: number; readonly maxMs: number };
+  /** Whether the balance lookup at / is open to everyone (true) or to signed-in staff only. */
+  readonly publicLookup: boolean;
+  /** A secret file with the first admin's name and password (or hash), used once while there are no users. */
+  readonly bootstrapAdminFile: string | null;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly timeouts: {
@@ -115,6 +130,9 @@ function parseTrustProxy(value: string): TrustProxy | string {
   const bad = entries.find((entry) => !isAddressOrCidr(entry));
   return bad === undefined && entries.length > 0 ? entries : `"${bad ?? value}" is not false, a hop count, or a list of proxy addresses/CIDRs`;
 }
+
+/** However many failures, an account is never locked for longer than this at a time. */
+const LOCKOUT_MAX_MS = 60 * 60 * 1000;
 
 /** Where `npm run dev` keeps its generated secret, so a reload keeps open forms valid. */
 export const DEV_SECRET_FILE = 'var/dev-session-secret';
@@ -182,7 +200,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>,
     sessionSecret,
     sessionSecretSource,
     redisUrl: env.REDIS_URL ?? null,
-    rateLimits: Object.freeze({ lookup: env.LOOKUP_RATE_LIMIT }),
+    rateLimits: Object.freeze({ lookup: env.LOOKUP_RATE_LIMIT, login: env.LOGIN_RATE_LIMIT, api: env.API_RATE_LIMIT }),
+    sessions: Object.freeze({ idleMs: env.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: env.SESSION_MAX_HOURS * 3_600_000 }),
+    lockout: Object.freeze({ threshold: env.LOGIN_LOCKOUT_THRESHOLD, baseMs: env.LOGIN_LOCKOUT_SECONDS * 1000, maxMs: LOCKOUT_MAX_MS }),
+    publicLookup: env.CRM_PUBLIC_LOOKUP,
+    bootstrapAdminFile: env.CRM_BOOTSTRAP_ADMIN_FILE ?? null,
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     timeouts: Object.freeze({

@@ -1,9 +1,15 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountTable } from './modules/accounts/account.table.js';
+import type { AuditEventTable } from './modules/audit/audit.table.js';
+import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/staff.tables.js';
 
 /** Every table the app knows; features add theirs here. */
 export interface Database {
   account: AccountTable;
+  staff_user: StaffUserTable;
+  staff_session: StaffSessionTable;
+  api_token: ApiTokenTable;
+  audit_event: AuditEventTable;
 }
 
 /** Repositories take either the pool-backed handle or an open transaction. */

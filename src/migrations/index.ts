@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { migrateToLatest, type MigrationList } from '../platform/db/migrate.js';
 import * as createAccount from './2026-11-28T1300-create-account.js';
+import * as createStaffIdentity from './2026-11-29T0900-create-staff-identity.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -8,6 +9,7 @@ import * as createAccount from './2026-11-28T1300-create-account.js';
  */
 export const migrations: MigrationList = {
   '2026-11-28T1300-create-account': createAccount,
+  '2026-11-29T0900-create-staff-identity': createStaffIdentity,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */

@@ -10,11 +10,14 @@ import { openForm, postLookup } from '../support/inject.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 /** Counts the queries the app sends, to prove a refused post looked nothing up. */
-function queryCounter(): KyselyPlugin & { count: number } {
+/** Counts every query, and separately the reads of the account table. */
+function queryCounter(): KyselyPlugin & { count: number; accountReads: number } {
   return {
     count: 0,
+    accountReads: 0,
     transformQuery(args) {
       this.count++;
+      if (args.node.kind === 'SelectQueryNode' && JSON.stringify(args.node.from).includes('"account"')) this.accountReads++;
       return args.node;
     },
     transformResult: (args) => Promise.resolve(args.result),
@@ -51,10 +54,11 @@ for (const target of TEST_DATABASES) {
       assert.match(reply.body, /Unknown account number; please try again/);
     });
 
-    test('forged posts are refused without a single query', async () => {
+    test('forged posts are refused without looking anything up; each refusal is audited', async () => {
       const mine = await openForm(app);
       const theirs = await openForm(app);
       const before = counter.count;
+      const accountReadsBefore = counter.accountReads;
       for (const forged of [
         { acctid, cookie: mine.cookie },
         { acctid, cookie: mine.cookie, token: 'not-a-token' },
@@ -65,7 +69,9 @@ for (const target of TEST_DATABASES) {
         assert.equal(reply.statusCode, 403, JSON.stringify(forged));
         assert.doesNotMatch(reply.body, /Account balance|Unknown account/);
       }
-      assert.equal(counter.count, before);
+      // One audit insert per refusal, and not one read of an account.
+      assert.equal(counter.count, before + 4);
+      assert.equal(counter.accountReads, accountReadsBefore);
     });
 
     test('a form from one replica is accepted by another that shares SESSION_SECRET', async () => {

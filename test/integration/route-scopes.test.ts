@@ -5,14 +5,21 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createHttpApp, type App } from '../../src/platform/http/http-app.js';
 import { perMinute } from '../../src/platform/http/rate-limit.js';
-import { apiScope, htmlScope, noApiTokens, nobodySignedIn, type Authenticate } from '../../src/platform/http/scopes.js';
+import { apiScope, htmlScope, nobodyAllowed, PUBLIC, type Guard } from '../../src/platform/http/scopes.js';
 import { AppError } from '../../src/shared/errors.js';
 import { ROOT } from '../support/paths.js';
 
-const everyone: Authenticate = async () => undefined;
-const bearerOnly: Authenticate = async (request) => {
-  if (request.headers.authorization !== 'Bearer good') throw new AppError(401, 'TOKEN_REQUIRED', 'A valid bearer token is required.');
+const bearerOnly: Guard = {
+  authenticate: async (request) => {
+    if (request.headers.authorization !== 'Bearer good') throw new AppError(401, 'TOKEN_REQUIRED', 'A valid bearer token is required.');
+  },
+  authorize: (_request, access) => {
+    if (access === 'write') throw new AppError(403, 'FORBIDDEN', 'This token may only read.');
+  },
+  knows: (access) => access === 'read' || access === 'write',
 };
+const open = { config: { access: PUBLIC } };
+const read = { config: { access: 'read' } };
 
 async function platformApp(): Promise<App> {
   const app = await createHttpApp({
@@ -29,28 +36,28 @@ async function platformApp(): Promise<App> {
   await app.register(htmlScope, {
     routes: [
       async (scope) => {
-        scope.get('/form', async (_request, reply) => reply.type('text/html').send(`<input name="csrf_token" value="${reply.generateCsrf()}">`));
-        scope.withTypeProvider<ZodTypeProvider>().post('/notes', { schema: { body: note } }, async (request) => `saved ${request.body.text}`);
-        scope.post('/limited', { config: { rateLimit: perMinute(2) } }, async () => 'ok');
+        scope.get('/form', open, async (_request, reply) => reply.type('text/html').send(`<input name="csrf_token" value="${reply.formToken()}">`));
+        scope.withTypeProvider<ZodTypeProvider>().post('/notes', { ...open, schema: { body: note } }, async (request) => `saved ${request.body.text}`);
+        scope.post('/limited', { config: { access: PUBLIC, rateLimit: perMinute(2) } }, async () => 'ok');
       },
     ],
-    authenticate: everyone,
   });
-  await app.register(htmlScope, { routes: [async (scope) => scope.get('/staff/home', async () => 'secret')], authenticate: nobodySignedIn });
+  await app.register(htmlScope, { routes: [async (scope) => scope.get('/staff/home', { config: { access: 'staff' } }, async () => 'secret')], guard: nobodyAllowed });
   await app.register(apiScope, {
     prefix: '/api/v1',
-    authenticate: bearerOnly,
+    guard: bearerOnly,
     routes: [
       async (scope) => {
-        scope.withTypeProvider<ZodTypeProvider>().post('/notes', { schema: { body: note } }, async (request) => ({ saved: request.body.text }));
-        scope.get('/limited', { config: { rateLimit: perMinute(1) } }, async () => ({ ok: true }));
-        scope.get('/boom', async () => {
+        scope.withTypeProvider<ZodTypeProvider>().post('/notes', { ...read, schema: { body: note } }, async (request) => ({ saved: request.body.text }));
+        scope.get('/limited', { config: { access: 'read', rateLimit: perMinute(1) } }, async () => ({ ok: true }));
+        scope.get('/boom', read, async () => {
           throw new Error('secret internals');
         });
+        scope.delete('/notes', { config: { access: 'write' } }, async () => ({ deleted: true }));
       },
     ],
   });
-  await app.register(apiScope, { prefix: '/api/v2', routes: [], authenticate: noApiTokens });
+  await app.register(apiScope, { prefix: '/api/v2', routes: [], guard: nobodyAllowed });
   return app;
 }
 
@@ -183,9 +190,51 @@ describe('route scopes', () => {
     assert.match(String(api.headers['content-type']), /problem\+json/);
   });
 
+  test('a route the scope’s guard forbids gets 403 before its handler runs', async () => {
+    const reply = await app.inject({ method: 'DELETE', url: '/api/v1/notes', headers: { authorization: 'Bearer good' } });
+    assert.equal(reply.statusCode, 403);
+    assert.match(String(reply.headers['content-type']), /application\/problem\+json/);
+    assert.doesNotMatch(reply.body, /deleted/);
+  });
+
   test('frames are denied by both CSP and X-Frame-Options', async () => {
     const reply = await app.inject({ method: 'GET', url: '/form' });
     assert.match(String(reply.headers['content-security-policy']), /frame-ancestors 'none'/);
     assert.equal(reply.headers['x-frame-options'], 'DENY');
+  });
+});
+
+describe('a route must say who may use it', () => {
+  async function appWith(register: (app: App) => PromiseLike<unknown>): Promise<App> {
+    const app = await createHttpApp({
+      sessionSecret: 'route-scopes-test-secret-0123456789abcdef',
+      bodyLimitBytes: 16_384,
+      trustProxy: false,
+      timeouts: { requestMs: 5000, headersMs: 5000, keepAliveMs: 5000, connectionMs: 5000 },
+      maxConnections: 100,
+      redis: null,
+      publicDir: `${ROOT}/public`,
+      apiPrefix: '/api/v1',
+    });
+    await register(app);
+    return app;
+  }
+
+  test('a route without config.access does not register', async () => {
+    await assert.rejects(
+      appWith((app) => app.register(htmlScope, { routes: [async (scope) => scope.get('/anything', async () => 'x')] })),
+      /GET \/anything declares no config.access/,
+    );
+  });
+
+  test('a public scope refuses a route that asks for a permission, and a guarded scope one it does not know', async () => {
+    await assert.rejects(
+      appWith((app) => app.register(htmlScope, { routes: [async (scope) => scope.get('/x', read, async () => 'x')] })),
+      /is in a public scope but declares access "read"/,
+    );
+    await assert.rejects(
+      appWith((app) => app.register(apiScope, { prefix: '/api/v1', guard: bearerOnly, routes: [async (scope) => scope.get('/x', open, async () => 'x')] })),
+      /declares access "public", which its guard does not know/,
+    );
   });
 });

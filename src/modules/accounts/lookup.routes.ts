@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { perMinute } from '../../platform/http/rate-limit.js';
-import { nextFormToken } from '../../platform/http/security.js';
 import type { Database } from '../../schema.js';
 import { ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
 import { findAccount } from './account.repository.js';
@@ -23,13 +22,15 @@ export interface LookupRoutesOptions {
   readonly db: Kysely<Database>;
   /** Lookups per minute per client address (against id enumeration); 0 = no limit. */
   readonly lookupsPerMinute: number;
+  /** PUBLIC in the public scope; a permission when the lookup is for signed-in staff only. */
+  readonly access: string;
 }
 
 /** The public balance lookup: GET shows the form, POST shows one account's balance. */
-export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (app, { db, lookupsPerMinute }) => {
-  app.get('/', async (_request, reply) => reply.type(HTML).send(lookupPage({ csrfToken: reply.generateCsrf() })));
+export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (app, { db, lookupsPerMinute, access }) => {
+  app.get('/', { config: { access } }, async (_request, reply) => reply.type(HTML).send(lookupPage({ csrfToken: reply.formToken() })));
 
-  app.post('/', { schema: { body: lookupForm }, config: { rateLimit: perMinute(lookupsPerMinute) } }, async (request, reply) => {
+  app.post('/', { schema: { body: lookupForm }, config: { access, rateLimit: perMinute(lookupsPerMinute) } }, async (request, reply) => {
     const typed = request.body.acctid;
     const check = normalizeAcctId(typed);
     let outcome: LookupOutcome;
@@ -42,6 +43,6 @@ export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (a
     }
     const shownId = typed.length > 100 ? '' : typed;
     // The posted token was verified for this visitor's cookie before the handler ran.
-    return reply.type(HTML).send(lookupPage({ csrfToken: nextFormToken(reply, request.body.csrf_token), acctid: shownId, outcome }));
+    return reply.type(HTML).send(lookupPage({ csrfToken: reply.formToken(request.body.csrf_token), acctid: shownId, outcome }));
   });
 };

@@ -1,9 +1,8 @@
 import { ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { securityHeaders } from './security-headers.js';
-import { crossSiteRefusal } from './same-origin.js';
 
 /** The CSRF secret lives in a signed, host-only cookie: no server-side state, so replicas are interchangeable. */
 export const CSRF_COOKIE = '__Host-crm-csrf';
@@ -68,23 +67,6 @@ export function nextFormToken(reply: FastifyReply, postedToken: string | undefin
   const issuedAt = postedToken ? Number.parseInt(postedToken.slice(0, postedToken.indexOf('-')), 36) : Number.NaN;
   const young = Number.isFinite(issuedAt) && Date.now() - issuedAt < CSRF_TOKEN_VALIDITY_MS / 2;
   return young && postedToken ? postedToken : reply.generateCsrf();
-}
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/**
- * For HTML scopes: every state-changing request must come from our own pages
- * (Origin/Referer/Sec-Fetch-Site) and carry the form's token, before its body
- * is validated or used. Routes do not opt in; living in the scope is enough.
- */
-export function protectStateChanges(scope: FastifyInstance): void {
-  // A callback hook: on a bad token the CSRF plugin sends the error itself and never calls done.
-  scope.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-    if (SAFE_METHODS.has(request.method)) return done();
-    const refusal = crossSiteRefusal(request);
-    if (refusal) return done(refusal);
-    scope.csrfProtection(request, reply, done);
-  });
 }
 
 /** Pages that carry a form token or a balance must not be kept by browsers or proxies. */
