@@ -12,10 +12,14 @@
 # Secrets:  files in k8s/manifest/secrets/ (git-ignored), or these variables, which are
 #           written to a private temporary copy (never into the checkout):
 #           K8S_MYSQL_ROOT_PASSWORD, K8S_MYSQL_PASSWORD, K8S_SESSION_SECRET,
-#           K8S_TLS_CRT, K8S_TLS_KEY (PEM text).
+#           K8S_TLS_CRT, K8S_TLS_KEY (PEM text), K8S_BOOTSTRAP_ADMIN (the bootstrap-admin
+#           file's text: username= and password= or password_hash=).
 #           Refused before anything is applied: a missing value, a placeholder (change-me,
-#           example, placeholder, ...) and a session secret that is shorter than 32
-#           characters or predictable (the same rules as the app's start-up check).
+#           example, placeholder, ...), a session secret that is shorter than 32
+#           characters or predictable (the same rules as the app's start-up check), and a
+#           bootstrap-admin file without a username, or whose password is shorter than 12
+#           characters or the one bootstrap-admin.example ships, unless it gives an
+#           argon2id password_hash instead.
 # Timeouts: ROLLOUT_TIMEOUT (default 300s), MIGRATION_TIMEOUT (default 600s).
 set -Eeuo pipefail
 
@@ -58,13 +62,20 @@ write_secret mysql-password K8S_MYSQL_PASSWORD
 write_secret session-secret K8S_SESSION_SECRET
 write_secret tls.crt K8S_TLS_CRT
 write_secret tls.key K8S_TLS_KEY
+write_secret bootstrap-admin K8S_BOOTSTRAP_ADMIN
+make_bootstrap_admin="scripts/make-bootstrap-admin.sh $MANIFEST_DIR/secrets/bootstrap-admin"
 missing=()
 for f in mysql-root-password:K8S_MYSQL_ROOT_PASSWORD mysql-password:K8S_MYSQL_PASSWORD \
-  session-secret:K8S_SESSION_SECRET tls.crt:K8S_TLS_CRT tls.key:K8S_TLS_KEY; do
+  session-secret:K8S_SESSION_SECRET tls.crt:K8S_TLS_CRT tls.key:K8S_TLS_KEY \
+  bootstrap-admin:K8S_BOOTSTRAP_ADMIN; do
   [[ -s "$work/base/secrets/${f%%:*}" ]] || missing+=("secrets/${f%%:*} (or ${f##*:})")
 done
-((${#missing[@]} == 0)) ||
-  die "missing secret value(s): ${missing[*]}; create the files in $MANIFEST_DIR/secrets/ (see the *.example files) or set the variables"
+if ((${#missing[@]} > 0)); then
+  hint=''
+  [[ -s "$work/base/secrets/bootstrap-admin" ]] ||
+    hint="; make secrets/bootstrap-admin (the first staff admin, with a random password) with: $make_bootstrap_admin"
+  die "missing secret value(s): ${missing[*]}; create the files in $MANIFEST_DIR/secrets/ (see the *.example files) or set the variables$hint"
+fi
 
 # --- secret strength -------------------------------------------------------------
 # Refuse what the app itself would refuse at start-up (src/platform/secret-strength.ts),
@@ -113,6 +124,87 @@ read -r distinct bits <<<"$rating"
   die "the session secret has only $distinct different characters (at least 8 needed), too predictable; $how_to_generate"
 ((bits >= 96)) ||
   die "the session secret is too predictable: about $bits bits by its character frequencies (at least 96 needed); $how_to_generate"
+
+# --- bootstrap admin ---------------------------------------------------------------
+# The app reads this file with Node's util.parseEnv; dotenv_value reads it the same way
+# for one-line values: "KEY=value" lines (optionally "export KEY=value"), blank lines and
+# "#" comments; a value in '...', "..." or `...` is taken as quoted ("\n" is a newline
+# inside "..."), an unquoted one ends at the first "#" and is trimmed; the last line for
+# a key wins. A quote left open on its line (a value over several lines) is refused
+# rather than guessed at.
+# dotenv_value <file> <key>: prints the value; exit 1 when the key is absent, exit 2 (and
+# prints the line number) when a quoted value, of any key, does not close on its line.
+dotenv_value() {
+  LC_ALL=C awk -v want="$2" '
+    function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+    {
+      line = $0; gsub(/\r/, "", line); line = trim(line)
+      if (line == "" || substr(line, 1, 1) == "#") next
+      eq = index(line, "="); if (eq == 0) next
+      key = trim(substr(line, 1, eq - 1))
+      if (substr(key, 1, 7) == "export ") key = trim(substr(key, 8))
+      rest = trim(substr(line, eq + 1)); q = substr(rest, 1, 1)
+      quoted = q == "\"" || q == "\047" || q == "`"
+      # Any key: util.parseEnv would read the lines after an open quote into its value.
+      if (quoted && index(substr(rest, 2), q) == 0) { bad = NR; exit }
+      if (key != want) next
+      if (quoted) {
+        value = substr(rest, 2, index(substr(rest, 2), q) - 1)
+        if (q == "\"") gsub(/\\n/, "\n", value)
+      } else {
+        hash = index(rest, "#"); if (hash > 0) rest = substr(rest, 1, hash - 1)
+        value = trim(rest)
+      }
+      found = 1
+    }
+    END {
+      if (bad) { printf "%d", bad; exit 2 }
+      if (!found) exit 1
+      printf "%s", value
+    }' "$1"
+}
+bootstrap_file="$work/base/secrets/bootstrap-admin"
+bootstrap_name='secrets/bootstrap-admin (or K8S_BOOTSTRAP_ADMIN)'
+how_to_bootstrap="make one with: $make_bootstrap_admin (or give password_hash=\$argon2id\$... instead of password=)"
+# read_bootstrap <key>: sets $value ("" when absent); dies on an unclosed quote.
+read_bootstrap() {
+  local rc=0
+  value="$(dotenv_value "$bootstrap_file" "$1")" || rc=$?
+  if ((rc == 2)); then
+    die "$bootstrap_name: line $value opens a quote that does not close on that line; write each value on one line"
+  elif ((rc != 0)); then
+    value=''
+  fi
+}
+read_bootstrap username
+[[ -n "$value" ]] ||
+  die "$bootstrap_name has no username= (the first staff admin's user name); $how_to_bootstrap"
+read_bootstrap password_hash
+if [[ -n "$value" ]]; then
+  # Only its shape is checked: "$argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>".
+  [[ "$value" =~ ^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$ ]] ||
+    die "$bootstrap_name: password_hash is not an argon2id hash (\$argon2id\$v=19\$m=...,t=...,p=...\$<salt>\$<hash>)"
+else
+  read_bootstrap password
+  [[ -n "$value" ]] ||
+    die "$bootstrap_name has neither password= nor password_hash=; $how_to_bootstrap"
+  bootstrap_password="$value"
+  example_password="$(dotenv_value "$work/base/secrets/bootstrap-admin.example" password 2>/dev/null)" ||
+    example_password=''
+  [[ -z "$example_password" || "$bootstrap_password" != "$example_password" ]] ||
+    die "$bootstrap_name still has the password of secrets/bootstrap-admin.example, a placeholder, not a secret; $how_to_bootstrap"
+  shopt -s nocasematch
+  if [[ "$bootstrap_password" =~ $placeholder_re ]]; then
+    die "$bootstrap_name: the password is a placeholder (it contains \"${BASH_REMATCH[0]}\"), not a secret; $how_to_bootstrap"
+  fi
+  shopt -u nocasematch
+  # Characters, not bytes: UTF-8 continuation bytes do not count.
+  length="$(PW="$bootstrap_password" LC_ALL=C awk 'BEGIN { s = ENVIRON["PW"]; gsub(/[\200-\277]/, "", s); print length(s) }')"
+  unset bootstrap_password example_password
+  ((length >= 12)) ||
+    die "the bootstrap admin password in $bootstrap_name must be at least 12 characters long (it has $length); $how_to_bootstrap"
+fi
+unset value
 
 # --- render -------------------------------------------------------------------
 mkdir "$work/deploy"

@@ -9,6 +9,7 @@ import { loginRoutes } from './modules/staff/login.routes.js';
 import { preparePasswordVerification } from './modules/staff/password.js';
 import { actorOf, declarePrincipal } from './modules/staff/principal.js';
 import { sessionRoutes } from './modules/staff/session.routes.js';
+import { staffPage } from './modules/staff/staff-page.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';
 import { apiScope, htmlScope, PUBLIC, type FormRefusalListener } from './platform/http/scopes.js';
@@ -70,13 +71,18 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     onFormRefused: auditRefusedForm,
     routes: [
       (scope) => scope.register(sessionRoutes, { db }),
-      ...(config.publicLookup ? [] : [(scope: FastifyInstance) => scope.register(lookupRoutes, { ...lookup, access: 'accounts:read' })]),
+      ...(config.publicLookup
+        ? []
+        : [
+            (scope: FastifyInstance) =>
+              scope.register(lookupRoutes, { ...lookup, access: 'accounts:read', inLayout: (request, reply, title, body) => staffPage(request, reply, { title, body, current: '/' }) }),
+          ]),
     ],
   });
   await app.register(apiScope, {
     prefix: API_PREFIX,
     guard: tokenGuard(db),
-    ...(config.rateLimits.api > 0 ? { rateLimit: { max: config.rateLimits.api, timeWindow: 60_000, keyGenerator: perToken } } : {}),
+    rateLimit: { perMinute: config.rateLimits.api, key: perToken, whose: 'with this token' },
     routes: [(scope) => scope.register(staffApiRoutes)],
   });
   return app;

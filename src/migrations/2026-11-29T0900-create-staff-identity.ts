@@ -5,6 +5,7 @@ import { dialectOf } from '../platform/db/dialect.js';
  * Staff users, their sessions and API tokens, and the audit log. Times are
  * milliseconds since the epoch in BIGINT columns: the same value and the same
  * comparison on all three databases, with no time-zone conversion in between.
+ * Flags are 0/1 integers, which all three bind and return alike.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const mysql = dialectOf(db) === 'mysql';
@@ -20,12 +21,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('username', 'varchar(64)', (column) => column.notNull().unique())
     .addColumn('role', 'varchar(16)', (column) => column.notNull())
     .addColumn('password_hash', 'varchar(255)', (column) => column.notNull())
-    .addColumn('disabled', 'boolean', (column) => column.notNull().defaultTo(false))
+    .addColumn('disabled', 'integer', (column) => column.notNull().defaultTo(0))
     .addColumn('failed_logins', 'integer', (column) => column.notNull().defaultTo(0))
     .addColumn('locked_until', 'bigint')
     .addColumn('created_at', 'bigint', (column) => column.notNull())
     .addColumn('updated_at', 'bigint', (column) => column.notNull())
     .addCheckConstraint('staff_user_role_known', sql`role in ('admin', 'clerk', 'viewer')`)
+    .addCheckConstraint('staff_user_disabled_flag', sql`disabled in (0, 1)`)
     .$call(utf8)
     .execute();
 

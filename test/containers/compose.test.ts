@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
+import { parseEnv, promisify } from 'node:util';
 import { parse } from 'yaml';
 import { ROOT } from '../support/paths.js';
+import { requireTool } from '../support/tools.js';
 
 const run = promisify(execFile);
 const root = ROOT;
@@ -28,8 +29,14 @@ interface Service {
   tmpfs?: string[];
   cap_drop?: string[];
   security_opt?: string[];
+  secrets?: (string | { source: string; target?: string })[];
 }
-const compose = parse(composeText) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+interface Compose {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string }>;
+}
+const compose = parse(composeText) as Compose;
 const web = compose.services.web;
 const db = compose.services.db;
 const redis = compose.services.redis;
@@ -106,6 +113,41 @@ test('web runs read-only, without capabilities, with TLS files mounted read-only
   assert.match(web?.healthcheck?.test?.join(' ') ?? '', /\/healthz/);
 });
 
+/** Where compose mounts a service's secret: /run/secrets/<name> unless a target says otherwise. */
+function secretPath(entry: string | { source: string; target?: string }): string {
+  if (typeof entry === 'string') return `/run/secrets/${entry}`;
+  return path.posix.resolve('/run/secrets', entry.target ?? entry.source);
+}
+
+test('web gets the secret bootstrap-admin, and CRM_BOOTSTRAP_ADMIN_FILE names where compose mounts it', () => {
+  const entry = web?.secrets?.find((e) => (typeof e === 'string' ? e : e.source) === 'bootstrap-admin');
+  assert.ok(entry, 'web does not get the secret bootstrap-admin');
+  assert.equal(web?.environment?.CRM_BOOTSTRAP_ADMIN_FILE, secretPath(entry));
+  assert.equal(web?.environment?.CRM_BOOTSTRAP_ADMIN_FILE, '/run/secrets/bootstrap-admin');
+  // The host file: .env's CRM_BOOTSTRAP_ADMIN_FILE (what npm start reads too), else one that names no one.
+  assert.equal(compose.secrets?.['bootstrap-admin']?.file, '${CRM_BOOTSTRAP_ADMIN_FILE:-./secrets/no-bootstrap-admin}');
+  for (const other of [db, redis]) assert.equal(other?.secrets, undefined);
+});
+
+test('without a bootstrap admin of your own, compose mounts a committed file that names no one', (t) => {
+  const none = fs.readFileSync(path.join(root, 'secrets', 'no-bootstrap-admin'), 'utf8');
+  // As the app reads it (util.parseEnv): no user name, no password, no hash.
+  assert.deepEqual(parseEnv(none), {});
+  if (!requireTool(t, 'git')) return;
+  const ignored = (file: string) => spawnSync('git', ['check-ignore', '--quiet', '--no-index', file], { cwd: root }).status === 0;
+  assert.equal(ignored('secrets/no-bootstrap-admin'), false, 'secrets/no-bootstrap-admin must be committed');
+  // scripts/make-bootstrap-admin.sh writes secrets/bootstrap-admin by default.
+  assert.equal(ignored('secrets/bootstrap-admin'), true, 'secrets/bootstrap-admin must be git-ignored');
+});
+
+test('web passes the rate limits and the public lookup switch through from .env, with the app\'s defaults', () => {
+  const env = web?.environment ?? {};
+  assert.equal(env.LOOKUP_RATE_LIMIT, '${LOOKUP_RATE_LIMIT:-60}');
+  assert.equal(env.LOGIN_RATE_LIMIT, '${LOGIN_RATE_LIMIT:-10}');
+  assert.equal(env.API_RATE_LIMIT, '${API_RATE_LIMIT:-600}');
+  assert.equal(env.CRM_PUBLIC_LOOKUP, '${CRM_PUBLIC_LOOKUP:-true}');
+});
+
 test('credentials come from the environment (.env), none is written in the file', () => {
   const env = web?.environment ?? {};
   assert.equal(env.NODE_ENV, 'production');
@@ -156,11 +198,11 @@ test('the compose CLI accepts the file, and refuses it without the required secr
   fs.writeFileSync(partial, fs.readFileSync(full, 'utf8').replace(/^SESSION_SECRET=.*\n/m, ''));
   // Only the env file counts: none of these from the calling shell.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(MYSQL_|SESSION_SECRET|WEB_PORT|DB_IMAGE|REDIS_IMAGE|NODE_IMAGE|TLS_DIR|TLS_KEY_GID|WEB_IMAGE|COMPOSE_)/.test(name)),
+    Object.entries(process.env).filter(([name]) => !/^(MYSQL_|SESSION_SECRET|WEB_PORT|DB_IMAGE|REDIS_IMAGE|NODE_IMAGE|TLS_DIR|TLS_KEY_GID|WEB_IMAGE|COMPOSE_|CRM_|LOOKUP_RATE_LIMIT|LOGIN_RATE_LIMIT|API_RATE_LIMIT)/.test(name)),
   );
   const [cmd = '', ...pre] = cli;
   const { stdout } = await run(cmd, [...pre, '-f', composeFile, '--env-file', full, 'config'], { env });
-  const resolved = parse(stdout) as { services: Record<string, Service> };
+  const resolved = parse(stdout) as Compose;
   assert.equal(resolved.services.web?.environment?.DATABASE_URL, 'mysql://crm@db:3306/crm');
   assert.equal(resolved.services.db?.image, 'mysql:8.4');
   assert.equal(resolved.services.redis?.image, 'redis:7-alpine');
@@ -169,11 +211,23 @@ test('the compose CLI accepts the file, and refuses it without the required secr
   assert.deepEqual(resolved.services.redis?.command, ['redis-server', '--save', '', '--appendonly', 'no']);
   assert.equal(resolved.services.redis?.ports, undefined);
   assert.match(JSON.stringify(resolved.services.web?.ports), /127\.0\.0\.1.*5443/);
+  const webEnv = resolved.services.web?.environment ?? {};
+  assert.equal(webEnv.CRM_BOOTSTRAP_ADMIN_FILE, '/run/secrets/bootstrap-admin');
+  assert.deepEqual([webEnv.LOOKUP_RATE_LIMIT, webEnv.LOGIN_RATE_LIMIT, webEnv.API_RATE_LIMIT, webEnv.CRM_PUBLIC_LOOKUP].map(String), ['60', '10', '600', 'true']);
+  assert.equal(resolved.secrets?.['bootstrap-admin']?.file, path.join(root, 'secrets', 'no-bootstrap-admin'));
   const overrides = path.join(dir, 'overrides.env');
-  fs.writeFileSync(overrides, `${fs.readFileSync(full, 'utf8')}REDIS_IMAGE=mirror.example/redis:7.4-alpine\nTLS_KEY_GID=4242\n`);
+  const adminFile = path.join(dir, 'bootstrap-admin');
+  fs.writeFileSync(adminFile, 'username=admin\npassword=0123456789abcdef\n', { mode: 0o600 });
+  fs.writeFileSync(overrides, `${fs.readFileSync(full, 'utf8')}REDIS_IMAGE=mirror.example/redis:7.4-alpine\nTLS_KEY_GID=4242\n` +
+    `CRM_BOOTSTRAP_ADMIN_FILE=${adminFile}\nLOGIN_RATE_LIMIT=0\nAPI_RATE_LIMIT=1200\nCRM_PUBLIC_LOOKUP=false\n`);
   const overridden = parse((await run(cmd, [...pre, '-f', composeFile, '--env-file', overrides, 'config'], { env })).stdout) as typeof resolved;
   assert.equal(overridden.services.redis?.image, 'mirror.example/redis:7.4-alpine');
   assert.deepEqual(overridden.services.web?.group_add?.map(String), ['4242']);
+  // .env names the host file; inside web the path stays the mounted secret.
+  assert.equal(overridden.secrets?.['bootstrap-admin']?.file, adminFile);
+  const overriddenEnv = overridden.services.web?.environment ?? {};
+  assert.equal(overriddenEnv.CRM_BOOTSTRAP_ADMIN_FILE, '/run/secrets/bootstrap-admin');
+  assert.deepEqual([overriddenEnv.LOGIN_RATE_LIMIT, overriddenEnv.API_RATE_LIMIT, overriddenEnv.CRM_PUBLIC_LOOKUP].map(String), ['0', '1200', 'false']);
   await assert.rejects(run(cmd, [...pre, '-f', composeFile, '--env-file', partial, 'config'], { env }), /SESSION_SECRET/);
   // An empty value, as .env.example leaves the secrets, is refused like a missing one.
   const empty = path.join(dir, 'empty.env');

@@ -93,7 +93,7 @@ test('.dockerignore keeps TLS files, env files, local state, modules and git out
   // Docker's own matching rules (last match wins, `!` re-includes), as ported by @balena/dockerignore.
   const matcher = dockerignore().add(patterns.split('\n'));
   for (const p of ['ssl/key.pem', 'ssl/cert.pem', '.env', '.env.local', 'src/.env', 'node_modules/fastify/package.json',
-    '.git/HEAD', 'var/crm.sqlite', 'data/extra.key', 'dist/server.js']) {
+    '.git/HEAD', 'var/crm.sqlite', 'data/extra.key', 'dist/server.js', 'secrets/bootstrap-admin', 'k8s/manifest/secrets/bootstrap-admin']) {
     assert.equal(matcher.ignores(p), true, `${p} must be excluded`);
   }
   for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/server.ts',

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { parseEnv } from 'node:util';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
@@ -13,12 +15,14 @@ import { requireTool } from '../support/tools.js';
 
 const SHA = 'fedcba9876543210fedcba9876543210fedcba98';
 const NS = 'globomantics-crm';
+const BOOTSTRAP_PASSWORD = randomBytes(16).toString('hex');
 const SECRETS = {
   K8S_MYSQL_ROOT_PASSWORD: 'root-pw-from-env',
   K8S_MYSQL_PASSWORD: 'app-pw-from-env',
   K8S_SESSION_SECRET: randomBytes(32).toString('hex'),
   K8S_TLS_CRT: '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----',
   K8S_TLS_KEY: 'fake key material',
+  K8S_BOOTSTRAP_ADMIN: `username=admin\npassword=${BOOTSTRAP_PASSWORD}\n`,
 };
 
 interface Setup {
@@ -92,21 +96,28 @@ test('it migrates once with a Job named after the tag, waits for it, then rolls 
   assert.equal(migrate.spec!.template.spec!.containers[0]!.image, image);
   const db = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-'))!;
   assert.equal(decode(db, 'mysql-password'), SECRETS.K8S_MYSQL_PASSWORD);
+  const bootstrap = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-bootstrap-admin-'))!;
+  assert.equal(decode(bootstrap, 'bootstrap-admin'), SECRETS.K8S_BOOTSTRAP_ADMIN);
   assert.ok(result.stdout.includes(`Deployed ${image}`), result.stdout);
 
   const argv = s.box.calls().flatMap((c) => c.args).join(' ');
-  for (const value of Object.values(SECRETS)) assert.ok(!argv.includes(value), 'a secret leaked into argv');
+  for (const value of [...Object.values(SECRETS), BOOTSTRAP_PASSWORD]) assert.ok(!argv.includes(value), 'a secret leaked into argv');
+  assert.ok(!`${result.stdout}${result.stderr}`.includes(BOOTSTRAP_PASSWORD), 'the bootstrap password was printed');
   assert.deepEqual(fs.readdirSync(s.box.tmp), [], 'the temporary copy with the secrets was not removed');
 });
 
 test('with secret files in the manifest dir and no IMAGE_TAG, it deploys REGISTRY/IMAGE at the current git commit', async (t) => {
   const s = setup(t);
-  if (!s) return;
+  if (!s || !requireTool(t, 'openssl')) return;
   const files: Record<string, string> = {
     'mysql-root-password': 'root-from-file', 'mysql-password': 'app-from-file',
     'session-secret': randomBytes(24).toString('base64'), 'tls.crt': 'crt', 'tls.key': 'key',
   };
   for (const [name, value] of Object.entries(files)) fs.writeFileSync(path.join(s.manifests, 'secrets', name), value);
+  // The bootstrap admin as the script the missing-file message names makes it.
+  const bootstrapFile = path.join(s.manifests, 'secrets', 'bootstrap-admin');
+  const made = spawnSync(path.join(ROOT, 'scripts', 'make-bootstrap-admin.sh'), [bootstrapFile], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
   const result = await s.box.run(scripts.deploy, { MANIFEST_DIR: s.manifests, REGISTRY: '127.0.0.1:5001', IMAGE: 'crm/web' });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(s.box.commandLines()[0], 'git rev-parse HEAD');
@@ -114,6 +125,8 @@ test('with secret files in the manifest dir and no IMAGE_TAG, it deploys REGISTR
   assert.equal(find<IDeployment>(objects, 'Deployment', 'web').spec!.template.spec!.containers[0]!.image, `127.0.0.1:5001/crm/web:${SHA}`);
   const db = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-'))!;
   assert.equal(decode(db, 'mysql-root-password'), 'root-from-file');
+  const bootstrap = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-bootstrap-admin-'))!;
+  assert.equal(decode(bootstrap, 'bootstrap-admin'), fs.readFileSync(bootstrapFile, 'utf8'));
 });
 
 test('when the migration Job does not complete, it shows its logs, exits non-zero and leaves web untouched', async (t) => {
@@ -141,9 +154,24 @@ test('when secret values are missing, it exits non-zero listing each one and app
   if (!s) return;
   const result = await s.box.run(scripts.deploy, { MANIFEST_DIR: s.manifests, DOCKER_USERNAME: 'globouser', IMAGE_TAG: SHA });
   assert.notEqual(result.code, 0);
-  for (const name of ['MYSQL_ROOT_PASSWORD', 'MYSQL_PASSWORD', 'SESSION_SECRET', 'TLS_CRT', 'TLS_KEY']) {
+  for (const name of ['MYSQL_ROOT_PASSWORD', 'MYSQL_PASSWORD', 'SESSION_SECRET', 'TLS_CRT', 'TLS_KEY', 'BOOTSTRAP_ADMIN']) {
     assert.ok(result.stderr.includes(`K8S_${name}`), `K8S_${name} not named`);
   }
+  assert.deepEqual(s.box.calls(), []);
+});
+
+test('when only the bootstrap-admin file is missing, it says so and which script makes one', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const others = Object.entries(s.env).filter(([name]) => name !== 'K8S_BOOTSTRAP_ADMIN');
+  const result = await s.box.run(scripts.deploy, Object.fromEntries(others));
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /missing secret value\(s\): secrets\/bootstrap-admin \(or K8S_BOOTSTRAP_ADMIN\);/);
+  assert.doesNotMatch(result.stderr, /K8S_SESSION_SECRET/);
+  assert.ok(
+    result.stderr.includes(`make secrets/bootstrap-admin (the first staff admin, with a random password) with: scripts/make-bootstrap-admin.sh ${s.manifests}/secrets/bootstrap-admin`),
+    result.stderr,
+  );
   assert.deepEqual(s.box.calls(), []);
 });
 
@@ -272,6 +300,7 @@ test('every secret that is still its committed secrets/*.example placeholder is 
     ['K8S_MYSQL_PASSWORD', example('mysql-password'), /secrets\/mysql-password \(or K8S_MYSQL_PASSWORD\) is a placeholder.*openssl rand -hex 24/],
     ['K8S_TLS_CRT', example('tls.crt'), /secrets\/tls\.crt \(or K8S_TLS_CRT\) is a placeholder \(it contains "Placeholder"\)/],
     ['K8S_TLS_KEY', example('tls.key'), /secrets\/tls\.key \(or K8S_TLS_KEY\) is a placeholder \(it contains "Placeholder"\)/],
+    ['K8S_BOOTSTRAP_ADMIN', example('bootstrap-admin'), /secrets\/bootstrap-admin \(or K8S_BOOTSTRAP_ADMIN\) still has the password of secrets\/bootstrap-admin\.example.*scripts\/make-bootstrap-admin\.sh/],
   ] as const;
   for (const [name, value, why] of cases) {
     const result = await deployWith(t, name, value);
@@ -287,4 +316,64 @@ test('when neither IMAGE nor DOCKER_USERNAME is set, it exits non-zero naming th
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /missing required environment variable: IMAGE \(or DOCKER_USERNAME\)/);
   assert.deepEqual(s.box.calls(), []);
+});
+
+const BOOTSTRAP_HINT = /make one with: scripts\/make-bootstrap-admin\.sh \S+\/secrets\/bootstrap-admin \(or give password_hash=\$argon2id\$\.\.\. instead of password=\)/;
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$9sBdfPWaIkBMVp8Ubd8vGzbE2hvFlzSnjMBNkDnbuhM';
+
+test('a bootstrap-admin file whose password is weak, or that names no admin, is refused before kubectl runs', async (t) => {
+  const examplePassword = parseEnv(fs.readFileSync(path.join(manifestDir, 'secrets', 'bootstrap-admin.example'), 'utf8')).password ?? '';
+  assert.ok(examplePassword.length >= 12, 'the example password is refused for being the example, not for its length');
+  const cases: [string, string, RegExp][] = [
+    ['11 characters', 'username=admin\npassword=7f3a9c2e5b8\n',
+      /the bootstrap admin password in secrets\/bootstrap-admin \(or K8S_BOOTSTRAP_ADMIN\) must be at least 12 characters long \(it has 11\)/],
+    // util.parseEnv ends an unquoted value at "#": the app would get "abcdefgh".
+    ['cut by a "#"', 'username=admin\npassword=abcdefgh#ijklmnopqrst\n', /must be at least 12 characters long \(it has 8\)/],
+    // Characters, not bytes: 11 two-byte characters are 22 bytes.
+    ['11 non-ASCII characters', `username=admin\npassword=${'é'.repeat(11)}\n`, /must be at least 12 characters long \(it has 11\)/],
+    ['the example password, another user name', `username=root\npassword=${examplePassword}\n`,
+      /secrets\/bootstrap-admin \(or K8S_BOOTSTRAP_ADMIN\) still has the password of secrets\/bootstrap-admin\.example, a placeholder, not a secret/],
+    ['the example password, quoted, CRLF', `export username = ops\r\npassword = "${examplePassword}"  # from the example\r\n`,
+      /still has the password of secrets\/bootstrap-admin\.example/],
+    ['a placeholder word', `username=admin\npassword=${randomBytes(8).toString('hex')}-Example\n`,
+      /secrets\/bootstrap-admin \(or K8S_BOOTSTRAP_ADMIN\): the password is a placeholder \(it contains "Example"\), not a secret/],
+    ['no user name', `password=${BOOTSTRAP_PASSWORD}\n`, /secrets\/bootstrap-admin \(or K8S_BOOTSTRAP_ADMIN\) has no username=/],
+    ['an empty user name', `username=\npassword=${BOOTSTRAP_PASSWORD}\n`, /has no username=/],
+    ['no password', 'username=admin\n', /has neither password= nor password_hash=/],
+    ['a password_hash that is not argon2id', `username=admin\npassword_hash=$2b$12$${'a'.repeat(53)}\n`,
+      /secrets\/bootstrap-admin \(or K8S_BOOTSTRAP_ADMIN\): password_hash is not an argon2id hash/],
+    ['a quote left open', `username=admin\npassword="${BOOTSTRAP_PASSWORD}\n`, /line 2 opens a quote that does not close on that line/],
+  ];
+  for (const [what, text, why] of cases) {
+    const result = await deployWith(t, 'K8S_BOOTSTRAP_ADMIN', text);
+    if (!result) return;
+    assert.ok(result);
+    assert.notEqual(result.code, 0, what);
+    assert.match(result.stderr, why, what);
+    if (!/hash|quote/.test(what)) assert.match(result.stderr, BOOTSTRAP_HINT, what);
+    assert.deepEqual(result.calls, [], `${what}: kubectl was called`);
+    const password = parseEnv(text).password ?? '';
+    if (password.length > 8) assert.ok(!result.stderr.includes(password), `${what}: the password was printed`);
+    // The length it reports is what the app will read.
+    const reported = /\(it has (\d+)\)/.exec(result.stderr)?.[1];
+    if (reported) assert.equal(Number(reported), [...password].length, what);
+  }
+});
+
+test('a bootstrap-admin file deploys with a 12-character password, or with an argon2id password_hash and no usable password', async (t) => {
+  const cases: [string, string][] = [
+    ['12 characters', 'username=admin\npassword=7f3a9c2e5b8d\n'],
+    ['12 non-ASCII characters, quoted, with comments', `# the first admin\nusername=admin\npassword='${'é'.repeat(12)}'\n`],
+    ['a password_hash', `username=admin\npassword_hash=${HASH}\n`],
+    ['a password_hash beside a short password', `username=admin\npassword=short\npassword_hash=${HASH}\n`],
+  ];
+  for (const [what, text] of cases) {
+    const s = setup(t);
+    if (!s) return;
+    const result = await s.box.run(scripts.deploy, { ...s.env, K8S_BOOTSTRAP_ADMIN: text });
+    assert.equal(result.code, 0, `${what}: ${result.stderr}`);
+    const objects = s.applied()[1]!;
+    const bootstrap = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-bootstrap-admin-'))!;
+    assert.equal(decode(bootstrap, 'bootstrap-admin'), text, what);
+  }
 });

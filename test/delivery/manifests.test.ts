@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
@@ -11,6 +13,7 @@ import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { find, ofKind, renderManifests } from '../support/kustomize.js';
+import { manifestDir } from '../support/paths.js';
 import { validateObject } from '../support/schema.js';
 import { allContainers, labelOf, missingResources, podTemplates, resolvePort, restrictedViolations, selectorMatches } from '../support/workloads.js';
 
@@ -187,6 +190,44 @@ test('the kustomize base in k8s/manifest', async (t) => {
     assert.equal(mount?.readOnly, true);
     assert.equal(value.get('TLS_CERT_FILE'), `${mount?.mountPath}/tls.crt`);
     assert.equal(value.get('TLS_KEY_FILE'), `${mount?.mountPath}/tls.key`);
+  });
+
+  await t.test('mounts the bootstrap-admin Secret read-only into web only, and CRM_BOOTSTRAP_ADMIN_FILE names the file in it', () => {
+    const secrets = ofKind<ISecret>(objects, 'Secret').filter((s) => s.metadata?.name?.startsWith('crm-bootstrap-admin-'));
+    assert.equal(secrets.length, 1, 'one Secret generated from secrets/bootstrap-admin');
+    const secret = secrets[0]!;
+    assert.deepEqual(Object.keys(secret.data ?? {}), ['bootstrap-admin']);
+    // renderManifests fills the secret files from their *.example twins.
+    const example = fs.readFileSync(path.join(manifestDir, 'secrets', 'bootstrap-admin.example'), 'utf8');
+    assert.equal(Buffer.from(secret.data?.['bootstrap-admin'] ?? '', 'base64').toString('utf8'), example);
+
+    const volume = webPod.volumes?.find((v) => v.secret?.secretName === secret.metadata?.name);
+    assert.ok(volume, 'web has no volume from the bootstrap-admin Secret');
+    // Root-owned, group fsGroup: readable by the node user (1000:1000), by no one else.
+    assert.equal(volume.secret?.defaultMode, 0o440);
+    assert.equal(webPod.securityContext?.fsGroup, webPod.securityContext?.runAsGroup);
+    const mounts = webContainer.volumeMounts?.filter((m) => m.name === volume.name) ?? [];
+    assert.equal(mounts.length, 1);
+    assert.equal(mounts[0]!.readOnly, true);
+    const file = volume.secret?.items?.find((i) => i.key === 'bootstrap-admin')?.path ?? 'bootstrap-admin';
+    const env = webContainer.env?.find((e) => e.name === 'CRM_BOOTSTRAP_ADMIN_FILE');
+    assert.equal(env?.value, path.posix.join(mounts[0]!.mountPath, file));
+
+    // No other pod mounts it; the path is not in a ConfigMap the migration Job shares.
+    const others = pods.filter((p) => p.owner !== 'Deployment/web');
+    for (const p of others) {
+      assert.ok(!(p.spec.volumes ?? []).some((v) => v.secret?.secretName === secret.metadata?.name), `${p.owner} mounts the bootstrap admin`);
+      for (const c of allContainers(p.spec)) assert.ok(!(c.env ?? []).some((e) => e.name === 'CRM_BOOTSTRAP_ADMIN_FILE'), `${p.owner} gets CRM_BOOTSTRAP_ADMIN_FILE`);
+    }
+    for (const c of ofKind<IConfigMap>(objects, 'ConfigMap')) assert.equal(c.data?.CRM_BOOTSTRAP_ADMIN_FILE, undefined, `ConfigMap ${c.metadata?.name}`);
+  });
+
+  await t.test('sets the rate limits and the public lookup on web, to the documented defaults', () => {
+    const env = new Map((webContainer.env ?? []).map((e) => [e.name, e.value]));
+    assert.equal(env.get('LOOKUP_RATE_LIMIT'), '60');
+    assert.equal(env.get('LOGIN_RATE_LIMIT'), '10');
+    assert.equal(env.get('API_RATE_LIMIT'), '600');
+    assert.equal(env.get('CRM_PUBLIC_LOOKUP'), 'true');
   });
 
   await t.test('migrates with a one-shot Job running node dist/cli/migrate.js on the web image', () => {

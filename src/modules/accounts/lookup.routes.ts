@@ -1,11 +1,13 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { perMinute } from '../../platform/http/rate-limit.js';
+import type { SafeHtml } from '../../platform/views/html.js';
 import type { Database } from '../../schema.js';
 import { ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
 import { findAccount } from './account.repository.js';
-import { lookupPage, type LookupOutcome } from './lookup.views.js';
+import { LOOKUP_TITLE, lookupBody, lookupPage, type LookupOutcome, type LookupView } from './lookup.views.js';
 
 /** The form's fields; its messages are what a visitor sees when the form is malformed. */
 const lookupForm = z.object(
@@ -24,11 +26,16 @@ export interface LookupRoutesOptions {
   readonly lookupsPerMinute: number;
   /** PUBLIC in the public scope; a permission when the lookup is for signed-in staff only. */
   readonly access: string;
+  /** Puts the page in a layout (the staff one, with nav and sign-out); the plain public page unless told. */
+  readonly inLayout?: (request: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml) => string;
 }
 
 /** The public balance lookup: GET shows the form, POST shows one account's balance. */
-export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (app, { db, lookupsPerMinute, access }) => {
-  app.get('/', { config: { access } }, async (_request, reply) => reply.type(HTML).send(lookupPage({ csrfToken: reply.formToken() })));
+export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (app, { db, lookupsPerMinute, access, inLayout }) => {
+  const render = (request: FastifyRequest, reply: FastifyReply, view: LookupView) =>
+    inLayout ? inLayout(request, reply, LOOKUP_TITLE, lookupBody(view)) : lookupPage(view);
+
+  app.get('/', { config: { access } }, async (request, reply) => reply.type(HTML).send(render(request, reply, { csrfToken: reply.formToken() })));
 
   app.post('/', { schema: { body: lookupForm }, config: { access, rateLimit: perMinute(lookupsPerMinute) } }, async (request, reply) => {
     const typed = request.body.acctid;
@@ -43,6 +50,6 @@ export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (a
     }
     const shownId = typed.length > 100 ? '' : typed;
     // The posted token was verified for this visitor's cookie before the handler ran.
-    return reply.type(HTML).send(lookupPage({ csrfToken: reply.formToken(request.body.csrf_token), acctid: shownId, outcome }));
+    return reply.type(HTML).send(render(request, reply, { csrfToken: reply.formToken(request.body.csrf_token), acctid: shownId, outcome }));
   });
 };

@@ -22,17 +22,27 @@ function outcomeHtml(outcome: LookupOutcome | undefined): SafeHtml | undefined {
   }
 }
 
+export const LOOKUP_TITLE = 'Account lookup';
+
+export interface LookupView {
+  readonly csrfToken: string;
+  readonly acctid?: string;
+  readonly outcome?: LookupOutcome;
+}
+
 /** The lookup form, with the result of the last lookup under it. */
-export function lookupPage({ csrfToken, acctid = '', outcome }: { csrfToken: string; acctid?: string; outcome?: LookupOutcome }): string {
-  return page(
-    'Account lookup',
-    html`<h1>Account lookup</h1>
+export function lookupBody({ csrfToken, acctid = '', outcome }: LookupView): SafeHtml {
+  return html`<h1>Account lookup</h1>
 <form method="post" action="/">
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <label for="acctid">Enter account ID (e.g. ACCT100):</label>
 <input type="text" id="acctid" name="acctid" value="${acctid}" maxlength="${ACCTID_MAX_LENGTH}" autocomplete="off" required autofocus>
 <button type="submit">Submit</button>
 </form>
-${outcomeHtml(outcome)}`,
-  );
+${outcomeHtml(outcome)}`;
+}
+
+/** The public page: the form in the plain layout. */
+export function lookupPage(view: LookupView): string {
+  return page(LOOKUP_TITLE, lookupBody(view));
 }

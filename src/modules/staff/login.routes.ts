@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { perMinute } from '../../platform/http/rate-limit.js';
+import { keyedLimit, perMinute } from '../../platform/http/rate-limit.js';
 import { PUBLIC } from '../../platform/http/scopes.js';
 import type { Database } from '../../schema.js';
 import { LOGIN_PATH } from './guards.js';
@@ -37,14 +37,12 @@ export interface LoginRoutesOptions {
 
 /** The sign-in page: public, with the cookie-bound form token (there is no session yet). */
 export const loginRoutes: FastifyPluginAsyncZod<LoginRoutesOptions> = async (app, { db, session, lockout, attemptsPerMinute }) => {
-  const perUserName = perMinute(attemptsPerMinute);
-  const limitPerUserName = perUserName
-    ? app.rateLimit({
-        ...perUserName,
-        // The body was validated before preHandler: username is a string.
-        keyGenerator: (request) => `login-user:${normalizeUsername((request.body as { username: string }).username).slice(0, 64)}`,
-      })
-    : undefined;
+  const limitPerUserName = keyedLimit(app, {
+    perMinute: attemptsPerMinute,
+    // The body was validated before preHandler: username is a string.
+    key: (request) => `login-user:${normalizeUsername((request.body as { username: string }).username).slice(0, 64)}`,
+    whose: 'for this user name',
+  });
 
   const loginQuery = z.object({ next: z.string().optional(), signed_out: z.string().optional() });
   app.get(LOGIN_PATH, { config: { access: PUBLIC }, schema: { querystring: loginQuery } }, async (request, reply) => {

@@ -11,8 +11,8 @@ export interface StaffUserTable {
   username: string;
   role: string;
   password_hash: string;
-  /** SQLite and MySQL return booleans as 0 or 1. */
-  disabled: ColumnType<boolean | number, boolean | undefined, boolean>;
+  /** 1 when disabled: a 0/1 flag binds and reads the same on all three databases. */
+  disabled: ColumnType<number, 0 | 1 | undefined, 0 | 1>;
   failed_logins: ColumnType<number, number | undefined, number>;
   locked_until: NullableMillis;
   created_at: MillisColumn;

@@ -18,8 +18,8 @@ export interface StaffUser {
   readonly createdAt: number;
 }
 
-export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
-export const USERNAME_RULE = '3 to 64 characters: letters, digits, dots, dashes or underscores, starting with a letter or digit';
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{2,63}$/;
+export const USERNAME_RULE = '3 to 64 characters: letters, digits, dots, dashes, underscores or @, starting with a letter or digit';
 
 /** User names compare without case and surrounding spaces. */
 export function normalizeUsername(typed: string): string {
@@ -111,7 +111,7 @@ export async function createUser(db: Kysely<Database>, actor: Actor, input: NewU
     return await db.transaction().execute(async (trx) => {
       await trx
         .insertInto('staff_user')
-        .values({ username, role, password_hash: passwordHash, disabled: false, failed_logins: 0, locked_until: null, created_at: now, updated_at: now })
+        .values({ username, role, password_hash: passwordHash, disabled: 0, failed_logins: 0, locked_until: null, created_at: now, updated_at: now })
         .execute();
       const user = await findUserByName(trx, username);
       if (!user) throw new Error('the inserted user is not visible in its own transaction');
@@ -130,7 +130,7 @@ async function assertAnotherActiveAdmin(db: Queryable, exceptId: number): Promis
     .selectFrom('staff_user')
     .select('id')
     .where('role', '=', 'admin')
-    .where('disabled', '=', false)
+    .where('disabled', '=', 0)
     .where('id', '<>', exceptId)
     .executeTakeFirst();
   if (!other) throw new AppError(409, 'LAST_ADMIN', 'This is the last active admin: make another user admin first.');
@@ -160,7 +160,7 @@ export async function setDisabled(db: Kysely<Database>, actor: Actor, userId: nu
     const now = Date.now();
     await trx
       .updateTable('staff_user')
-      .set({ disabled, updated_at: now, ...(disabled ? {} : { failed_logins: 0, locked_until: null }) })
+      .set({ disabled: disabled ? 1 : 0, updated_at: now, ...(disabled ? {} : { failed_logins: 0, locked_until: null }) })
       .where('id', '=', userId)
       .execute();
     if (disabled) await trx.deleteFrom('staff_session').where('user_id', '=', userId).execute();

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import rateLimit, { type FastifyRateLimitStoreCtor, type RateLimitOptions } from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors.js';
@@ -69,13 +69,38 @@ export async function registerRateLimits(app: FastifyInstance, { redis, logger }
     global: false,
     ...(redis ? { store: storeFor(redis, logger) } : {}),
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    errorResponseBuilder: (_request, context) => {
-      const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new AppError(429, 'RATE_LIMITED', `Too many requests from your address. Please wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`, {
-        headers: { 'retry-after': String(seconds) },
-      });
-    },
+    errorResponseBuilder: (_request, context) => tooManyRequests(context.ttl, 'from your address'),
   });
+}
+
+function tooManyRequests(ttlMs: number, whose: string): AppError {
+  const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
+  return new AppError(429, 'RATE_LIMITED', `Too many requests ${whose}. Please wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`, {
+    headers: { 'retry-after': String(seconds) },
+  });
+}
+
+export interface KeyedLimit {
+  /** Requests per minute per key; 0 means none. */
+  readonly perMinute: number;
+  /** What is counted: a user name, a token. Runs after the body is parsed and the caller known. */
+  readonly key: (request: FastifyRequest) => string;
+  /** Named in the 429 message: "for this user name". */
+  readonly whose: string;
+}
+
+/**
+ * A preHandler counting by something other than the address (which routes
+ * declare in config.rateLimit). Independent of that count: a request can be
+ * within one limit and over the other.
+ */
+export function keyedLimit(app: FastifyInstance, { perMinute: max, key, whose }: KeyedLimit): preHandlerAsyncHookHandler | undefined {
+  if (max <= 0) return undefined;
+  const check = app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: key });
+  return async (request) => {
+    const outcome = await check(request);
+    if (!outcome.isAllowed && outcome.isExceeded) throw tooManyRequests(outcome.ttl, whose);
+  };
 }
 
 /** A route's limit: `max` requests per minute per client address; 0 means none. */

@@ -1,9 +1,9 @@
 import fastifyFormbody from '@fastify/formbody';
-import type { RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../../shared/errors.js';
 import { errorHandler, notFoundHandler, renderHtmlError, renderProblem } from './error-rendering.js';
 import { cookieFormProtection, type FormProtection } from './form-protection.js';
+import { keyedLimit, type KeyedLimit } from './rate-limit.js';
 import { crossSiteRefusal } from './same-origin.js';
 import { noStore } from './security.js';
 
@@ -128,7 +128,7 @@ export interface ApiScopeOptions {
   readonly routes: ScopeRoutes;
   readonly guard: Guard;
   /** Applied to every route after authentication, so it can count per token; absent = no limit. */
-  readonly rateLimit?: Pick<RateLimitPluginOptions, 'max' | 'timeWindow' | 'keyGenerator'>;
+  readonly rateLimit?: KeyedLimit;
 }
 
 export async function apiScope(scope: FastifyInstance, { routes, guard, rateLimit }: ApiScopeOptions): Promise<void> {
@@ -139,7 +139,8 @@ export async function apiScope(scope: FastifyInstance, { routes, guard, rateLimi
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, json);
   requireDeclaredAccess(scope, guard);
   authorizeEachRoute(scope, guard);
-  if (rateLimit) scope.addHook('preHandler', scope.rateLimit(rateLimit));
+  const limit = rateLimit && keyedLimit(scope, rateLimit);
+  if (limit) scope.addHook('preHandler', limit);
   noStore(scope);
   for (const addRoutes of routes) await addRoutes(scope);
 }
