@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { describeError } from '../db/wait-for-database.js';
+import { PUBLIC } from './scopes.js';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -11,9 +12,9 @@ export interface HealthOptions {
 /** For probes: /healthz says the process answers, /readyz that it can serve. */
 export async function healthRoutes(app: FastifyInstance, { ready }: HealthOptions): Promise<void> {
   // Probes come every few seconds; only failures are worth a log line.
-  app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/healthz', { logLevel: 'warn', config: { access: PUBLIC } }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
-  app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
+  app.get('/readyz', { logLevel: 'warn', config: { access: PUBLIC } }, async (request, reply) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);

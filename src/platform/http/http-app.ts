@@ -74,6 +74,28 @@ function clientErrorHandler(logger: Logger | undefined) {
  * compilers, security headers, cookies and CSRF, rate limits, static files,
  * request logs, and HTML error pages as the default. Scopes come on top.
  */
+/** One registered route and who may use it (see scopes.ts). */
+export interface RouteSummary {
+  readonly method: string;
+  readonly url: string;
+  readonly access: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the app has registered (HEAD twins left out): for the authorization matrix and operators. */
+    readonly routeSummaries: readonly RouteSummary[];
+  }
+}
+
+function recordRoutes(app: FastifyInstance): void {
+  const routes: RouteSummary[] = [];
+  app.decorate('routeSummaries', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.config?.access });
+  });
+}
+
 export async function createHttpApp(options: HttpOptions): Promise<App> {
   const { timeouts } = options;
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
@@ -110,6 +132,7 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(renderHtmlError));
   app.setNotFoundHandler(notFoundHandler(renderHtmlError));
+  recordRoutes(app);
   await registerSecurity(app, options.sessionSecret);
   await registerRateLimits(app, { redis: options.redis, logger: options.logger ?? silentLogger });
   await app.register(fastifyStatic, { root: options.publicDir, prefix: '/static/', maxAge: '1h', index: false });

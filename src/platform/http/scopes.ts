@@ -77,7 +77,8 @@ function requireDeclaredAccess(scope: FastifyInstance, guard: Guard | undefined)
 
 function authorizeEachRoute(scope: FastifyInstance, { authenticate, authorize }: Guard): void {
   scope.addHook('onRequest', authenticate);
-  scope.addHook('preHandler', (request, _reply, done) => {
+  // Before the body is validated: a route someone may not use tells them so, not what its form expects.
+  scope.addHook('preValidation', (request, _reply, done) => {
     // requireDeclaredAccess guarantees a declaration; a 404 inside the scope has none.
     const access = request.routeOptions.config.access;
     if (access !== undefined) authorize(request, access);
@@ -118,8 +119,9 @@ export async function htmlScope(scope: FastifyInstance, { routes, guard, forms =
   scope.setErrorHandler(errorHandler(renderHtmlError, { accepts: 'application/x-www-form-urlencoded (a form)' }));
   await formBodiesOnly(scope);
   requireDeclaredAccess(scope, guard);
-  if (guard) authorizeEachRoute(scope, guard);
+  // Forged forms are refused first (and audited), then the user's permission is checked.
   protectStateChanges(scope, forms, onFormRefused);
+  if (guard) authorizeEachRoute(scope, guard);
   noStore(scope);
   for (const addRoutes of routes) await addRoutes(scope);
 }
@@ -140,7 +142,7 @@ export async function apiScope(scope: FastifyInstance, { routes, guard, rateLimi
   requireDeclaredAccess(scope, guard);
   authorizeEachRoute(scope, guard);
   const limit = rateLimit && keyedLimit(scope, rateLimit);
-  if (limit) scope.addHook('preHandler', limit);
+  if (limit) scope.addHook('preValidation', limit);
   noStore(scope);
   for (const addRoutes of routes) await addRoutes(scope);
 }
