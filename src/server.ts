@@ -3,7 +3,11 @@ import type { Server } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { createDeps } from './deps.js';
+import { createDeps, type Deps } from './deps.js';
+import { migrations } from './migrations/index.js';
+import { bootstrapAdmin } from './modules/staff/bootstrap.js';
+import { countUsers } from './modules/staff/users.js';
+import { pendingMigrations } from './platform/db/migrate.js';
 import { createRedirectServer } from './platform/http/redirect-server.js';
 import { waitForRedis } from './platform/redis.js';
 import { prepareDatabase } from './prepare-database.js';
@@ -49,6 +53,27 @@ async function listenRedirect(config: Config, httpsPort: number): Promise<Server
   return server;
 }
 
+/**
+ * The first admin from CRM_BOOTSTRAP_ADMIN_FILE while there are no staff
+ * users, then, if there still are none, how to create one. Skipped while the
+ * schema is behind (MIGRATE_ON_START=false before the migration Job ran):
+ * readiness reports that, and the next start does this.
+ */
+async function prepareStaff({ config, db, logger }: Deps): Promise<void> {
+  if ((await pendingMigrations(db, migrations)).length > 0) {
+    logger.warn('the schema is behind (run npm run migrate): CRM_BOOTSTRAP_ADMIN_FILE and the check for staff users wait for the next start');
+    return;
+  }
+  await bootstrapAdmin(db, config.bootstrapAdminFile, logger);
+  if ((await countUsers(db)) === 0) {
+    logger.warn(
+      'No staff users yet. Create the first admin with: npm run crm -- users add NAME --role admin ' +
+        '(in a container: node dist/cli/main.js users add NAME --role admin), ' +
+        'or point CRM_BOOTSTRAP_ADMIN_FILE at a file with username= and password= (scripts/make-bootstrap-admin.sh makes one)',
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const config = configOrExit();
   const tls = await readTls(config.tls.certFile, config.tls.keyFile);
@@ -61,6 +86,7 @@ async function main(): Promise<void> {
   }
   try {
     await prepareDatabase(config, deps.db, logger, { migrate: config.migrateOnStart });
+    await prepareStaff(deps);
   } catch (error) {
     await deps.close().catch(() => undefined);
     throw error;
