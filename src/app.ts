@@ -2,10 +2,14 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
 import { lookupRoutes } from './modules/accounts/lookup.routes.js';
+import { auditApiRoutes } from './modules/audit/audit.api.js';
 import { recordAudit } from './modules/audit/audit.repository.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { adminUserRoutes } from './modules/staff/admin-users.routes.js';
 import { staffApiRoutes } from './modules/staff/api.routes.js';
 import { perToken, sessionForms, sessionGuard, tokenGuard } from './modules/staff/guards.js';
 import { loginRoutes } from './modules/staff/login.routes.js';
+import { meRoutes } from './modules/staff/me.routes.js';
 import { preparePasswordVerification } from './modules/staff/password.js';
 import { actorOf, declarePrincipal } from './modules/staff/principal.js';
 import { sessionRoutes } from './modules/staff/session.routes.js';
@@ -71,6 +75,9 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     onFormRefused: auditRefusedForm,
     routes: [
       (scope) => scope.register(sessionRoutes, { db }),
+      (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login }),
+      (scope) => scope.register(adminUserRoutes, { db }),
+      (scope) => scope.register(auditRoutes, { db }),
       ...(config.publicLookup
         ? []
         : [
@@ -83,7 +90,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     prefix: API_PREFIX,
     guard: tokenGuard(db),
     rateLimit: { perMinute: config.rateLimits.api, key: perToken, whose: 'with this token' },
-    routes: [(scope) => scope.register(staffApiRoutes)],
+    routes: [(scope) => scope.register(staffApiRoutes), (scope) => scope.register(auditApiRoutes, { db })],
   });
   return app;
 }

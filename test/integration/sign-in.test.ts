@@ -56,7 +56,7 @@ for (const target of TEST_DATABASES) {
       assert.equal(await db.selectFrom('staff_session').select('id_hash').where('id_hash', '=', cookie.value).executeTakeFirst(), undefined);
       const home = await app.inject({ method: 'GET', url: '/', headers: { cookie: `${cookie.name}=${cookie.value}` } });
       assert.equal(home.statusCode, 200);
-      assert.match(home.body, new RegExp(`Signed in as ${user.username} \\(viewer\\)`));
+      assert.ok(home.body.includes(`Signed in as ${user.username} (viewer)`));
       assert.equal(await auditCount(db, 'session.signed_in', user.username), 1);
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { lookupPage } from '../../src/modules/accounts/lookup.views.js';
-import { errorSummary, field, flash, form, hiddenField, pager, siteHref, table } from '../../src/platform/views/components.js';
+import { errorSummary, field, flash, form, hiddenField, pager, select, siteHref, table } from '../../src/platform/views/components.js';
 import { html, page, SafeHtml } from '../../src/platform/views/html.js';
 import { layout } from '../../src/platform/views/layout.js';
 
@@ -202,6 +202,41 @@ describe('field', () => {
 
   test('refuses an id with spaces (aria-describedby could not name it)', () => {
     assert.throws(() => field({ name: 'first name', label: 'First name' }), /without spaces/);
+  });
+});
+
+describe('select', () => {
+  const ROLES = [
+    { value: 'admin', label: 'Admin' },
+    { value: 'viewer', label: 'Viewer' },
+  ];
+
+  test('binds the label to the select by id and marks the chosen option selected', () => {
+    assert.equal(
+      select({ name: 'role', label: 'Role', choices: ROLES, value: 'viewer', required: true }).value,
+      '<div class="field">\n<label for="role">Role</label>\n<select id="role" name="role" required>\n<option value="admin">Admin</option>\n<option value="viewer" selected>Viewer</option>\n</select>\n</div>',
+    );
+  });
+
+  test('without a matching value no option is marked selected (the browser shows the first)', () => {
+    assert.doesNotMatch(select({ name: 'role', label: 'Role', choices: ROLES, value: 'owner' }).value, /selected/);
+  });
+
+  test('an error and a hint describe the select like a field, with a custom id', () => {
+    const markup = select({ name: 'role', id: 'role-7', label: 'Role', choices: ROLES, hint: 'What they may do', error: 'Choose a role' }).value;
+    assert.match(markup, /<label for="role-7">Role<\/label>/);
+    assert.match(markup, /<select id="role-7" name="role" aria-invalid="true" aria-describedby="role-7-hint role-7-error">/);
+    assert.match(elementWithId(markup, 'role-7-error') ?? '', /^<p class="field-error" id="role-7-error">Choose a role$/);
+    assert.match(elementWithId(markup, 'role-7-hint') ?? '', /^<p class="hint" id="role-7-hint">What they may do$/);
+  });
+
+  test('escapes name, label, values, choice labels, hint and error', () => {
+    assertEscaped(select({ name: EVIL, id: 'x', label: EVIL, choices: [{ value: EVIL, label: EVIL }], value: EVIL, hint: EVIL, error: EVIL }).value, 6);
+  });
+
+  test('refuses no choices and an id with spaces', () => {
+    assert.throws(() => select({ name: 'role', label: 'Role', choices: [] }), /at least one choice/);
+    assert.throws(() => select({ name: 'new role', label: 'Role', choices: ROLES }), /without spaces/);
   });
 });
 

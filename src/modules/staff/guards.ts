@@ -5,7 +5,7 @@ import type { Guard } from '../../platform/http/scopes.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../../schema.js';
 import { can, isPermission, type Permission } from './roles.js';
-import { findLiveSession, isSessionFormToken, SESSION_COOKIE, sessionFormToken, type SessionPolicy } from './sessions.js';
+import { findLiveSession, isSessionFormToken, SESSION_COOKIE, sessionCookieOptions, sessionFormToken, type SessionPolicy } from './sessions.js';
 import { findTokenUser } from './tokens.js';
 
 export const LOGIN_PATH = '/login';
@@ -35,7 +35,7 @@ export function sessionGuard(db: Kysely<Database>, policy: SessionPolicy): Guard
       const id = request.cookies[SESSION_COOKIE];
       const session = id === undefined ? undefined : await findLiveSession(db, id, policy);
       if (!session) {
-        if (id !== undefined) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        if (id !== undefined) reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(0));
         if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect(loginRedirect(request), 303);
         throw new AppError(401, 'SIGN_IN_REQUIRED', 'Your session has ended. Please sign in again.');
       }

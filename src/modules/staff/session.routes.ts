@@ -4,7 +4,7 @@ import type { Database } from '../../schema.js';
 import { recordAudit } from '../audit/audit.repository.js';
 import { LOGIN_PATH } from './guards.js';
 import { actorOf, principalOf } from './principal.js';
-import { SESSION_COOKIE } from './sessions.js';
+import { SESSION_COOKIE, sessionCookieOptions } from './sessions.js';
 
 /** Signing out ends the session in the database, so every replica refuses the cookie at once. */
 export const sessionRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
@@ -14,7 +14,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
       if (sessionIdHash) await trx.deleteFrom('staff_session').where('id_hash', '=', sessionIdHash).execute();
       await recordAudit(trx, actorOf(request), { action: 'session.signed_out', target: username });
     });
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(0));
     return reply.redirect(`${LOGIN_PATH}?signed_out=1`, 303);
   });
 };

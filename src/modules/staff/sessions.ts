@@ -15,6 +15,10 @@ export interface SessionPolicy {
 /** Writing last_seen_at on every request would make each page a write; this often is enough for the idle timeout. */
 const TOUCH_EVERY_MS = 60_000;
 
+/**
+ * The session cookie's attributes; clear it with the same ones (`sessionCookieOptions(0)`): browsers
+ * ignore a Set-Cookie for a `__Host-` name that is not Secure, so a bare clearCookie would not remove it.
+ */
 export function sessionCookieOptions(maxAgeMs: number) {
   // SameSite=Lax: a link to a staff page from mail or chat opens signed in; state changes still need the session's CSRF token.
   return { path: '/', httpOnly: true, secure: true, sameSite: 'lax' as const, maxAge: Math.floor(maxAgeMs / 1000) };

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../platform/db/constraint.js';
+import { lockForUpdate } from '../../platform/db/dialect.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database, Queryable } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/audit.repository.js';
-import { hashPassword, isAcceptableHash, passwordProblem } from './password.js';
+import { hashPassword, isAcceptableHash, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from './password.js';
 import { isRole, ROLES, type Role } from './roles.js';
 import type { StaffUserRow } from './staff.tables.js';
 
@@ -124,16 +125,14 @@ export async function createUser(db: Kysely<Database>, actor: Actor, input: NewU
   }
 }
 
-/** Another active admin exists: the last one may not be disabled or demoted, or nobody could manage users. */
+/**
+ * Another active admin exists: the last one may not be disabled or demoted, or nobody could manage users.
+ * Locks every active admin's row first, so two admins demoting each other at once cannot both count the
+ * other as the one who remains: the second waits for the first to commit, then sees its change.
+ */
 async function assertAnotherActiveAdmin(db: Queryable, exceptId: number): Promise<void> {
-  const other = await db
-    .selectFrom('staff_user')
-    .select('id')
-    .where('role', '=', 'admin')
-    .where('disabled', '=', 0)
-    .where('id', '<>', exceptId)
-    .executeTakeFirst();
-  if (!other) throw new AppError(409, 'LAST_ADMIN', 'This is the last active admin: make another user admin first.');
+  const activeAdmins = await lockForUpdate(db, db.selectFrom('staff_user').select('id').where('role', '=', 'admin').where('disabled', '=', 0).orderBy('id')).execute();
+  if (!activeAdmins.some((row) => Number(row.id) !== exceptId)) throw new AppError(409, 'LAST_ADMIN', 'This is the last active admin: make another user admin first.');
 }
 
 /** Changes a user's role and signs them out everywhere, so the new role applies from their next sign-in. */
@@ -186,4 +185,17 @@ export async function setPassword(db: Kysely<Database>, actor: Actor, userId: nu
     await recordAudit(trx, actor, { action: 'user.password_changed', target: user.username }, now);
     return { ...user, lockedUntil: null };
   });
+}
+
+/**
+ * Whether `password` is the user's current password, checked before they set
+ * a new one. An unknown or disabled user, or a password longer than the
+ * policy allows, is false after the same argon2 work.
+ */
+export async function isCurrentPassword(db: Queryable, userId: number, password: string): Promise<boolean> {
+  const row = await db.selectFrom('staff_user').select(['password_hash', 'disabled']).where('id', '=', userId).executeTakeFirst();
+  const usable = row !== undefined && !Number(row.disabled);
+  const tooLong = [...password].length > PASSWORD_MAX_LENGTH;
+  const verified = await verifyPassword(usable ? row.password_hash : null, tooLong ? '' : password);
+  return verified && usable && !tooLong;
 }

@@ -68,6 +68,32 @@ export interface FieldOptions {
   readonly autofocus?: boolean;
 }
 
+/** The ids of a control's hint and error, and the aria attributes that tie them to it. */
+function described(id: string, hint: Text | undefined, error: Text | undefined) {
+  if (id === '' || /\s/.test(id)) throw new Error(`a field id must be non-empty without spaces: ${JSON.stringify(id)}`);
+  const hintId = hint === undefined ? undefined : `${id}-hint`;
+  const errorId = error === undefined ? undefined : `${id}-error`;
+  const describedBy = [hintId, errorId].filter((part) => part !== undefined).join(' ');
+  const aria: [string, AttributeValue][] = [
+    ['aria-invalid', errorId === undefined ? undefined : 'true'],
+    ['aria-describedby', describedBy === '' ? undefined : describedBy],
+  ];
+  return { hintId, errorId, aria };
+}
+
+/** The field's wrapper: label, then hint and error, then the control. */
+function labelled(id: string, label: Text, hint: Text | undefined, error: Text | undefined, ids: ReturnType<typeof described>, control: SafeHtml): SafeHtml {
+  const { hintId, errorId } = ids;
+  return html`<div class="${errorId === undefined ? 'field' : 'field field-invalid'}">
+${lines([
+  html`<label for="${id}">${label}</label>`,
+  hintId === undefined ? undefined : html`<p class="hint" id="${hintId}">${hint}</p>`,
+  errorId === undefined ? undefined : html`<p class="field-error" id="${errorId}">${error}</p>`,
+  control,
+])}
+</div>`;
+}
+
 /**
  * A labelled input. Hint and error sit between label and input with ids
  * `{id}-hint` and `{id}-error`, which the input's aria-describedby names.
@@ -75,10 +101,7 @@ export interface FieldOptions {
 export function field(options: FieldOptions): SafeHtml {
   const { name, label, type = 'text', error, hint, required, maxLength, autocomplete, autofocus } = options;
   const id = options.id ?? name;
-  if (id === '' || /\s/.test(id)) throw new Error(`a field id must be non-empty without spaces: ${JSON.stringify(id)}`);
-  const hintId = hint === undefined ? undefined : `${id}-hint`;
-  const errorId = error === undefined ? undefined : `${id}-error`;
-  const describedBy = [hintId, errorId].filter((part) => part !== undefined).join(' ');
+  const ids = described(id, hint, error);
   const input = html`<input${attributes([
     ['type', type],
     ['id', id],
@@ -88,17 +111,42 @@ export function field(options: FieldOptions): SafeHtml {
     ['autocomplete', autocomplete],
     ['required', required],
     ['autofocus', autofocus],
-    ['aria-invalid', errorId === undefined ? undefined : 'true'],
-    ['aria-describedby', describedBy === '' ? undefined : describedBy],
+    ...ids.aria,
   ])}>`;
-  return html`<div class="${errorId === undefined ? 'field' : 'field field-invalid'}">
-${lines([
-  html`<label for="${id}">${label}</label>`,
-  hintId === undefined ? undefined : html`<p class="hint" id="${hintId}">${hint}</p>`,
-  errorId === undefined ? undefined : html`<p class="field-error" id="${errorId}">${error}</p>`,
-  input,
-])}
-</div>`;
+  return labelled(id, label, hint, error, ids, input);
+}
+
+export interface SelectChoice {
+  readonly value: string;
+  readonly label: Text;
+}
+
+export interface SelectOptions {
+  readonly name: string;
+  readonly label: Text;
+  readonly choices: readonly SelectChoice[];
+  /** The choice shown selected; the browser shows the first when none matches. */
+  readonly value?: string;
+  /** Shown under the label; marks the select aria-invalid and describes it. */
+  readonly error?: Text;
+  readonly hint?: Text;
+  readonly required?: boolean;
+  /** The select's id (the label's `for`); the name unless told. */
+  readonly id?: string;
+  readonly autofocus?: boolean;
+}
+
+/** A labelled drop-down list, laid out like field(): label, hint, error, then the select. */
+export function select(options: SelectOptions): SafeHtml {
+  const { name, label, choices, value, error, hint, required, autofocus } = options;
+  if (choices.length === 0) throw new Error(`a select needs at least one choice: ${JSON.stringify(name)}`);
+  const id = options.id ?? name;
+  const ids = described(id, hint, error);
+  const items = choices.map((choice) => html`<option${attributes([['value', choice.value], ['selected', choice.value === value]])}>${choice.label}</option>`);
+  const control = html`<select${attributes([['id', id], ['name', name], ['required', required], ['autofocus', autofocus], ...ids.aria])}>
+${lines(items)}
+</select>`;
+  return labelled(id, label, hint, error, ids, control);
 }
 
 export function hiddenField(name: string, value: string | number): SafeHtml {
