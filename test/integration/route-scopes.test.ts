@@ -21,8 +21,9 @@ const bearerOnly: Guard = {
 const open = { config: { access: PUBLIC } };
 const read = { config: { access: 'read' } };
 
-async function platformApp(): Promise<App> {
-  const app = await createHttpApp({
+/** The platform alone, with no module's routes. */
+const bareApp = () =>
+  createHttpApp({
     sessionSecret: 'route-scopes-test-secret-0123456789abcdef',
     bodyLimitBytes: 16_384,
     trustProxy: false,
@@ -32,6 +33,9 @@ async function platformApp(): Promise<App> {
     publicDir: `${ROOT}/public`,
     apiPrefix: '/api/v1',
   });
+
+async function platformApp(): Promise<App> {
+  const app = await bareApp();
   const note = z.object({ text: z.string({ error: 'Please write a note.' }).min(1, { error: 'Please write a note.' }) });
   await app.register(htmlScope, {
     routes: [
@@ -206,16 +210,7 @@ describe('route scopes', () => {
 
 describe('a route must say who may use it', () => {
   async function appWith(register: (app: App) => PromiseLike<unknown>): Promise<App> {
-    const app = await createHttpApp({
-      sessionSecret: 'route-scopes-test-secret-0123456789abcdef',
-      bodyLimitBytes: 16_384,
-      trustProxy: false,
-      timeouts: { requestMs: 5000, headersMs: 5000, keepAliveMs: 5000, connectionMs: 5000 },
-      maxConnections: 100,
-      redis: null,
-      publicDir: `${ROOT}/public`,
-      apiPrefix: '/api/v1',
-    });
+    const app = await bareApp();
     await register(app);
     return app;
   }
