@@ -4,11 +4,17 @@
  * every attack makes on what the server says. Every attack targets the
  * server it started on 127.0.0.1 and is bounded in time and count.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { TestContext } from 'node:test';
+import type { Kysely } from 'kysely';
+import { migrateDatabase } from '../../src/migrations/index.js';
+import { createDatabase } from '../../src/platform/db/database.js';
+import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
+import type { Database } from '../../src/schema.js';
 import { Browser, httpsFetch, type RequestOptions } from '../support/https-client.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { which } from '../support/tools.js';
@@ -50,6 +56,30 @@ export async function serverFor(t: TestContext, env: Readonly<Record<string, str
 
 export function portOf(server: ServerProcess): number {
   return Number(new URL(server.baseUrl).port);
+}
+
+/**
+ * The server's own SQLite database (startServer's default, in its directory),
+ * opened from the test to add users or read the audit log while the server
+ * runs. The server has migrated it already; migrating again is a no-op.
+ * The caller destroys it.
+ */
+export async function serverDatabase(server: ServerProcess): Promise<Kysely<Database>> {
+  const db = createDatabase<Database>(parseDatabaseUrl(`sqlite:${join(server.dir, 'crm.db')}`), { poolSize: 1, connectTimeoutMs: 3000 });
+  await migrateDatabase(db);
+  return db;
+}
+
+/** Runs a command to its end (the caller bounds it, e.g. with timeout(1)): exit code and stdout + stderr. */
+export function runCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
 }
 
 /** The soft limit on open files for processes started from here (the test runner and the server). */
