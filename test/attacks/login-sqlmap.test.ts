@@ -9,13 +9,10 @@
  * scan cannot lock the account and change the answers under it).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { Browser } from '../support/https-client.js';
 import { addUser } from '../support/staff.js';
-import { logEntries, portOf, requireCommand, runCommand, scaled, serverDatabase, serverFor } from './support.js';
+import { portOf, requireCommand, scaled, scanWithSqlmap, serverDatabase, serverFor } from './support.js';
 
 const LEVEL = scaled({ ci: 1, full: 2 });
 const BUDGET_S = scaled({ ci: 75, full: 180 });
@@ -33,46 +30,19 @@ test(`sqlmap (level ${LEVEL}, risk 1) finds no injectable parameter in the sign-
   const origin = `https://127.0.0.1:${portOf(server)}`;
   const visitor = new Browser(origin, server.caFile);
   const { token } = await visitor.openLoginPage(origin);
-  const home = mkdtempSync(join(tmpdir(), 'crm-sqlmap-login-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-
-  const started = performance.now();
-  const { code, output } = await runCommand(
-    'timeout',
-    [
-      '--kill-after=5',
-      String(BUDGET_S),
-      sqlmap,
-      '-u', `${origin}/login`,
-      '--data', new URLSearchParams({ username: user.username, password: 'not-the-password-1', csrf_token: token, next: '/' }).toString(),
-      '--cookie', visitor.cookieHeader(),
-      '--csrf-token=csrf_token',
-      `--csrf-url=${origin}/login`,
-      '-p', PARAMETERS.join(','),
-      // Every failed sign-in is a 401 page: the answer sqlmap compares, not an authentication challenge.
-      '--ignore-code=401',
-      '--level', String(LEVEL),
-      '--risk', '1',
-      '--batch',
-      '--timeout', '10',
-      '--time-sec', '2',
-      '--retries', '1',
-      '--disable-coloring',
-      '--output-dir', join(home, 'output'),
-    ],
-    { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb', LANG: 'C.UTF-8' },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const posts = logEntries(server).filter((line) => line.method === 'POST' && line.path === '/login');
-  const byStatus = new Map<number, number>();
-  for (const line of posts) byStatus.set(Number(line.statusCode), (byStatus.get(Number(line.statusCode)) ?? 0) + 1);
-  const summary = output
-    .split(/\r?\n|\r/)
-    .filter((line) => /WARNING|ERROR|CRITICAL|injectable|vulnerable|identified|false positive|HTTP error codes|^\d{3} \(/.test(line))
-    .slice(-20)
-    .join('\n');
-  t.diagnostic(`sqlmap exited ${String(code)} after ${seconds.toFixed(1)} s; POST /login in the server log by status: ${JSON.stringify(Object.fromEntries(byStatus))}`);
-  for (const line of summary.split('\n')) t.diagnostic(line.slice(0, 240));
+  const { code, output, byStatus, posts, summary } = await scanWithSqlmap(t, {
+    sqlmap,
+    server,
+    url: `${origin}/login`,
+    csrfUrl: `${origin}/login`,
+    data: new URLSearchParams({ username: user.username, password: 'not-the-password-1', csrf_token: token, next: '/' }).toString(),
+    cookie: visitor.cookieHeader(),
+    parameters: PARAMETERS,
+    level: LEVEL,
+    budgetSeconds: BUDGET_S,
+    // Every failed sign-in is a 401 page: the answer sqlmap compares, not an authentication challenge.
+    extraArgs: ['--ignore-code=401'],
+  });
 
   assert.notEqual(code, 124, `sqlmap did not finish within ${BUDGET_S} s`);
   // sqlmap's verdict per parameter. Its boolean-based heuristic may first say a parameter "appears to be"
@@ -92,8 +62,8 @@ test(`sqlmap (level ${LEVEL}, risk 1) finds no injectable parameter in the sign-
   assert.equal(failed, 0, `${failed} of sqlmap's posts got a 5xx`);
   assert.equal(byStatus.get(303) ?? 0, 0, 'a payload signed in');
   assert.ok((byStatus.get(401) ?? 0) > 0, 'no post of sqlmap was answered 401: it never reached the sign-in');
-  assert.ok(handled >= 100, `only ${handled} of sqlmap's ${posts.length} posts got past the CSRF check to the sign-in (401 or 400)`);
-  assert.ok(refused <= posts.length * 0.05, `${refused} of sqlmap's ${posts.length} posts were refused by the CSRF check: the scan did not reach the sign-in`);
+  assert.ok(handled >= 100, `only ${handled} of sqlmap's ${posts} posts got past the CSRF check to the sign-in (401 or 400)`);
+  assert.ok(refused <= posts * 0.05, `${refused} of sqlmap's ${posts} posts were refused by the CSRF check: the scan did not reach the sign-in`);
   const sessions = await db.selectFrom('staff_session').select('id_hash').where('user_id', '=', user.id).execute();
   assert.equal(sessions.length, 0, 'the scan started a session');
 });

@@ -5,7 +5,8 @@
  * server it started on 127.0.0.1 and is bounded in time and count.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -541,4 +542,72 @@ export function describeSlowAttack(result: SlowAttackResult): string {
     `still open at the bound ${result.stillOpenAtBound}; server replies before closing: ${replies}; ` +
     `${result.openWhenVisitStarted} attack connections open when the normal visitor started; ${result.seconds} s`
   );
+}
+
+export interface SqlmapScan {
+  readonly sqlmap: string;
+  readonly server: ServerProcess;
+  /** The form's URL; its token is fetched from csrfUrl before every request. */
+  readonly url: string;
+  readonly csrfUrl: string;
+  /** The form body to start from (with a valid csrf_token) and the visitor's cookie. */
+  readonly data: string;
+  readonly cookie: string;
+  readonly parameters: readonly string[];
+  readonly level: number;
+  readonly budgetSeconds: number;
+  /** Further sqlmap options, e.g. --ignore-code=401. */
+  readonly extraArgs?: readonly string[];
+}
+
+export interface SqlmapOutcome {
+  readonly code: number | null;
+  readonly output: string;
+  /** The server's answers to the scan's posts, by status. */
+  readonly byStatus: ReadonlyMap<number, number>;
+  readonly posts: number;
+  /** The lines worth reading when an assertion fails. */
+  readonly summary: string;
+}
+
+/** Runs sqlmap (risk 1) against one form on 127.0.0.1 within a time budget, and counts the server's answers. */
+export async function scanWithSqlmap(t: TestContext, scan: SqlmapScan): Promise<SqlmapOutcome> {
+  const home = mkdtempSync(join(tmpdir(), 'crm-sqlmap-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const path = new URL(scan.url).pathname;
+  const started = performance.now();
+  const { code, output } = await runCommand(
+    'timeout',
+    [
+      '--kill-after=5', String(scan.budgetSeconds), scan.sqlmap,
+      '-u', scan.url,
+      '--data', scan.data,
+      '--cookie', scan.cookie,
+      '--csrf-token=csrf_token',
+      `--csrf-url=${scan.csrfUrl}`,
+      '-p', scan.parameters.join(','),
+      ...(scan.extraArgs ?? []),
+      '--level', String(scan.level),
+      '--risk', '1',
+      '--batch',
+      '--timeout', '10',
+      '--time-sec', '2',
+      '--retries', '1',
+      '--disable-coloring',
+      '--output-dir', join(home, 'output'),
+    ],
+    { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb', LANG: 'C.UTF-8' },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const posts = logEntries(scan.server).filter((line) => line.method === 'POST' && line.path === path);
+  const byStatus = new Map<number, number>();
+  for (const line of posts) byStatus.set(Number(line.statusCode), (byStatus.get(Number(line.statusCode)) ?? 0) + 1);
+  const summary = output
+    .split(/\r?\n|\r/)
+    .filter((line) => /WARNING|ERROR|CRITICAL|injectable|vulnerable|identified|false positive|HTTP error codes|^\d{3} \(/.test(line))
+    .slice(-20)
+    .join('\n');
+  t.diagnostic(`sqlmap exited ${String(code)} after ${seconds.toFixed(1)} s; POST ${path} in the server log by status: ${JSON.stringify(Object.fromEntries(byStatus))}`);
+  for (const line of summary.split('\n')) t.diagnostic(line.slice(0, 240));
+  return { code, output, byStatus, posts: posts.length, summary };
 }
