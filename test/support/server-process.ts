@@ -47,8 +47,10 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
       DATABASE_URL: `sqlite:${join(dir, 'crm.db')}`,
       SESSION_SECRET: 'system-test-secret-that-is-long-enough-0123456789',
       LOG_LEVEL: 'info',
-      // The suites look up far more than a visitor would; the limiter stays on, out of their way.
+      // The suites look up and sign in far more than a visitor would; the limiters stay on, out of their way.
       LOOKUP_RATE_LIMIT: '100000',
+      LOGIN_RATE_LIMIT: '100000',
+      API_RATE_LIMIT: '100000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
