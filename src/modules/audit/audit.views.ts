@@ -80,6 +80,8 @@ export function auditBody(view: AuditPageView): SafeHtml {
     return id === undefined ? { message } : { field: id, message };
   });
   const filtered = Object.values(filters).some((value) => value !== '');
+  // The table can scroll sideways: its wrapper takes focus (tabindex=0) so a keyboard can scroll it, named by the heading
+  // (role=group: a region named like the section around it would be a second landmark of that name).
   return html`<h1>${AUDIT_TITLE}</h1>
 ${errorSummary(summary)}
 <section aria-labelledby="filter-heading">
@@ -92,7 +94,7 @@ ${
     ? ''
     : html`<section class="wide" aria-labelledby="events-heading">
 <h2 id="events-heading">Events</h2>
-<div class="table-scroll">
+<div class="table-scroll" role="group" aria-labelledby="events-heading" tabindex="0">
 ${eventsTable(entries, filtered)}
 </div>
 ${paging(view)}

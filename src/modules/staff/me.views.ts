@@ -122,10 +122,12 @@ function tokensSection(view: MeView): SafeHtml {
       },
     ],
   });
+  // The table can scroll sideways: its wrapper takes focus (tabindex=0) so a keyboard can scroll it, named by the heading
+  // (role=group: a region named like the section around it would be a second landmark of that name).
   return html`<section aria-labelledby="tokens-heading">
 <h2 id="tokens-heading">API tokens</h2>
 <p>A token lets a script call the API as you, with your role. Revoking one stops it at once.</p>
-<div class="table-scroll">
+<div class="table-scroll" role="group" aria-labelledby="tokens-heading" tabindex="0">
 ${tokens}
 </div>
 <h3>Create a token</h3>
