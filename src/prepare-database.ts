@@ -1,8 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { migrations } from './migrations/index.js';
+import type { Account } from './modules/accounts/account.js';
 import { readSeedFile, seedAccounts } from './modules/accounts/seed.js';
+import type { Actor } from './modules/audit/audit.repository.js';
+import { recordOpeningEntries } from './modules/ledger/ledger.service.js';
 import { describeTarget } from './platform/db/database-url.js';
 import { migrateToLatest, pendingMigrations } from './platform/db/migrate.js';
 import { describeError, pingDatabase, waitForDatabase } from './platform/db/wait-for-database.js';
@@ -28,9 +31,19 @@ export async function prepareDatabase(config: Config, db: Kysely<Database>, logg
   logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'schema is up to date');
   if (config.seedFile) {
     const accounts = await readSeedFile(config.seedFile);
-    const { inserted, existing } = await db.transaction().execute((trx) => seedAccounts(trx, accounts));
+    const { inserted, existing } = await db.transaction().execute((trx) => seedWithLedger(trx, accounts));
     logger.info({ inserted, existing }, `seed accounts from ${config.seedFile}: ${inserted} added, ${existing} already present`);
   }
+}
+
+/** Who the ledger says wrote the seed accounts' opening entries. */
+const SEED_ACTOR: Actor = Object.freeze({ name: 'seed' });
+
+/** The seed's new accounts, each with opening ledger entries equal to its totals, in one transaction. */
+export async function seedWithLedger(trx: Transaction<Database>, accounts: readonly Account[]): Promise<{ inserted: number; existing: number }> {
+  const { inserted, existing, added } = await seedAccounts(trx, accounts);
+  await recordOpeningEntries(trx, SEED_ACTOR, added);
+  return { inserted, existing };
 }
 
 /** Ready to serve: the database answers and has every migration this code expects. */

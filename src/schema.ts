@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountTable } from './modules/accounts/account.table.js';
 import type { AuditEventTable } from './modules/audit/audit.table.js';
+import type { LedgerEntryTable } from './modules/ledger/ledger.table.js';
 import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/staff.tables.js';
 
 /** Every table the app knows; features add theirs here. */
@@ -10,6 +11,7 @@ export interface Database {
   staff_session: StaffSessionTable;
   api_token: ApiTokenTable;
   audit_event: AuditEventTable;
+  ledger_entry: LedgerEntryTable;
 }
 
 /** Repositories take either the pool-backed handle or an open transaction. */

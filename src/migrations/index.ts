@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { migrateToLatest, type MigrationList } from '../platform/db/migrate.js';
 import * as createAccount from './2026-11-28T1300-create-account.js';
 import * as createStaffIdentity from './2026-11-29T0900-create-staff-identity.js';
+import * as createLedger from './2026-11-29T1100-create-ledger.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -10,6 +11,7 @@ import * as createStaffIdentity from './2026-11-29T0900-create-staff-identity.js
 export const migrations: MigrationList = {
   '2026-11-28T1300-create-account': createAccount,
   '2026-11-29T0900-create-staff-identity': createStaffIdentity,
+  '2026-11-29T1100-create-ledger': createLedger,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */

@@ -38,9 +38,9 @@ for (const target of TEST_DATABASES) {
         { acctid: uniqueAcctId('S'), paidCents: 6000, dueCents: 10000 },
         { acctid: uniqueAcctId('S'), paidCents: 11000, dueCents: 10000 },
       ];
-      assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, accounts)), { inserted: 2, existing: 0 });
+      assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, accounts)), { inserted: 2, existing: 0, added: accounts });
       const changed = accounts.map((account) => ({ ...account, paidCents: 1 }));
-      assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, changed)), { inserted: 0, existing: 2 });
+      assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, changed)), { inserted: 0, existing: 2, added: [] });
       assert.deepEqual(await findAccount(db, accounts[0]!.acctid), accounts[0]);
     });
 

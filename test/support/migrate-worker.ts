@@ -3,11 +3,11 @@
  * the same instant, then migrates and seeds like start-up does.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { seedAccounts } from '../../src/modules/accounts/seed.js';
 import type { Database } from '../../src/schema.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import { migrateDatabase } from '../../src/migrations/index.js';
+import { seedWithLedger } from '../../src/prepare-database.js';
 
 const { url } = workerData as { url: string };
 const db = createDatabase<Database>(parseDatabaseUrl(url), { poolSize: 1, connectTimeoutMs: 3000 });
@@ -16,7 +16,7 @@ parentPort!.once('message', () => {
     try {
       const applied = await migrateDatabase(db);
       const seeded = await db.transaction().execute((trx) =>
-        seedAccounts(trx, [
+        seedWithLedger(trx, [
           { acctid: 'ACCT100', paidCents: 6000, dueCents: 10000 },
           { acctid: 'ACCT200', paidCents: 11000, dueCents: 10000 },
           { acctid: 'ACCT300', paidCents: 0, dueCents: 0 },

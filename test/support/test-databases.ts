@@ -37,7 +37,13 @@ export async function openTestDatabase({ url }: TestDatabase): Promise<Opened> {
     if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`, { cause: error });
     return { skip: reason };
   }
-  await migrateDatabase(db);
+  try {
+    await migrateDatabase(db);
+  } catch (error) {
+    // An open pool would keep the test process alive after the failure.
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
   return { db };
 }
 

@@ -73,10 +73,10 @@ export async function readSeedFile(path: string): Promise<Account[]> {
  * so a restart (or a second replica) is harmless: the original crashed on a
  * duplicate key at its second start.
  */
-export async function seedAccounts(db: Queryable, accounts: readonly Account[]): Promise<{ inserted: number; existing: number }> {
-  let inserted = 0;
+export async function seedAccounts(db: Queryable, accounts: readonly Account[]): Promise<{ inserted: number; existing: number; added: Account[] }> {
+  const added: Account[] = [];
   for (const account of accounts) {
-    if (await insertAccountIfMissing(db, account)) inserted++;
+    if (await insertAccountIfMissing(db, account)) added.push(account);
   }
-  return { inserted, existing: accounts.length - inserted };
+  return { inserted: added.length, existing: accounts.length - added.length, added };
 }

@@ -1,0 +1,159 @@
+import { sql, type Transaction } from 'kysely';
+import { AppError } from '../../shared/errors.js';
+import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import type { Database, Queryable } from '../../schema.js';
+import { recordAudit, type Actor } from '../audit/audit.repository.js';
+import type { LedgerEntryRow } from './ledger.table.js';
+
+export const ENTRY_KINDS = ['payment', 'charge', 'adjustment'] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+/** 1,000,000,000.00: the largest amount one entry may carry. */
+export const MAX_ENTRY_CENTS = 100_000_000_000;
+export const MEMO_MAX = 500;
+
+export interface NewEntry {
+  readonly acctid: string;
+  readonly kind: EntryKind;
+  /** Positive for payments and charges; an adjustment's sign says which way (+ owed more, − owed less). */
+  readonly amountCents: Cents;
+  readonly memo: string;
+}
+
+export interface LedgerEntry extends NewEntry {
+  readonly id: number;
+  readonly actor: string;
+  readonly createdAt: number;
+}
+
+/** Which total an entry moves, and by how much (always up: totals never go below zero). */
+export function effectOf(kind: EntryKind, amountCents: Cents): { column: 'paid_cents' | 'due_cents'; by: Cents } {
+  if (kind === 'payment') return { column: 'paid_cents', by: amountCents };
+  if (kind === 'charge') return { column: 'due_cents', by: amountCents };
+  // A negative adjustment is a credit: it counts as paid.
+  return amountCents > 0 ? { column: 'due_cents', by: amountCents } : { column: 'paid_cents', by: -amountCents };
+}
+
+/** A person-readable reason the entry is refused, or null. */
+export function entryProblem(entry: Omit<NewEntry, 'acctid'>): string | null {
+  const { kind, amountCents, memo } = entry;
+  if (!(ENTRY_KINDS as readonly string[]).includes(kind)) return `The kind must be one of: ${ENTRY_KINDS.join(', ')}.`;
+  if (!Number.isSafeInteger(amountCents)) return 'The amount must be a whole number of cents.';
+  const limit = formatCents(MAX_ENTRY_CENTS);
+  if (kind === 'adjustment') {
+    if (amountCents === 0) return 'An adjustment must change the balance: its amount cannot be zero.';
+    if (Math.abs(amountCents) > MAX_ENTRY_CENTS) return `An adjustment can be at most ${limit} either way.`;
+    if (memo.trim() === '') return 'An adjustment needs a memo saying why.';
+  } else if (amountCents <= 0 || amountCents > MAX_ENTRY_CENTS) {
+    return `A ${kind}'s amount must be more than 0.00 and at most ${limit}.`;
+  }
+  if (memo.length > MEMO_MAX) return `The memo can be at most ${MEMO_MAX} characters.`;
+  return null;
+}
+
+function toEntry(row: LedgerEntryRow): LedgerEntry {
+  return {
+    id: Number(row.id),
+    acctid: row.acctid,
+    kind: row.kind as EntryKind,
+    amountCents: centsFromColumn(row.amount_cents),
+    memo: row.memo,
+    actor: row.actor,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/**
+ * Records an entry and moves the account's total with it, in the caller's
+ * transaction. The total moves by an increment in SQL, so concurrent entries
+ * on any number of replicas all count; the audit row is written alongside.
+ * @throws AppError 400 for a refused entry, 404 for an unknown account.
+ */
+export async function recordEntry(trx: Transaction<Database>, actor: Actor, entry: NewEntry, at = Date.now()): Promise<LedgerEntry> {
+  const problem = entryProblem(entry);
+  if (problem) throw new AppError(400, 'INVALID_ENTRY', problem);
+  const { column, by } = effectOf(entry.kind, entry.amountCents);
+  const moved = await trx
+    .updateTable('account')
+    // An increment in SQL, never read-modify-write: concurrent entries all count.
+    .set(column, sql<number>`${sql.ref(column)} + ${by}`)
+    .where('acctid', '=', entry.acctid)
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) === 0) throw new AppError(404, 'ACCOUNT_NOT_FOUND', `There is no account ${entry.acctid}.`);
+  const memo = entry.memo.trim();
+  await trx
+    .insertInto('ledger_entry')
+    .values({ acctid: entry.acctid, kind: entry.kind, amount_cents: entry.amountCents, memo, actor: actor.name.slice(0, 80), created_at: at })
+    .execute();
+  // The account's newest entry is the one just written: the update above holds the account's row lock
+  // (SQLite: the database's write lock) until commit, so no other entry for it can come in between.
+  const row = await trx
+    .selectFrom('ledger_entry')
+    .selectAll()
+    .where('acctid', '=', entry.acctid)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  await recordAudit(trx, actor, { action: 'ledger.entry_recorded', target: entry.acctid, after: { entry: Number(row.id), kind: entry.kind, amountCents: entry.amountCents, memo } }, at);
+  return toEntry(row);
+}
+
+/**
+ * Opening entries for accounts that were just inserted with their totals
+ * (the seed), so their totals equal the sums of their entries.
+ */
+export async function recordOpeningEntries(trx: Transaction<Database>, actor: Actor, accounts: readonly { acctid: string; paidCents: Cents; dueCents: Cents }[], at = Date.now()): Promise<void> {
+  const rows = accounts.flatMap(({ acctid, paidCents, dueCents }) => [
+    ...(dueCents > 0 ? [{ acctid, kind: 'charge', amount_cents: dueCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
+    ...(paidCents > 0 ? [{ acctid, kind: 'payment', amount_cents: paidCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
+  ]);
+  if (rows.length > 0) await trx.insertInto('ledger_entry').values(rows).execute();
+}
+
+/** Accounts whose totals differ from the sums of their entries: none, always (tests and operators check it). */
+export async function ledgerMismatches(db: Queryable, acctids?: readonly string[]): Promise<{ acctid: string; paidCents: Cents; dueCents: Cents; entryPaidCents: Cents; entryDueCents: Cents }[]> {
+  let query = db
+    .selectFrom('account')
+    .leftJoin('ledger_entry', 'ledger_entry.acctid', 'account.acctid')
+    .select((eb) => [
+      'account.acctid',
+      'account.paid_cents',
+      'account.due_cents',
+      eb.fn
+        .sum<number | string | bigint | null>(
+          eb
+            .case()
+            .when('ledger_entry.kind', '=', 'payment')
+            .then(eb.ref('ledger_entry.amount_cents'))
+            .when(eb.and([eb('ledger_entry.kind', '=', 'adjustment'), eb('ledger_entry.amount_cents', '<', 0)]))
+            .then(eb.neg(eb.ref('ledger_entry.amount_cents')))
+            .else(0)
+            .end(),
+        )
+        .as('entry_paid'),
+      eb.fn
+        .sum<number | string | bigint | null>(
+          eb
+            .case()
+            .when('ledger_entry.kind', '=', 'charge')
+            .then(eb.ref('ledger_entry.amount_cents'))
+            .when(eb.and([eb('ledger_entry.kind', '=', 'adjustment'), eb('ledger_entry.amount_cents', '>', 0)]))
+            .then(eb.ref('ledger_entry.amount_cents'))
+            .else(0)
+            .end(),
+        )
+        .as('entry_due'),
+    ])
+    .groupBy(['account.acctid', 'account.paid_cents', 'account.due_cents']);
+  if (acctids) query = query.where('account.acctid', 'in', acctids.length > 0 ? [...acctids] : ['']);
+  const rows = await query.execute();
+  return rows
+    .map((row) => ({
+      acctid: row.acctid,
+      paidCents: centsFromColumn(row.paid_cents),
+      dueCents: centsFromColumn(row.due_cents),
+      entryPaidCents: row.entry_paid === null ? 0 : centsFromColumn(row.entry_paid),
+      entryDueCents: row.entry_due === null ? 0 : centsFromColumn(row.entry_due),
+    }))
+    .filter((row) => row.paidCents !== row.entryPaidCents || row.dueCents !== row.entryDueCents);
+}

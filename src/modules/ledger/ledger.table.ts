@@ -1,0 +1,19 @@
+import type { ColumnType, Selectable } from 'kysely';
+
+type BigintColumn = ColumnType<number | string | bigint, number, never>;
+
+/** Append-only: rows are inserted, never updated or deleted. */
+export interface LedgerEntryTable {
+  /** Assigned by the database. */
+  id: ColumnType<number | string | bigint, never, never>;
+  acctid: string;
+  kind: string;
+  /** Cents; positive for payments and charges, signed for adjustments. */
+  amount_cents: BigintColumn;
+  memo: string;
+  actor: string;
+  /** Milliseconds since the epoch. */
+  created_at: BigintColumn;
+}
+
+export type LedgerEntryRow = Selectable<LedgerEntryTable>;
