@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { dialectOf } from '../platform/db/dialect.js';
+import { tableDefaults } from '../platform/db/dialect.js';
 
 // Migrations see the schema as it was when they were written, not today's types.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const mysql = dialectOf(db) === 'mysql';
+  const { utf8 } = tableDefaults(db);
   await db.schema
     .createTable('account')
     .addColumn('acctid', 'varchar(15)', (column) => column.primaryKey())
@@ -12,7 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('account_paid_not_negative', sql`paid_cents >= 0`)
     .addCheckConstraint('account_due_not_negative', sql`due_cents >= 0`)
     // A server default of latin1 would turn a non-ASCII lookup into a collation error.
-    .$call((table) => (mysql ? table.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`) : table))
+    .$call(utf8)
     .execute();
 }
 

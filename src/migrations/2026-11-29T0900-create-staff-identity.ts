@@ -1,5 +1,5 @@
-import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
-import { dialectOf } from '../platform/db/dialect.js';
+import { sql, type Kysely } from 'kysely';
+import { tableDefaults } from '../platform/db/dialect.js';
 
 /**
  * Staff users, their sessions and API tokens, and the audit log. Times are
@@ -8,15 +8,11 @@ import { dialectOf } from '../platform/db/dialect.js';
  * Flags are 0/1 integers, which all three bind and return alike.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const mysql = dialectOf(db) === 'mysql';
-  // A server default of latin1 would turn non-ASCII names into collation errors.
-  const utf8 = <T extends string>(table: CreateTableBuilder<T>): CreateTableBuilder<T> =>
-    mysql ? table.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`) : table;
-  const serial = mysql ? 'bigint' : dialectOf(db) === 'postgres' ? 'bigserial' : 'integer';
+  const { withId, utf8 } = tableDefaults(db);
 
   await db.schema
     .createTable('staff_user')
-    .addColumn('id', serial, (column) => (mysql ? column.primaryKey().autoIncrement() : column.primaryKey()))
+    .$call(withId)
     // Stored lower-case: "Alice" and "alice" are one user on every database.
     .addColumn('username', 'varchar(64)', (column) => column.notNull().unique())
     .addColumn('role', 'varchar(16)', (column) => column.notNull())
@@ -47,7 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('api_token')
-    .addColumn('id', serial, (column) => (mysql ? column.primaryKey().autoIncrement() : column.primaryKey()))
+    .$call(withId)
     .addColumn('user_id', 'bigint', (column) => column.notNull().references('staff_user.id').onDelete('cascade'))
     .addColumn('label', 'varchar(100)', (column) => column.notNull())
     // SHA-256 of the whole token; the token itself is shown once and never stored.
@@ -64,7 +60,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('audit_event')
-    .addColumn('id', serial, (column) => (mysql ? column.primaryKey().autoIncrement() : column.primaryKey()))
+    .$call(withId)
     .addColumn('at', 'bigint', (column) => column.notNull())
     // A user name, "cli", "bootstrap" or "anonymous": kept as text so the row outlives the user.
     .addColumn('actor', 'varchar(80)', (column) => column.notNull())

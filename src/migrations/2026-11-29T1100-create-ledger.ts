@@ -1,5 +1,5 @@
-import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
-import { dialectOf } from '../platform/db/dialect.js';
+import { sql, type Kysely } from 'kysely';
+import { tableDefaults } from '../platform/db/dialect.js';
 
 /**
  * The ledger: every change to an account's money is an entry, and the
@@ -8,14 +8,11 @@ import { dialectOf } from '../platform/db/dialect.js';
  * for them from the start.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const mysql = dialectOf(db) === 'mysql';
-  const utf8 = <T extends string>(table: CreateTableBuilder<T>): CreateTableBuilder<T> =>
-    mysql ? table.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`) : table;
-  const serial = mysql ? 'bigint' : dialectOf(db) === 'postgres' ? 'bigserial' : 'integer';
+  const { withId, utf8 } = tableDefaults(db);
 
   await db.schema
     .createTable('ledger_entry')
-    .addColumn('id', serial, (column) => (mysql ? column.primaryKey().autoIncrement() : column.primaryKey()))
+    .$call(withId)
     .addColumn('acctid', 'varchar(15)', (column) => column.notNull().references('account.acctid'))
     .addColumn('kind', 'varchar(16)', (column) => column.notNull())
     // Cents. Payments and charges are positive; an adjustment carries its sign (+ owed more, − owed less).

@@ -1,4 +1,4 @@
-import { MysqlAdapter, PostgresAdapter, sql, type Expression, type InsertQueryBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, type Transaction } from 'kysely';
+import { MysqlAdapter, PostgresAdapter, sql, type CreateTableBuilder, type Expression, type InsertQueryBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, type Transaction } from 'kysely';
 
 /**
  * The one place that knows which database is behind a Kysely handle. Feature
@@ -55,4 +55,23 @@ export function lockForUpdate<DB, TB extends keyof DB, O>(db: AnyDb, query: Sele
 export function canStream(db: AnyDb): boolean {
   // All three drivers stream in Kysely 0.28 (pg needs pg-cursor, which is not installed).
   return dialectOf(db) !== 'postgres';
+}
+
+/**
+ * For a migration's CREATE TABLE: a 64-bit, database-assigned `id` primary key
+ * (MySQL AUTO_INCREMENT, PostgreSQL BIGSERIAL, SQLite's INTEGER PRIMARY KEY
+ * row id), and on MySQL/MariaDB a utf8mb4 binary table, since a latin1
+ * server default would turn non-ASCII text into collation errors.
+ */
+export function tableDefaults(db: AnyDb) {
+  const dialect = dialectOf(db);
+  return {
+    withId<TB extends string, C extends string>(this: void, table: CreateTableBuilder<TB, C>): CreateTableBuilder<TB, C | 'id'> {
+      if (dialect === 'mysql') return table.addColumn('id', 'bigint', (column) => column.primaryKey().autoIncrement());
+      return table.addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (column) => column.primaryKey());
+    },
+    utf8<TB extends string, C extends string>(this: void, table: CreateTableBuilder<TB, C>): CreateTableBuilder<TB, C> {
+      return dialect === 'mysql' ? table.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`) : table;
+    },
+  };
 }
