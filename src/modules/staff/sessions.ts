@@ -73,6 +73,11 @@ export async function endSession(db: Queryable, idHash: string): Promise<void> {
   await db.deleteFrom('staff_session').where('id_hash', '=', idHash).execute();
 }
 
+/** Ends every session of a user, on every replica at once (disabled, new role, new password). */
+export async function endUserSessions(db: Queryable, userId: number): Promise<void> {
+  await db.deleteFrom('staff_session').where('user_id', '=', userId).execute();
+}
+
 /** Deletes sessions past their absolute or idle limit; every replica may run it. */
 export async function pruneExpiredSessions(db: Queryable, policy: SessionPolicy, now = Date.now()): Promise<number> {
   const result = await db

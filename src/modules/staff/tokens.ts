@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import type { Database, Queryable } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/audit.repository.js';
 import type { Role } from './roles.js';
+import type { ApiTokenRow } from './staff.tables.js';
 
 /** Secret scanners (GitHub's, secretlint's) can match this prefix to find a leaked token. */
 export const TOKEN_PREFIX = 'crm_';
@@ -38,9 +39,8 @@ export interface TokenUser {
 
 const millis = (value: number | string | bigint | null) => (value === null ? null : Number(value));
 
-export async function listTokens(db: Queryable, userId: number): Promise<ApiTokenInfo[]> {
-  const rows = await db.selectFrom('api_token').selectAll().where('user_id', '=', userId).orderBy('id', 'desc').execute();
-  return rows.map((row) => ({
+function toInfo(row: ApiTokenRow): ApiTokenInfo {
+  return {
     id: Number(row.id),
     userId: Number(row.user_id),
     label: row.label,
@@ -49,7 +49,12 @@ export async function listTokens(db: Queryable, userId: number): Promise<ApiToke
     lastUsedAt: millis(row.last_used_at),
     expiresAt: millis(row.expires_at),
     revokedAt: millis(row.revoked_at),
-  }));
+  };
+}
+
+export async function listTokens(db: Queryable, userId: number): Promise<ApiTokenInfo[]> {
+  const rows = await db.selectFrom('api_token').selectAll().where('user_id', '=', userId).orderBy('id', 'desc').execute();
+  return rows.map(toInfo);
 }
 
 export interface NewToken {
@@ -70,12 +75,13 @@ export async function createToken(db: Kysely<Database>, actor: Actor, input: New
   if (input.expiresAt !== null && input.expiresAt <= now) throw new AppError(400, 'BAD_TOKEN_EXPIRY', 'A token’s expiry must be in the future.');
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const prefix = token.slice(0, 10);
+  const tokenHash = hashToken(token);
   return db.transaction().execute(async (trx) => {
     await trx
       .insertInto('api_token')
-      .values({ user_id: input.userId, label, token_hash: hashToken(token), prefix, created_at: now, expires_at: input.expiresAt })
+      .values({ user_id: input.userId, label, token_hash: tokenHash, prefix, created_at: now, expires_at: input.expiresAt })
       .execute();
-    const row = await trx.selectFrom('api_token').select('id').where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
+    const row = await trx.selectFrom('api_token').select('id').where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
     const id = Number(row.id);
     await recordAudit(trx, actor, { action: 'token.created', target: `token ${id} of ${input.username}`, after: { label, prefix, expiresAt: input.expiresAt } }, now);
     const info: ApiTokenInfo = { id, userId: input.userId, label, prefix, createdAt: now, lastUsedAt: null, expiresAt: input.expiresAt, revokedAt: null };
@@ -92,14 +98,14 @@ export async function revokeToken(db: Kysely<Database>, actor: Actor, tokenId: n
     let query = trx
       .selectFrom('api_token')
       .innerJoin('staff_user', 'staff_user.id', 'api_token.user_id')
-      .select(['api_token.label', 'api_token.prefix', 'api_token.revoked_at', 'staff_user.username', 'api_token.user_id'])
+      .selectAll('api_token')
+      .select('staff_user.username')
       .where('api_token.id', '=', tokenId);
     if (ownerId !== undefined) query = query.where('api_token.user_id', '=', ownerId);
     const row = await query.executeTakeFirst();
     if (!row) throw new AppError(404, 'TOKEN_NOT_FOUND', `There is no API token with id ${tokenId}${ownerId === undefined ? '' : ' among yours'}.`);
-    const [info] = (await listTokens(trx, Number(row.user_id))).filter((token) => token.id === tokenId);
-    if (!info) throw new Error('the token vanished inside its transaction');
-    if (row.revoked_at !== null) return info;
+    const info = toInfo(row);
+    if (info.revokedAt !== null) return info;
     const now = Date.now();
     await trx.updateTable('api_token').set({ revoked_at: now }).where('id', '=', tokenId).execute();
     await recordAudit(trx, actor, { action: 'token.revoked', target: `token ${tokenId} of ${row.username}`, before: { label: row.label, prefix: row.prefix } }, now);

@@ -6,6 +6,7 @@ import type { Database, Queryable } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/audit.repository.js';
 import { hashPassword, isAcceptableHash, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from './password.js';
 import { isRole, ROLES, type Role } from './roles.js';
+import { endUserSessions } from './sessions.js';
 import type { StaffUserRow } from './staff.tables.js';
 
 /** A staff user as the rest of the app sees it: never the password hash. */
@@ -144,7 +145,7 @@ export async function changeRole(db: Kysely<Database>, actor: Actor, userId: num
     if (user.role === 'admin' && !user.disabled) await assertAnotherActiveAdmin(trx, userId);
     const now = Date.now();
     await trx.updateTable('staff_user').set({ role, updated_at: now }).where('id', '=', userId).execute();
-    await trx.deleteFrom('staff_session').where('user_id', '=', userId).execute();
+    await endUserSessions(trx, userId);
     await recordAudit(trx, actor, { action: 'user.role_changed', target: user.username, before: { role: user.role }, after: { role } }, now);
     return { ...user, role };
   });
@@ -162,7 +163,7 @@ export async function setDisabled(db: Kysely<Database>, actor: Actor, userId: nu
       .set({ disabled: disabled ? 1 : 0, updated_at: now, ...(disabled ? {} : { failed_logins: 0, locked_until: null }) })
       .where('id', '=', userId)
       .execute();
-    if (disabled) await trx.deleteFrom('staff_session').where('user_id', '=', userId).execute();
+    if (disabled) await endUserSessions(trx, userId);
     await recordAudit(trx, actor, { action: disabled ? 'user.disabled' : 'user.enabled', target: user.username, before: { disabled: user.disabled }, after: { disabled } }, now);
     return { ...user, disabled };
   });
@@ -181,7 +182,7 @@ export async function setPassword(db: Kysely<Database>, actor: Actor, userId: nu
     const user = await requireUser(trx, userId);
     const now = Date.now();
     await trx.updateTable('staff_user').set({ password_hash: passwordHash, failed_logins: 0, locked_until: null, updated_at: now }).where('id', '=', userId).execute();
-    await trx.deleteFrom('staff_session').where('user_id', '=', userId).execute();
+    await endUserSessions(trx, userId);
     await recordAudit(trx, actor, { action: 'user.password_changed', target: user.username }, now);
     return { ...user, lockedUntil: null };
   });
