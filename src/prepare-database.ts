@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { migrations } from './migrations/index.js';
 import type { Account } from './modules/accounts/account.js';
+import { writeSearchTerms } from './modules/accounts/accounts.service.js';
 import { readSeedFile, seedAccounts } from './modules/accounts/seed.js';
 import type { Actor } from './modules/audit/audit.repository.js';
 import { recordOpeningEntries } from './modules/ledger/ledger.service.js';
@@ -42,6 +43,7 @@ const SEED_ACTOR: Actor = Object.freeze({ name: 'seed' });
 /** The seed's new accounts, each with opening ledger entries equal to its totals, in one transaction. */
 export async function seedWithLedger(trx: Transaction<Database>, accounts: readonly Account[]): Promise<{ inserted: number; existing: number }> {
   const { inserted, existing, added } = await seedAccounts(trx, accounts);
+  await writeSearchTerms(trx, added.map(({ acctid }) => ({ acctid, name: acctid })));
   await recordOpeningEntries(trx, SEED_ACTOR, added);
   return { inserted, existing };
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AccountTable } from './modules/accounts/account.table.js';
+import type { AccountSearchTermTable, AccountTable } from './modules/accounts/account.table.js';
 import type { AuditEventTable } from './modules/audit/audit.table.js';
+import type { IdempotencyKeyTable } from './modules/ledger/idempotency.table.js';
 import type { LedgerEntryTable } from './modules/ledger/ledger.table.js';
 import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/staff.tables.js';
 
@@ -12,6 +13,8 @@ export interface Database {
   api_token: ApiTokenTable;
   audit_event: AuditEventTable;
   ledger_entry: LedgerEntryTable;
+  account_search_term: AccountSearchTermTable;
+  idempotency_key: IdempotencyKeyTable;
 }
 
 /** Repositories take either the pool-backed handle or an open transaction. */

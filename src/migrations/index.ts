@@ -3,6 +3,7 @@ import { migrateToLatest, type MigrationList } from '../platform/db/migrate.js';
 import * as createAccount from './2026-11-28T1300-create-account.js';
 import * as createStaffIdentity from './2026-11-29T0900-create-staff-identity.js';
 import * as createLedger from './2026-11-29T1100-create-ledger.js';
+import * as accountDetails from './2026-11-29T1300-account-details.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -12,6 +13,7 @@ export const migrations: MigrationList = {
   '2026-11-28T1300-create-account': createAccount,
   '2026-11-29T0900-create-staff-identity': createStaffIdentity,
   '2026-11-29T1100-create-ledger': createLedger,
+  '2026-11-29T1300-account-details': accountDetails,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */

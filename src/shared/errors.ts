@@ -30,3 +30,15 @@ export class ServiceUnavailableError extends AppError {
     });
   }
 }
+
+/** Input refused field by field: each field's name and what is wrong with it, for a form or a problem document. */
+export class FieldsError extends AppError {
+  override name = 'FieldsError';
+  constructor(
+    statusCode: number,
+    code: string,
+    readonly fields: Readonly<Record<string, string>>,
+  ) {
+    super(statusCode, code, Object.values(fields).join(' ') || 'The request is incomplete or malformed.');
+  }
+}

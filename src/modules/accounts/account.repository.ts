@@ -4,7 +4,7 @@ import type { Queryable } from '../../schema.js';
 import type { Account } from './account.js';
 import type { AccountRow } from './account.table.js';
 
-function toAccount(row: AccountRow): Account {
+function toAccount(row: Pick<AccountRow, 'acctid' | 'paid_cents' | 'due_cents'>): Account {
   return {
     acctid: row.acctid,
     paidCents: centsFromColumn(row.paid_cents),
@@ -28,10 +28,17 @@ export async function findAccount(db: Queryable, acctid: string): Promise<Accoun
  * several replicas seed at once: the conflict is settled by the database.
  */
 export async function insertAccountIfMissing(db: Queryable, account: Account): Promise<boolean> {
+  const now = Date.now();
+  // A seeded account is named after its id until staff name it.
   const insert = db.insertInto('account').values({
     acctid: account.acctid,
+    name: account.acctid,
+    sort_name: account.acctid.toLowerCase(),
     paid_cents: account.paidCents,
     due_cents: account.dueCents,
+    balance_cents: account.dueCents - account.paidCents,
+    created_at: now,
+    updated_at: now,
   });
   const result = await insertUnlessPresent(db, insert, ['acctid']).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;

@@ -3,11 +3,31 @@ import type { ColumnType, Selectable } from 'kysely';
 /** Drivers return BIGINT as number, string or bigint; we always write numbers. */
 type CentsColumn = ColumnType<number | string | bigint, number, number>;
 
+
 export interface AccountTable {
   /** Upper-case, at most 15 characters (see normalizeAcctId). */
   acctid: string;
   paid_cents: CentsColumn;
   due_cents: CentsColumn;
+  /** due − paid, moved with them (see the ledger); indexed for filters and sorting. */
+  balance_cents: ColumnType<number | string | bigint, number | undefined, number>;
+  name: ColumnType<string, string | undefined, string>;
+  /** The name lower-cased without accents (sortName); compared bytewise. */
+  sort_name: ColumnType<string, string | undefined, string>;
+  email: ColumnType<string | null, string | null | undefined, string | null>;
+  phone: ColumnType<string | null, string | null | undefined, string | null>;
+  notes: ColumnType<string, string | undefined, string>;
+  /** Milliseconds since the epoch; null while open. */
+  closed_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
+  created_at: ColumnType<number | string | bigint, number | undefined, number>;
+  updated_at: ColumnType<number | string | bigint, number | undefined, number>;
+}
+
+/** One word of an account's name, or its id, lower-cased without accents: what search matches by prefix. */
+export interface AccountSearchTermTable {
+  term: string;
+  acctid: string;
 }
 
 export type AccountRow = Selectable<AccountTable>;
+

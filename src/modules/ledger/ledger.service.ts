@@ -22,8 +22,15 @@ export interface NewEntry {
 
 export interface LedgerEntry extends NewEntry {
   readonly id: number;
+  /** The account's balance (due − paid) just after this entry. */
+  readonly balanceAfterCents: Cents;
   readonly actor: string;
   readonly createdAt: number;
+}
+
+/** How an entry moves the balance (due − paid): a payment lowers it, a charge raises it, an adjustment by its sign. */
+export function balanceEffect(kind: EntryKind, amountCents: Cents): Cents {
+  return kind === 'payment' ? -amountCents : amountCents;
 }
 
 /** Which total an entry moves, and by how much (always up: totals never go below zero). */
@@ -57,6 +64,7 @@ function toEntry(row: LedgerEntryRow): LedgerEntry {
     acctid: row.acctid,
     kind: row.kind as EntryKind,
     amountCents: centsFromColumn(row.amount_cents),
+    balanceAfterCents: row.balance_after_cents === null ? 0 : centsFromColumn(row.balance_after_cents),
     memo: row.memo,
     actor: row.actor,
     createdAt: Number(row.created_at),
@@ -75,18 +83,31 @@ export async function recordEntry(trx: Transaction<Database>, actor: Actor, entr
   const { column, by } = effectOf(entry.kind, entry.amountCents);
   const moved = await trx
     .updateTable('account')
-    // An increment in SQL, never read-modify-write: concurrent entries all count.
+    // Increments in SQL, never read-modify-write: concurrent entries all count.
     .set(column, sql<number>`${sql.ref(column)} + ${by}`)
+    .set('balance_cents', sql<number>`balance_cents + ${balanceEffect(entry.kind, entry.amountCents)}`)
     .where('acctid', '=', entry.acctid)
     .executeTakeFirst();
   if (Number(moved.numUpdatedRows) === 0) throw new AppError(404, 'ACCOUNT_NOT_FOUND', `There is no account ${entry.acctid}.`);
+  // The update holds the account's row lock (SQLite: the database's write lock) until commit:
+  // the balance read here is the one this entry leaves, and no other entry can come in between.
+  const account = await trx.selectFrom('account').select(['balance_cents', 'closed_at']).where('acctid', '=', entry.acctid).executeTakeFirstOrThrow();
+  if (entry.kind === 'charge' && account.closed_at !== null) {
+    throw new AppError(409, 'ACCOUNT_CLOSED', `Account ${entry.acctid} is closed: it takes payments and adjustments, but no new charges. Reopen it first.`);
+  }
   const memo = entry.memo.trim();
   await trx
     .insertInto('ledger_entry')
-    .values({ acctid: entry.acctid, kind: entry.kind, amount_cents: entry.amountCents, memo, actor: actor.name.slice(0, 80), created_at: at })
+    .values({
+      acctid: entry.acctid,
+      kind: entry.kind,
+      amount_cents: entry.amountCents,
+      balance_after_cents: centsFromColumn(account.balance_cents),
+      memo,
+      actor: actor.name.slice(0, 80),
+      created_at: at,
+    })
     .execute();
-  // The account's newest entry is the one just written: the update above holds the account's row lock
-  // (SQLite: the database's write lock) until commit, so no other entry for it can come in between.
   const row = await trx
     .selectFrom('ledger_entry')
     .selectAll()
@@ -103,11 +124,23 @@ export async function recordEntry(trx: Transaction<Database>, actor: Actor, entr
  * (the seed), so their totals equal the sums of their entries.
  */
 export async function recordOpeningEntries(trx: Transaction<Database>, actor: Actor, accounts: readonly { acctid: string; paidCents: Cents; dueCents: Cents }[], at = Date.now()): Promise<void> {
+  // The charge first, then the payment: each entry's running balance is what the account shows after it.
   const rows = accounts.flatMap(({ acctid, paidCents, dueCents }) => [
-    ...(dueCents > 0 ? [{ acctid, kind: 'charge', amount_cents: dueCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
-    ...(paidCents > 0 ? [{ acctid, kind: 'payment', amount_cents: paidCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
+    ...(dueCents > 0 ? [{ acctid, kind: 'charge', amount_cents: dueCents, balance_after_cents: dueCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
+    ...(paidCents > 0 ? [{ acctid, kind: 'payment', amount_cents: paidCents, balance_after_cents: dueCents - paidCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
   ]);
   if (rows.length > 0) await trx.insertInto('ledger_entry').values(rows).execute();
+}
+
+/**
+ * An account's entries, newest first, each with the balance it left; keyset
+ * pages continue below the last id shown.
+ */
+export async function listEntries(db: Queryable, acctid: string, { before, limit }: { readonly before?: number | undefined; readonly limit: number }): Promise<{ entries: LedgerEntry[]; hasMore: boolean }> {
+  let query = db.selectFrom('ledger_entry').selectAll().where('acctid', '=', acctid);
+  if (before !== undefined) query = query.where('id', '<', before);
+  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute();
+  return { entries: rows.slice(0, limit).map(toEntry), hasMore: rows.length > limit };
 }
 
 /** Accounts whose totals differ from the sums of their entries: none, always (tests and operators check it). */

@@ -10,6 +10,8 @@ export interface LedgerEntryTable {
   kind: string;
   /** Cents; positive for payments and charges, signed for adjustments. */
   amount_cents: BigintColumn;
+  /** The account's balance (due − paid) just after this entry: the history's running balance. */
+  balance_after_cents: ColumnType<number | string | bigint | null, number, never>;
   memo: string;
   actor: string;
   /** Milliseconds since the epoch. */

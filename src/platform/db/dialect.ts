@@ -75,3 +75,34 @@ export function tableDefaults(db: AnyDb) {
     },
   };
 }
+
+/**
+ * `column` starts with `prefix`, as a range on its index: [prefix, prefix with
+ * its last character incremented). Exact for columns compared bytewise
+ * (MySQL *_bin, PostgreSQL COLLATE "C", SQLite's default), where UTF-8 byte
+ * order is code point order; no LIKE, so `_` and `%` need no escaping.
+ */
+export function startsWith(column: string, prefix: string): Expression<SqlBool> {
+  const characters = [...prefix];
+  const last = characters.pop()?.codePointAt(0);
+  if (last === undefined) throw new Error('startsWith needs a non-empty prefix');
+  let next = last + 1;
+  if (next >= 0xd800 && next <= 0xdfff) next = 0xe000; // skip the surrogates: they are not characters
+  const upper = characters.join('') + String.fromCodePoint(next);
+  return sql<SqlBool>`(${sql.ref(column)} >= ${prefix} and ${sql.ref(column)} < ${upper})`;
+}
+
+/**
+ * Keyset pagination: rows strictly after (or before, descending) the last row
+ * shown, in the order (sortColumn, idColumn). PostgreSQL and SQLite compare
+ * row values on the index; MySQL/MariaDB plan the OR form as index ranges.
+ */
+export function keysetAfter(db: AnyDb, sortColumn: string, idColumn: string, last: readonly [sortValue: string | number, id: string], descending: boolean): Expression<SqlBool> {
+  const [value, id] = last;
+  const op = sql.raw(descending ? '<' : '>');
+  if (sortColumn === idColumn) return sql<SqlBool>`${sql.ref(idColumn)} ${op} ${id}`;
+  if (dialectOf(db) === 'mysql') {
+    return sql<SqlBool>`(${sql.ref(sortColumn)} ${op} ${value} or (${sql.ref(sortColumn)} = ${value} and ${sql.ref(idColumn)} ${op} ${id}))`;
+  }
+  return sql<SqlBool>`(${sql.ref(sortColumn)}, ${sql.ref(idColumn)}) ${op} (${value}, ${id})`;
+}

@@ -31,6 +31,7 @@ export const renderProblem: ErrorRenderer = (request, reply, shown) =>
         detail: shown.message,
         code: shown.code,
         instance: request.id,
+        ...(shown.fields ? { errors: shown.fields } : {}),
       }),
     );
 

@@ -1,4 +1,4 @@
-import { AppError, ServiceUnavailableError } from '../../shared/errors.js';
+import { AppError, FieldsError, ServiceUnavailableError } from '../../shared/errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 /** What may be shown for an error; anything else stays in the log. */
@@ -8,6 +8,8 @@ export interface PublicError {
   readonly title: string;
   readonly message: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** For refused input: each field (a name, or a JSON pointer into the body) and what is wrong with it. */
+  readonly fields?: readonly { readonly field: string; readonly message: string }[];
 }
 
 /** Messages for the errors Fastify and its plugins raise on bad requests. */
@@ -30,8 +32,10 @@ const TITLES = new Map<number, string>([
   [404, 'Not Found'],
   [405, 'Method not allowed'],
   [408, 'Request timed out'],
+  [409, 'Conflict'],
   [413, 'Request too large'],
   [415, 'Unsupported content type'],
+  [422, 'Request not processable'],
   [429, 'Too many requests'],
   [503, 'Service unavailable'],
 ]);
@@ -44,6 +48,12 @@ const DATABASE_RETRY_AFTER_SECONDS = 5;
 interface ValidationIssue {
   readonly message?: string;
   readonly instancePath?: string;
+}
+
+/** "/amount_cents" → "amount_cents"; the query or params part is named by Fastify's validationContext. */
+function fieldsOf(issues: readonly ValidationIssue[], context: unknown): { field: string; message: string }[] {
+  const where = typeof context === 'string' && context !== 'body' ? `${context}.` : '';
+  return issues.map((issue) => ({ field: `${where}${(issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.')}`.replace(/\.$/, ''), message: issue.message ?? 'is not valid' }));
 }
 
 /** The failing route's own schema messages, one per field. */
@@ -65,9 +75,10 @@ export interface ScopeContext {
 export function toPublicError(thrown: unknown, scope: ScopeContext = {}): PublicError {
   const error = isDatabaseUnavailable(thrown) ? new ServiceUnavailableError(DATABASE_RETRY_AFTER_SECONDS, { cause: thrown }) : thrown;
   if (error instanceof AppError) {
-    return { statusCode: error.statusCode, code: error.code, title: title(error.statusCode), message: error.message, headers: error.headers };
+    const fields = error instanceof FieldsError ? Object.entries(error.fields).map(([field, message]) => ({ field, message })) : undefined;
+    return { statusCode: error.statusCode, code: error.code, title: title(error.statusCode), message: error.message, headers: error.headers, ...(fields ? { fields } : {}) };
   }
-  const { statusCode, code, validation } = (error ?? {}) as { statusCode?: unknown; code?: unknown; validation?: unknown };
+  const { statusCode, code, validation, validationContext } = (error ?? {}) as { statusCode?: unknown; code?: unknown; validation?: unknown; validationContext?: unknown };
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const errorCode = typeof code === 'string' ? code : 'BAD_REQUEST';
     const message = Array.isArray(validation)
@@ -75,7 +86,8 @@ export function toPublicError(thrown: unknown, scope: ScopeContext = {}): Public
       : errorCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && scope.accepts
         ? `This request must be sent as ${scope.accepts}.`
         : (FRAMEWORK_MESSAGES.get(errorCode) ?? 'The request could not be handled.');
-    return { statusCode, code: errorCode, title: title(statusCode), message, headers: {} };
+    const fields = Array.isArray(validation) ? fieldsOf(validation as ValidationIssue[], validationContext) : undefined;
+    return { statusCode, code: errorCode, title: title(statusCode), message, headers: {}, ...(fields ? { fields } : {}) };
   }
   return {
     statusCode: 500,

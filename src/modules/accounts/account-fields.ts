@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { ACCTID_MAX_LENGTH, ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
+
+/**
+ * The fields staff edit, in one schema for the form and the API: the same
+ * rules and the same messages wherever an account is written.
+ */
+export const NAME_MAX = 200;
+export const EMAIL_MAX = 254;
+export const PHONE_MAX = 40;
+export const NOTES_MAX = 2000;
+
+export const acctidField = z
+  .string({ error: 'Please enter an account ID.' })
+  .max(ACCTID_MAX_LENGTH + 20, `Account IDs are at most ${ACCTID_MAX_LENGTH} characters long.`)
+  .transform((value, context) => {
+    const check = normalizeAcctId(value);
+    if (check.ok) return check.acctid;
+    context.addIssue({ code: 'custom', message: ACCTID_PROBLEMS[check.reason] });
+    return z.NEVER;
+  });
+
+const nameField = z
+  .string({ error: 'Please enter a name.' })
+  .trim()
+  .min(1, 'Please enter a name.')
+  .max(NAME_MAX, `The name can be at most ${NAME_MAX} characters.`);
+
+/** Blank means "none": stored as null. */
+const optional = <T extends z.ZodType<string | null>>(field: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? null : typeof value === 'string' ? value.trim() : value), field.nullable());
+
+const emailField = optional(
+  z
+    .string({ error: 'The email address must be text.' })
+    .max(EMAIL_MAX, `The email address can be at most ${EMAIL_MAX} characters.`)
+    .pipe(z.email({ error: 'Please enter an email address like name@example.com.' })),
+);
+
+const phoneField = optional(
+  z
+    .string({ error: 'The phone number must be text.' })
+    .max(PHONE_MAX, `The phone number can be at most ${PHONE_MAX} characters.`)
+    .regex(/^\+?[0-9 ().-]{3,}$/, 'Please enter a phone number using digits, spaces, + ( ) - and dots.'),
+);
+
+const notesField = z
+  .string({ error: 'The notes must be text.' })
+  .max(NOTES_MAX, `The notes can be at most ${NOTES_MAX} characters.`)
+  .transform((value) => value.trim());
+
+/** What may change about an account after it is created. */
+export const accountDetails = {
+  name: nameField,
+  email: emailField.optional(),
+  phone: phoneField.optional(),
+  notes: notesField.optional(),
+};
+
+export const newAccountFields = z.strictObject({ acctid: acctidField, ...accountDetails });
+export const accountChanges = z.strictObject({
+  name: nameField.optional(),
+  email: emailField.optional(),
+  phone: phoneField.optional(),
+  notes: notesField.optional(),
+});
+
+export type NewAccountInput = z.output<typeof newAccountFields>;
+export type AccountChanges = z.output<typeof accountChanges>;
+
+/** The first message for each field of a failed parse: what a form shows next to each input. */
+export function fieldProblems(error: z.ZodError): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? '');
+     
+    problems[field] ??= issue.message;
+  }
+  return problems;
+}

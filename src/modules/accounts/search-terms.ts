@@ -1,0 +1,48 @@
+/**
+ * How names become searchable: lower-cased, accents removed (NFKD, then the
+ * combining marks dropped), so "Müller", "MULLER" and "muller" are one word.
+ * The same functions prepare what is stored and what is searched for, so they
+ * always agree; the database only compares bytes.
+ */
+
+/** Longest stored term; longer words are cut (a prefix search still finds them). */
+export const TERM_MAX = 64;
+/** Most words a search uses; more would only slow it down. */
+export const QUERY_WORDS_MAX = 5;
+
+function fold(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+}
+
+/** The name as it sorts: folded, blanks collapsed. */
+export function sortName(name: string): string {
+  return fold(name).replace(/\s+/gu, ' ').trim().slice(0, 200);
+}
+
+/** Keeps letters, digits and the id characters - _ . (an id like "ACCT-1.A" is one word). */
+function word(text: string): string {
+  return text.replace(/[^\p{L}\p{N}._-]+/gu, '').slice(0, TERM_MAX);
+}
+
+/**
+ * What an account is found by: its id (lower-cased) and each word of its name,
+ * whole ("jean-luc") and in parts ("jean", "luc").
+ */
+export function termsOf(acctid: string, name: string): string[] {
+  const terms = new Set<string>([acctid.toLowerCase().slice(0, TERM_MAX)]);
+  for (const token of fold(name).split(/\s+/u)) {
+    const whole = word(token);
+    if (whole !== '') terms.add(whole);
+    for (const part of token.split(/[^\p{L}\p{N}]+/u)) if (part !== '') terms.add(part.slice(0, TERM_MAX));
+  }
+  return [...terms];
+}
+
+/** The words of a search box, folded the same way; each must be the start of one of the account's terms. */
+export function queryWords(q: string): string[] {
+  const words = fold(q)
+    .split(/\s+/u)
+    .map(word)
+    .filter((w) => w !== '');
+  return [...new Set(words)].slice(0, QUERY_WORDS_MAX);
+}
