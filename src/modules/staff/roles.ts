@@ -11,6 +11,8 @@ export const PERMISSIONS = [
   'payments:record',
   'users:manage',
   'audit:read',
+  /** Bulk import and export of accounts from the UI (the CLI needs database access instead). */
+  'accounts:import',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
