@@ -1,0 +1,213 @@
+/**
+ * npm run bench:crm: the CRM at scale on MariaDB. For each size (1,000 and
+ * 1,000,000 accounts unless BENCH_SIZES says otherwise) it makes a fresh
+ * database, imports the accounts through `crm import` (rows/s), adds ledger
+ * entries up to five per account, starts the built server and measures with
+ * wrk (HTTPS keep-alive, 8 connections, p50/p99): the account search by id
+ * prefix and by name word, the list sorted by name, an account page, the
+ * dashboard, the API list and the public lookup; then `crm export` (rows/s).
+ * Figures, not a pass/fail test, except that search and lookup p99 may grow at
+ * most 2x from the smallest to the largest size. Loopback only; bounded.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { sql } from 'kysely';
+import { createDatabase } from '../src/platform/db/database.js';
+import { parseDatabaseUrl } from '../src/platform/db/database-url.js';
+import type { Database } from '../src/schema.js';
+import { Browser } from '../test/support/https-client.js';
+import { ROOT } from '../test/support/paths.js';
+import { addToken, addUser } from '../test/support/staff.js';
+import { launch, load, loadAverage, SECONDS, stop, wrkScript, type Measured } from './support.js';
+
+const SIZES = (process.env.BENCH_SIZES ?? '1000,1000000').split(',').map(Number);
+const MYSQL = new URL(process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/');
+const CONNECTIONS = 8;
+/** Entries per account on the larger sets: the import's opening charge and payment, then three more. */
+const ENTRIES_PER_ACCOUNT = 5;
+
+const FIRST = ['Anna', 'Ben', 'Chloé', 'David', 'Émile', 'Fatima', 'Grace', 'Hugo', 'Inès', 'Jonas', 'Kai', 'Lena', 'Mateo', 'Nora', 'Oskar', 'Priya', 'Quinn', 'Rosa', 'Søren', 'Tara', 'Umar', 'Vera', 'Wei', 'Xavier', 'Yara', 'Zoë'];
+const LAST = [
+  'Smith', 'Müller', 'García', 'Nguyen', 'Okafor', 'Rossi', 'Kowalski', 'Johansson', 'Dubois', 'Silva', 'Tanaka', 'Novak', 'Schmidt', 'Ivanova', 'Haddad', 'Murphy',
+  'Fernández', 'Larsen', 'Yilmaz', 'Kim', 'Brown', 'Lefèvre', 'Costa', 'Papadopoulos', 'Horváth', 'Jensen', 'Moreau', 'Weber', 'Khan', 'Lopez',
+];
+const acctidOf = (i: number) => `ACC${String(i).padStart(7, '0')}`;
+
+interface SizeResult {
+  size: number;
+  importRowsPerSecond: number;
+  importSeconds: number;
+  entries: number;
+  exportRowsPerSecond: number;
+  scenarios: Measured[];
+}
+
+function crm(args: string[], env: Record<string, string>): { seconds: number; stdout: string; stderr: string } {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`crm ${args.join(' ')} failed (${String(run.status)}): ${run.stderr.slice(-2000)}`);
+  return { seconds, stdout: run.stdout, stderr: run.stderr };
+}
+
+async function writeCsv(file: string, size: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write('acctid,name,email,phone,paid,due\n');
+  for (let i = 1; i <= size; i++) {
+    const first = FIRST[i % FIRST.length]!;
+    const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
+    const due = 1000 + ((i * 7919) % 900_000);
+    const paid = (i * 104_729) % due;
+    const line = `${acctidOf(i)},${first} ${last},${first.toLowerCase()}${i}@example.com,+1 555 ${String(i % 10_000).padStart(4, '0')},${(paid / 100).toFixed(2)},${(due / 100).toFixed(2)}\n`;
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function recreateDatabase(name: string): Promise<string> {
+  const connection = await createConnection({ host: MYSQL.hostname, port: Number(MYSQL.port || 3306), user: decodeURIComponent(MYSQL.username) || 'root', password: decodeURIComponent(MYSQL.password) });
+  await connection.query(`drop database if exists \`${name}\``);
+  await connection.query(`create database \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
+  await connection.end();
+  const url = new URL(MYSQL.href);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+/** Three more entries per account (charges spread over the last twelve weeks), with totals moved to match: five in all. */
+async function addEntries(databaseUrl: string, size: number): Promise<number> {
+  const db = createDatabase<Database>(parseDatabaseUrl(databaseUrl), { poolSize: 1, connectTimeoutMs: 5000 });
+  try {
+    const week = 7 * 24 * 3600 * 1000;
+    const now = Date.now();
+    for (let k = 1; k <= ENTRIES_PER_ACCOUNT - 2; k++) {
+      const at = now - (k * 3 + 1) * week;
+      await sql`insert into ledger_entry (acctid, kind, amount_cents, balance_after_cents, memo, actor, created_at)
+        select acctid, 'charge', ${sql.lit(k * 1000)}, balance_cents + ${sql.lit(k * 1000)}, 'Bench charge', 'bench', ${sql.lit(at)} from account`.execute(db);
+      await sql`update account set due_cents = due_cents + ${sql.lit(k * 1000)}, balance_cents = balance_cents + ${sql.lit(k * 1000)}`.execute(db);
+    }
+    const { count } = await db.selectFrom('ledger_entry').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    if (Number(count) < size * ENTRIES_PER_ACCOUNT) throw new Error(`expected ${size * ENTRIES_PER_ACCOUNT} entries, found ${count}`);
+    return Number(count);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: string }): Promise<SizeResult> {
+  const databaseUrl = await recreateDatabase(`crm_scale_${size}`);
+  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: 'bench-secret-0123456789abcdef0123456789' };
+  const csv = join(dir, `accounts-${size}.csv`);
+  await writeCsv(csv, size);
+  crm(['migrate'], env);
+  const imported = crm(['import', csv], env);
+  console.log(`[${size}] import: ${imported.seconds.toFixed(1)} s, ${Math.round(size / imported.seconds)} rows/s (${(statSync(csv).size / 1e6).toFixed(1)} MB)\n${imported.stdout.trim()}`);
+  const entries = await addEntries(databaseUrl, size);
+
+  const db = createDatabase<Database>(parseDatabaseUrl(databaseUrl), { poolSize: 1, connectTimeoutMs: 5000 });
+  const admin = await addUser(db, 'admin');
+  const token = await addToken(db, admin, 'bench');
+  await db.destroy();
+
+  const server = await launch(['dist/server.js'], {
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    TLS_CERT_FILE: tls.CERT,
+    TLS_KEY_FILE: tls.KEY,
+    ...env,
+    LOG_LEVEL: 'warn',
+    LOOKUP_RATE_LIMIT: '100000000',
+    LOGIN_RATE_LIMIT: '100000',
+    API_RATE_LIMIT: '100000000',
+  });
+  const scenarios: Measured[] = [];
+  try {
+    const base = `https://127.0.0.1:${server.port}`;
+    const browser = new Browser(base, tls.CERT);
+    const signedIn = await browser.signIn(admin.username, admin.password);
+    if (signedIn.status !== 303) throw new Error(`sign-in failed: ${signedIn.status}`);
+    const page = { headers: { cookie: browser.cookieHeader() } };
+    const api = { headers: { authorization: `Bearer ${token}` } };
+    const middle = acctidOf(Math.ceil(size / 2));
+    const { token: lookupToken } = await browser.openLookupPage();
+    const lookup = {
+      method: 'POST',
+      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: `acctid=${middle}&csrf_token=${encodeURIComponent(lookupToken)}`,
+    };
+    const runs: [string, string, { method?: string; headers?: Record<string, string>; body?: string }][] = [
+      ['search: id prefix', '/accounts?q=ACC00001', page],
+      ['search: name word', '/accounts?q=muller', page],
+      ['list sorted by name', '/accounts?sort=name', page],
+      ['list: owing, largest first', '/accounts?filter=owing&sort=balance&dir=desc', page],
+      ['account page', `/accounts/${middle}`, page],
+      ['dashboard', '/dashboard', page],
+      ['API list (name word, 50)', '/api/v1/accounts?q=smith&limit=50', api],
+      ['public lookup POST /', '/', lookup],
+    ];
+    for (const [name, path, request] of runs) {
+      // The very request wrk will send, once by hand: a benchmark of error pages is not a benchmark.
+      const check = await new Browser(base, tls.CERT).request(path, { ...request, method: request.method ?? 'GET' });
+      if (check.status !== 200) throw new Error(`${name}: ${path} answers ${check.status}: ${check.body.slice(0, 300)}`);
+      const script = join(dir, `scenario-${scenarios.length}.lua`);
+      writeFileSync(script, wrkScript(request));
+      scenarios.push(await load(name, server.child.pid!, CONNECTIONS, `${base}${path}`, script));
+    }
+  } finally {
+    await stop(server.child);
+  }
+  const exported = crm(['export', '--format', 'csv', '--out', join(dir, `export-${size}.csv`)], env);
+  return {
+    size,
+    importSeconds: Math.round(imported.seconds * 10) / 10,
+    importRowsPerSecond: Math.round(size / imported.seconds),
+    entries,
+    exportRowsPerSecond: Math.round(size / exported.seconds),
+    scenarios,
+  };
+}
+
+async function main(): Promise<number> {
+  const loadBefore = loadAverage();
+  if (spawnSync('bash', [join(ROOT, 'scripts', 'test-databases.sh')], { stdio: 'inherit' }).status !== 0) throw new Error('MariaDB is not available');
+  if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (apt-get install -y wrk, or bash scripts/ci-packages.sh)');
+  if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+  const dir = mkdtempSync(join(tmpdir(), 'crm-scale-'));
+  spawnSync('bash', [join(ROOT, 'make_cert.sh'), dir], { stdio: 'ignore' });
+  const tls = { CERT: join(dir, 'cert.pem'), KEY: join(dir, 'key.pem') };
+  const results: SizeResult[] = [];
+  try {
+    for (const size of SIZES) results.push(await benchSize(size, dir, tls));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log(`\nwrk 1 thread, ${CONNECTIONS} connections, HTTPS keep-alive, ${SECONDS} s per scenario, MariaDB, load average before ${loadBefore}`);
+  console.log('accounts | entries | import rows/s | export rows/s');
+  for (const r of results) console.log(`${r.size} | ${r.entries} | ${r.importRowsPerSecond} (${r.importSeconds} s) | ${r.exportRowsPerSecond}`);
+  console.log(`\nscenario | ${results.map((r) => `${r.size}: req/s, p50 ms, p99 ms`).join(' | ')}${results.length > 1 ? ' | p99 growth' : ''}`);
+  const [small, large] = [results[0]!, results.at(-1)!];
+  let grewTooMuch = false;
+  for (const scenario of small.scenarios) {
+    const cells = results.map((r) => r.scenarios.find((s) => s.name === scenario.name)!);
+    const growth = cells.at(-1)!.p99 / scenario.p99;
+    const bounded = /search|lookup/.test(scenario.name);
+    if (bounded && results.length > 1 && growth > 2) grewTooMuch = true;
+    console.log(
+      `${scenario.name} | ${cells.map((c) => `${c.rps}, ${c.p50}, ${c.p99}${c.errors + c.non2xx > 0 ? ` (${c.errors} errors, ${c.non2xx} non-2xx)` : ''}`).join(' | ')}` +
+        (results.length > 1 ? ` | ${growth.toFixed(2)}x${bounded ? ' (limit 2x)' : ''}` : ''),
+    );
+  }
+  if (results.length > 1) console.log(`\nsearch and lookup p99 from ${small.size} to ${large.size} accounts: ${grewTooMuch ? 'grew more than 2x: NOT MET' : 'within 2x: MET'}`);
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', 'crm-scale.json'), `${JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, loadAverageBefore: loadBefore, results }, null, 2)}\n`);
+  return grewTooMuch ? 1 : 0;
+}
+
+process.exitCode = await main();
