@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { keysetAfter, startsWith } from '../../platform/db/dialect.js';
+import { sql } from 'kysely';
+import { keysetAfter } from '../../platform/db/dialect.js';
 import { AppError } from '../../shared/errors.js';
 import type { Queryable } from '../../schema.js';
 import { ACCOUNT_COLUMNS, toAccountDetails, type AccountDetails } from './accounts.service.js';
@@ -61,23 +62,41 @@ export interface AccountPage {
   readonly nextCursor: string | null;
 }
 
+/**
+ * Without words: the account table, read along the index of the sort.
+ * With words: driven by the first word's term rows, which the primary key
+ * (term, acctid) keeps in id order, each further word checked by primary key;
+ * sorted by id, a page reads one page of rows however many accounts match.
+ * Sorting matches by name or balance sorts all the matches (fine for the
+ * specific searches people make, slower for one letter at a million rows).
+ */
 export async function searchAccounts(db: Queryable, search: AccountSearch): Promise<AccountPage> {
   const { q = '', filter, sort, dir, limit, cursor } = search;
-  const column = SORT_COLUMNS[sort];
   const descending = dir === 'desc';
-  let query = db.selectFrom('account').select([...ACCOUNT_COLUMNS, 'sort_name']);
-  // Each word must begin one of the account's terms (its id or a name word): a range on the terms' primary key.
-  for (const word of queryWords(q)) {
-    query = query.where('acctid', 'in', db.selectFrom('account_search_term').select('acctid').where(startsWith('term', word)));
+  const [first, ...others] = queryWords(q);
+  const byId = sort === 'acctid';
+  let query = (
+    first === undefined
+      ? db.selectFrom('account')
+      : db
+          .selectFrom('account_search_term as t0')
+          .innerJoin('account', 'account.acctid', 't0.acctid')
+          .where('t0.term', '=', first)
+  ).select(ACCOUNT_COLUMNS.map((column) => `account.${column}` as const)).select('account.sort_name');
+  // Ordered by the driving table's id when searching: the index order, no sort step.
+  const idColumn = first !== undefined && byId ? 't0.acctid' : 'account.acctid';
+  const column = byId ? idColumn : `account.${SORT_COLUMNS[sort]}`;
+  for (const word of others) {
+    query = query.where((eb) => eb.exists(eb.selectFrom('account_search_term as t').select('t.acctid').where('t.term', '=', word).whereRef('t.acctid', '=', 'account.acctid')));
   }
-  if (filter === 'open') query = query.where('closed_at', 'is', null);
-  if (filter === 'closed') query = query.where('closed_at', 'is not', null);
-  if (filter === 'owing') query = query.where('balance_cents', '>', 0);
-  if (filter === 'overpaid') query = query.where('balance_cents', '<', 0);
-  if (filter === 'settled') query = query.where('balance_cents', '=', 0);
-  if (cursor !== undefined) query = query.where(keysetAfter(db, column, 'acctid', decodeCursor(cursor, sort), descending));
-  if (column !== 'acctid') query = query.orderBy(column, dir);
-  const rows = await query.orderBy('acctid', dir).limit(limit + 1).execute();
+  if (filter === 'open') query = query.where('account.closed_at', 'is', null);
+  if (filter === 'closed') query = query.where('account.closed_at', 'is not', null);
+  if (filter === 'owing') query = query.where('account.balance_cents', '>', 0);
+  if (filter === 'overpaid') query = query.where('account.balance_cents', '<', 0);
+  if (filter === 'settled') query = query.where('account.balance_cents', '=', 0);
+  if (cursor !== undefined) query = query.where(keysetAfter(db, column, idColumn, decodeCursor(cursor, sort), descending));
+  if (!byId) query = query.orderBy(sql.ref(column), dir);
+  const rows = await query.orderBy(sql.ref(idColumn), dir).limit(limit + 1).execute();
   const accounts = rows.slice(0, limit).map(toAccountDetails);
   const last = accounts.at(-1);
   const lastValue = last && (sort === 'balance' ? last.balanceCents : sort === 'name' ? (rows[limit - 1]?.sort_name ?? '') : last.acctid);

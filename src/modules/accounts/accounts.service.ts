@@ -143,7 +143,8 @@ export async function updateAccount(trx: Transaction<Database>, actor: Actor, ac
     .where('acctid', '=', acctid)
     .execute();
   if (changed.name !== undefined) {
-    await trx.deleteFrom('account_search_term').where('acctid', '=', acctid).execute();
+    // By primary key: the old name's terms are known, so the table needs no second index.
+    await trx.deleteFrom('account_search_term').where('acctid', '=', acctid).where('term', 'in', termsOf(acctid, before.name)).execute();
     await writeSearchTerms(trx, [{ acctid, name: changed.name }]);
   }
   const was = Object.fromEntries(Object.keys(changed).map((key) => [key, before[key as keyof AccountChanges]]));

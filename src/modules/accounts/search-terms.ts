@@ -5,8 +5,12 @@
  * always agree; the database only compares bytes.
  */
 
-/** Longest stored term; longer words are cut (a prefix search still finds them). */
-export const TERM_MAX = 64;
+/**
+ * Longest stored prefix (the longest id). Longer words are stored and
+ * searched by their first 15 characters, so two such words differing only
+ * after that match each other.
+ */
+export const TERM_MAX = 15;
 /** Most words a search uses; more would only slow it down. */
 export const QUERY_WORDS_MAX = 5;
 
@@ -21,19 +25,38 @@ export function sortName(name: string): string {
 
 /** Keeps letters, digits and the id characters - _ . (an id like "ACCT-1.A" is one word). */
 function word(text: string): string {
-  return text.replace(/[^\p{L}\p{N}._-]+/gu, '').slice(0, TERM_MAX);
+  return cut(text.replace(/[^\p{L}\p{N}._-]+/gu, ''));
+}
+
+/** The first TERM_MAX characters (code points, never half a surrogate pair). */
+function cut(text: string): string {
+  return [...text].slice(0, TERM_MAX).join('');
 }
 
 /**
  * What an account is found by: its id (lower-cased) and each word of its name,
  * whole ("jean-luc") and in parts ("jean", "luc").
  */
-export function termsOf(acctid: string, name: string): string[] {
-  const terms = new Set<string>([acctid.toLowerCase().slice(0, TERM_MAX)]);
+export function wordsOf(acctid: string, name: string): string[] {
+  const words = new Set<string>([cut(acctid.toLowerCase())]);
   for (const token of fold(name).split(/\s+/u)) {
     const whole = word(token);
-    if (whole !== '') terms.add(whole);
-    for (const part of token.split(/[^\p{L}\p{N}]+/u)) if (part !== '') terms.add(part.slice(0, TERM_MAX));
+    if (whole !== '') words.add(whole);
+    for (const part of token.split(/[^\p{L}\p{N}]+/u)) if (part !== '') words.add(cut(part));
+  }
+  return [...words];
+}
+
+/**
+ * Every prefix of every word: what is stored, so that a search word is one
+ * exact key whose rows the index keeps in id order (a page reads 25 of them,
+ * however many accounts match).
+ */
+export function termsOf(acctid: string, name: string): string[] {
+  const terms = new Set<string>();
+  for (const word of wordsOf(acctid, name)) {
+    const characters = [...word];
+    for (let length = 1; length <= characters.length; length++) terms.add(characters.slice(0, length).join(''));
   }
   return [...terms];
 }
