@@ -1,10 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
+import { accountsApiRoutes } from './modules/accounts/accounts.api.js';
+import { accountRoutes } from './modules/accounts/accounts.routes.js';
+import { importRoutes } from './modules/accounts/import.routes.js';
 import { lookupRoutes } from './modules/accounts/lookup.routes.js';
 import { auditApiRoutes } from './modules/audit/audit.api.js';
 import { recordAudit } from './modules/audit/audit.repository.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
+import { summaryApiRoutes } from './modules/dashboard/summary.api.js';
+import { entriesApiRoutes } from './modules/ledger/entries.api.js';
 import { adminUserRoutes } from './modules/staff/admin-users.routes.js';
 import { staffApiRoutes } from './modules/staff/api.routes.js';
 import { perToken, sessionForms, sessionGuard, tokenGuard } from './modules/staff/guards.js';
@@ -14,6 +20,7 @@ import { preparePasswordVerification } from './modules/staff/password.js';
 import { actorOf, declarePrincipal } from './modules/staff/principal.js';
 import { sessionRoutes } from './modules/staff/session.routes.js';
 import { staffPage } from './modules/staff/staff-page.js';
+import { registerApiDocs } from './platform/http/api-docs.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';
 import { apiScope, htmlScope, PUBLIC, type FormRefusalListener } from './platform/http/scopes.js';
@@ -48,6 +55,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     publicDir: PUBLIC_DIR,
     apiPrefix: API_PREFIX,
   });
+  await registerApiDocs(app, { apiPrefix: API_PREFIX, title: 'Globomantics CRM API', version: '1' });
   declarePrincipal(app);
   await preparePasswordVerification();
 
@@ -78,6 +86,9 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login }),
       (scope) => scope.register(adminUserRoutes, { db }),
       (scope) => scope.register(auditRoutes, { db }),
+      (scope) => scope.register(importRoutes, { db }),
+      (scope) => scope.register(dashboardRoutes, { db }),
+      (scope) => scope.register(accountRoutes, { db }),
       ...(config.publicLookup
         ? []
         : [
@@ -90,7 +101,13 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     prefix: API_PREFIX,
     guard: tokenGuard(db),
     rateLimit: { perMinute: config.rateLimits.api, key: perToken, whose: 'with this token' },
-    routes: [(scope) => scope.register(staffApiRoutes), (scope) => scope.register(auditApiRoutes, { db })],
+    routes: [
+      (scope) => scope.register(staffApiRoutes),
+      (scope) => scope.register(auditApiRoutes, { db }),
+      (scope) => scope.register(summaryApiRoutes, { db }),
+      (scope) => scope.register(accountsApiRoutes, { db }),
+      (scope) => scope.register(entriesApiRoutes, { db }),
+    ],
   });
   return app;
 }

@@ -14,13 +14,14 @@
 import { CommanderError } from 'commander';
 import { AppError } from '../shared/errors.js';
 import { CliFailure, CrmCommand, EXIT } from './context.js';
+import { registerImportCommands } from './import.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerTokensCommands } from './tokens.js';
 import { registerUsersCommands } from './users.js';
 
 function buildProgram(): CrmCommand {
   const program = new CrmCommand('crm')
-    .description('Globomantics CRM operator command: staff users, API tokens, migrations')
+    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export')
     .exitOverride()
     .showHelpAfterError()
     .addHelpText(
@@ -31,6 +32,7 @@ function buildProgram(): CrmCommand {
   registerUsersCommands(program);
   registerTokensCommands(program);
   registerMigrateCommand(program);
+  registerImportCommands(program);
   return program;
 }
 

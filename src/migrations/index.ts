@@ -4,6 +4,7 @@ import * as createAccount from './2026-11-28T1300-create-account.js';
 import * as createStaffIdentity from './2026-11-29T0900-create-staff-identity.js';
 import * as createLedger from './2026-11-29T1100-create-ledger.js';
 import * as accountDetails from './2026-11-29T1300-account-details.js';
+import * as dashboardIndexes from './2026-11-29T1500-dashboard-indexes.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -14,6 +15,7 @@ export const migrations: MigrationList = {
   '2026-11-29T0900-create-staff-identity': createStaffIdentity,
   '2026-11-29T1100-create-ledger': createLedger,
   '2026-11-29T1300-account-details': accountDetails,
+  '2026-11-29T1500-dashboard-indexes': dashboardIndexes,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */

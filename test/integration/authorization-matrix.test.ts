@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
+import { createAccount } from '../../src/modules/accounts/accounts.service.js';
+import { CLI_ACTOR } from '../../src/modules/audit/audit.repository.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { formToken } from '../support/https-client.js';
 import { addToken, addUser, cookieHeader, signInWith, type TestUser } from '../support/staff.js';
-import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
+import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 type Caller = 'anonymous' | 'viewer' | 'clerk' | 'admin' | 'admin token' | 'viewer token';
 const CALLERS: readonly Caller[] = ['anonymous', 'viewer', 'clerk', 'admin', 'admin token', 'viewer token'];
@@ -26,12 +28,25 @@ type Outcome = 'ok' | 'sign-in' | 'forbidden' | 'token';
 const everyone: Record<Caller, Outcome> = { anonymous: 'ok', viewer: 'ok', clerk: 'ok', admin: 'ok', 'admin token': 'ok', 'viewer token': 'ok' };
 const signedIn: Record<Caller, Outcome> = { anonymous: 'sign-in', viewer: 'ok', clerk: 'ok', admin: 'ok', 'admin token': 'sign-in', 'viewer token': 'sign-in' };
 const adminsOnly: Record<Caller, Outcome> = { anonymous: 'sign-in', viewer: 'forbidden', clerk: 'forbidden', admin: 'ok', 'admin token': 'sign-in', 'viewer token': 'sign-in' };
+const clerksAndAdmins: Record<Caller, Outcome> = { anonymous: 'sign-in', viewer: 'forbidden', clerk: 'ok', admin: 'ok', 'admin token': 'sign-in', 'viewer token': 'sign-in' };
 const anyToken: Record<Caller, Outcome> = { anonymous: 'token', viewer: 'token', clerk: 'token', admin: 'token', 'admin token': 'ok', 'viewer token': 'ok' };
 const adminToken: Record<Caller, Outcome> = { anonymous: 'token', viewer: 'token', clerk: 'token', admin: 'token', 'admin token': 'ok', 'viewer token': 'forbidden' };
+/** Account and payment writes through the API (accounts:write, payments:record): a clerk's or an admin's token; the viewer's is refused. */
+const writerToken: Record<Caller, Outcome> = { anonymous: 'token', viewer: 'token', clerk: 'token', admin: 'token', 'admin token': 'ok', 'viewer token': 'forbidden' };
 
-/** Route (as registered) → the outcome for each caller. `:id` is filled with a throw-away user's or token's id. */
+/**
+ * Route (as registered) → the outcome for each caller. `:id` is filled with a throw-away user's or token's id,
+ * `:acctid` with a throw-away account's id.
+ */
 const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'GET /static/*': everyone,
+  'GET /api/openapi.json': everyone,
+  'GET /api/docs': everyone,
+  'GET /api/docs/json': everyone,
+  'GET /api/docs/yaml': everyone,
+  'GET /api/docs/static/index.html': everyone,
+  'GET /api/docs/static/swagger-initializer.js': everyone,
+  'GET /api/docs/static/*': everyone,
   'GET /healthz': everyone,
   'GET /readyz': everyone,
   'GET /login': everyone,
@@ -50,9 +65,34 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /admin/users/:id/enable': adminsOnly,
   'POST /admin/users/:id/password': adminsOnly,
   'GET /admin/audit': adminsOnly,
+  'GET /admin/import': adminsOnly,
+  'POST /admin/import': adminsOnly,
+  'GET /admin/export': adminsOnly,
+  'GET /dashboard': signedIn,
+  'GET /accounts': signedIn,
+  'GET /accounts/new': clerksAndAdmins,
+  'POST /accounts': clerksAndAdmins,
+  'GET /accounts/:acctid': signedIn,
+  'POST /accounts/:acctid/entries': clerksAndAdmins,
+  'GET /accounts/:acctid/edit': clerksAndAdmins,
+  'POST /accounts/:acctid': clerksAndAdmins,
+  'POST /accounts/:acctid/close': clerksAndAdmins,
+  'POST /accounts/:acctid/reopen': clerksAndAdmins,
   'GET /api/v1/me': anyToken,
   'GET /api/v1/audit': adminToken,
+  'GET /api/v1/summary': anyToken,
+  'GET /api/v1/accounts': anyToken,
+  'POST /api/v1/accounts': writerToken,
+  'GET /api/v1/accounts/:acctid': anyToken,
+  'PATCH /api/v1/accounts/:acctid': writerToken,
+  'POST /api/v1/accounts/:acctid/close': writerToken,
+  'POST /api/v1/accounts/:acctid/reopen': writerToken,
+  'GET /api/v1/accounts/:acctid/entries': anyToken,
+  'POST /api/v1/accounts/:acctid/entries': writerToken,
 };
+
+/** A file that exists behind each static route, so the request reaches it. */
+const STATIC_FILE: Readonly<Record<string, string>> = { 'GET /static/*': 'crm.css', 'GET /api/docs/static/*': 'swagger-ui.css' };
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -71,6 +111,7 @@ describe('authorization matrix', () => {
   const users = {} as Record<'viewer' | 'clerk' | 'admin', TestUser>;
   const tokens = {} as Record<'admin token' | 'viewer token', string>;
   let victim: TestUser;
+  const victimAccount = uniqueAcctId('M');
 
   before(async () => {
     const opened = await openTestDatabase(TEST_DATABASES[0]!);
@@ -80,6 +121,7 @@ describe('authorization matrix', () => {
     tokens['admin token'] = await addToken(db, users.admin);
     tokens['viewer token'] = await addToken(db, users.viewer);
     victim = await addUser(db, 'viewer');
+    await db.transaction().execute((trx) => createAccount(trx, CLI_ACTOR, { acctid: victimAccount, name: 'Matrix Account' }));
   });
   after(async () => {
     await app?.close();
@@ -101,6 +143,8 @@ describe('authorization matrix', () => {
     if (caller === 'admin token' || caller === 'viewer token') headers.authorization = `Bearer ${tokens[caller]}`;
     headers.cookie = cookies.join('; ');
     if (method === 'GET') return app.inject({ method, url, headers });
+    // The API takes JSON only: an empty object reaches the permission check (a form would get 415 first).
+    if (url.startsWith('/api/')) return app.inject({ method: method as 'POST' | 'PATCH', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{}' });
     return app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': FORM }, payload: new URLSearchParams({ csrf_token: csrf }).toString() });
   }
 
@@ -114,7 +158,7 @@ describe('authorization matrix', () => {
     let cells = 0;
     for (const [route, expected] of Object.entries(MATRIX)) {
       const [method = '', pattern = ''] = route.split(' ');
-      const url = pattern.replace('*', 'crm.css').replace(':id', String(victim.id));
+      const url = pattern.replace('*', STATIC_FILE[route] ?? '').replace(':id', String(victim.id)).replace(':acctid', victimAccount);
       const access = app.routeSummaries.find((r) => r.method === method && r.url === pattern)?.access;
       for (const caller of CALLERS) {
         const reply = await call(caller, method, url, access === 'public' || access === undefined);

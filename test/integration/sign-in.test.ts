@@ -60,12 +60,13 @@ for (const target of TEST_DATABASES) {
       assert.equal(await auditCount(db, 'session.signed_in', user.username), 1);
     });
 
-    test('a next= that leaves the site is replaced by /', async () => {
+    test('a next= that leaves the site is replaced by the dashboard, where a sign-in without next= lands', async () => {
       const user = await addUser(db, 'viewer');
       for (const next of ['//evil.example/x', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)']) {
         const reply = await attempt(app, user.username, user.password, { next });
-        assert.equal(reply.headers.location, '/', next);
+        assert.equal(reply.headers.location, '/dashboard', next);
       }
+      assert.equal((await attempt(app, user.username, user.password)).headers.location, '/dashboard');
     });
 
     test('a wrong password and an unknown user get the same 401 page and message, and both are audited', async () => {

@@ -131,7 +131,7 @@ describe('sessions survive scale-out: two replicas sharing MariaDB, SESSION_SECR
     visitor = browser();
     const reply = await visitor.signIn(user.username, user.password, { origin: a.baseUrl });
     assert.equal(reply.status, 303, reply.body.slice(0, 300));
-    assert.equal(location(reply), '/');
+    assert.equal(location(reply), '/dashboard', 'no next=: staff land on the dashboard');
     const session = setCookies(reply).find((cookie) => cookie.name === SESSION_COOKIE);
     assert.ok(session, `no ${SESSION_COOKIE} in ${JSON.stringify(reply.headers['set-cookie'])}`);
     assert.match(session.value, /^[A-Za-z0-9_-]{43}$/, '256 random bits, base64url');

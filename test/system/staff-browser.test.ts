@@ -6,67 +6,18 @@
  * in light and dark colour schemes, including its error and success states.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import type { Result, RunOptions } from 'axe-core';
 import type { Kysely } from 'kysely';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_USERS_DONE } from '../../src/modules/staff/admin-users.views.js';
 import type { Database } from '../../src/schema.js';
 import { serverDatabase } from '../attacks/support.js';
+import { assertAccessible, CHROMIUM_MISSING, collectProblems, launchBrowser } from '../support/browser.js';
 import { OWN_SERVER_SKIP, startServer, type ServerProcess } from '../support/server-process.js';
 import { addUser, goodPassword, uniqueUsername, type TestUser } from '../support/staff.js';
 
-// Debian's chromium here; CI runners with Google Chrome set CHROMIUM_PATH.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// The reason ends with '; to run: COMMAND' (test/support/tools.ts skipReason), which the not-run reporter prints.
-const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed; to run: apt-get install -y chromium`;
-if (missing && process.env.CI === 'true') throw new Error(`${missing}; CI=true requires the browser tests`);
 // The admin is added to the server's own SQLite file, so this suite needs a server of its own.
-const skip = missing || OWN_SERVER_SKIP;
-
-/**
- * axe-core's browser build. The pages' CSP (script-src 'none') blocks
- * page.addScriptTag, and bypassCSP would check a page the CSP no longer
- * governs; page.evaluate runs through the DevTools protocol, which the CSP
- * does not restrict, so the page is checked exactly as a visitor gets it.
- */
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_OPTIONS: RunOptions = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] };
-
-type Violation = Pick<Result, 'id' | 'impact' | 'help' | 'helpUrl'> & { readonly nodes: readonly { readonly target: string; readonly html: string; readonly summary: string }[] };
-
-/** Each violation: rule, impact, help and link, then every element at fault with what is wrong with it. */
-function describeViolations(where: string, violations: readonly Violation[]): string {
-  const lines = [`axe-core found ${violations.length} violation(s) on ${where}:`];
-  for (const v of violations) {
-    lines.push(`- ${v.id} [${v.impact ?? 'unknown impact'}] ${v.help} (${v.helpUrl})`);
-    for (const node of v.nodes) lines.push(`    at ${node.target}: ${node.html}`, ...node.summary.split('\n').map((line) => `      ${line}`));
-  }
-  return lines.join('\n');
-}
-
-/** Runs axe-core on the page as it is now, in the light and the dark colour scheme, and fails with what it found. */
-async function assertAccessible(page: Page, where: string): Promise<void> {
-  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource);
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const violations = await page.evaluate(async (options) => {
-      const { axe } = globalThis as unknown as { axe: { run(options: RunOptions): Promise<{ violations: Result[] }> } };
-      const results = await axe.run(options);
-      return results.violations.map(({ id, impact, help, helpUrl, nodes }) => ({
-        id,
-        impact,
-        help,
-        helpUrl,
-        nodes: nodes.map((node) => ({ target: node.target.join(' '), html: node.html, summary: node.failureSummary ?? '' })),
-      }));
-    }, AXE_OPTIONS);
-    assert.equal(violations.length, 0, describeViolations(`${where} (${colorScheme})`, violations));
-  }
-  await page.emulateMedia({ colorScheme: null });
-}
+const skip = CHROMIUM_MISSING || OWN_SERVER_SKIP;
 
 describe('the staff pages in a real browser', { skip }, () => {
   let server: ServerProcess;
@@ -92,20 +43,11 @@ describe('the staff pages in a real browser', { skip }, () => {
     baseUrl = server.baseUrl;
     db = await serverDatabase(server);
     admin = await addUser(db, 'admin');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
     context = await browser.newContext({ ignoreHTTPSErrors: true });
     page = await context.newPage();
-    page.on('console', (message) => {
-      // Chromium logs every 4xx page as a failed load; the refused sign-in (401) and form (400) are meant. Sub-resources are checked below.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource:')) problems.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (response.request().resourceType() !== 'document' && response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
-    });
-    page.on('requestfailed', (request) => problems.push(`${request.failure()?.errorText ?? 'failed'} ${request.url()}`));
+    // The refused sign-in (401) and form (400) are meant: collectProblems leaves documents' statuses to the tests.
+    collectProblems(page, problems);
   });
 
   after(async () => {

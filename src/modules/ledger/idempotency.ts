@@ -71,12 +71,13 @@ export async function runIdempotently(
   const hash = hashOf(request.fingerprint);
   const mine = (q: Kysely<Database> | Transaction<Database>) =>
     q.selectFrom('idempotency_key').select(['request_hash', 'status_code', 'response_body']).where('user_id', '=', request.userId).where('idem_key', '=', request.key).where('created_at', '>', now - IDEMPOTENCY_TTL_MS);
+  // This user's expired keys (this one included) go first, in a statement of their own: inside the
+  // claiming transaction the delete's range locks (InnoDB) would deadlock concurrent claims by one user.
+  await db.deleteFrom('idempotency_key').where('user_id', '=', request.userId).where('created_at', '<=', now - IDEMPOTENCY_TTL_MS).execute();
   try {
     return await db.transaction().execute(async (trx) => {
       const stored = await mine(trx).executeTakeFirst();
       if (stored) return replay(stored, hash);
-      // This user's expired keys (this one included) go; their index keeps the delete short.
-      await trx.deleteFrom('idempotency_key').where('user_id', '=', request.userId).where('created_at', '<=', now - IDEMPOTENCY_TTL_MS).execute();
       await trx.insertInto('idempotency_key').values({ user_id: request.userId, idem_key: request.key, request_hash: hash, status_code: 0, response_body: 'null', created_at: now }).execute();
       const answer = await write(trx);
       await trx

@@ -11,10 +11,13 @@ import { signIn, type LockoutPolicy } from './sign-in.js';
 import { HTML } from './staff-page.js';
 import { normalizeUsername } from './users.js';
 
-/** Only a path on this site: never another host (//evil, /\evil) or a scheme. */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || next.length > 2000) return '/';
-  return /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : '/';
+/** Where staff land after signing in when no page asked for them (the dashboard). */
+export const AFTER_SIGN_IN = '/dashboard';
+
+/** Only a path on this site: never another host (//evil, /\evil) or a scheme; `fallback` otherwise. */
+export function safeNext(next: unknown, fallback = '/'): string {
+  if (typeof next !== 'string' || next.length > 2000) return fallback;
+  return /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : fallback;
 }
 
 const loginForm = z.object(
@@ -47,7 +50,7 @@ export const loginRoutes: FastifyPluginAsyncZod<LoginRoutesOptions> = async (app
   const loginQuery = z.object({ next: z.string().optional(), signed_out: z.string().optional() });
   app.get(LOGIN_PATH, { config: { access: PUBLIC }, schema: { querystring: loginQuery } }, async (request, reply) => {
     const notice = request.query.signed_out === undefined ? undefined : 'You have signed out.';
-    return reply.type(HTML).send(loginPage({ csrfToken: reply.formToken(), next: safeNext(request.query.next), ...(notice ? { notice } : {}) }));
+    return reply.type(HTML).send(loginPage({ csrfToken: reply.formToken(), next: safeNext(request.query.next, AFTER_SIGN_IN), ...(notice ? { notice } : {}) }));
   });
 
   app.post(
@@ -59,7 +62,7 @@ export const loginRoutes: FastifyPluginAsyncZod<LoginRoutesOptions> = async (app
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const next = safeNext(request.body.next);
+      const next = safeNext(request.body.next, AFTER_SIGN_IN);
       const result = await signIn(db, { username, password, from: { ip: request.ip, requestId: request.id } }, { session, lockout });
       if (!result.ok) {
         return reply.code(401).type(HTML).send(loginPage({ csrfToken: reply.formToken(request.body.csrf_token), next, username: username.slice(0, 64), problem: SIGN_IN_FAILED }));

@@ -7,10 +7,13 @@ import { can, type Permission } from './roles.js';
 
 /** The staff navigation: each entry shows only to roles that may open it. */
 const NAV: readonly (NavItem & { readonly needs: Permission })[] = [
+  { href: '/dashboard', label: 'Dashboard', needs: 'accounts:read' },
   { href: '/', label: 'Balance lookup', needs: 'self' },
+  { href: '/accounts', label: 'Accounts', needs: 'accounts:read' },
   { href: '/me', label: 'My account', needs: 'self' },
   { href: '/admin/users', label: 'Users', needs: 'users:manage' },
   { href: '/admin/audit', label: 'Audit log', needs: 'audit:read' },
+  { href: '/admin/import', label: 'Import / export', needs: 'accounts:import' },
 ];
 
 export interface StaffPageOptions {

@@ -1,0 +1,186 @@
+import { field, form, hiddenField, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
+import { html, type SafeHtml } from '../../platform/views/html.js';
+import { formatCents } from '../../shared/money.js';
+import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/ledger.service.js';
+import type { FormProblem } from '../staff/form-problems.js';
+import { shownTime } from '../staff/shown-time.js';
+import { accountPath, ACCOUNTS_PATH, messageFor, problemSummary } from './accounts.views.js';
+import type { AccountDetails } from './accounts.service.js';
+
+/** One account's page: its details, what the user may do with it, and its history. */
+
+export const HISTORY_PAGE_SIZE = 25;
+
+export function accountTitle(acctid: string): string {
+  return `Account ${acctid}`;
+}
+
+/** `?done=` keys and the fixed message each shows (a recorded entry's message is built from the stored entry). */
+export const ACCOUNT_DONE = {
+  created: 'The account was created.',
+  updated: 'The account’s details were saved.',
+  closed: 'The account was closed. It still takes payments and adjustments, but no new charges.',
+  reopened: 'The account was reopened: it takes charges again.',
+} as const;
+
+const KIND_CHOICES: readonly (SelectChoice & { value: EntryKind })[] = [
+  { value: 'payment', label: 'Payment' },
+  { value: 'charge', label: 'Charge' },
+  { value: 'adjustment', label: 'Adjustment' },
+];
+
+const ARTICLE: Readonly<Record<EntryKind, string>> = { payment: 'a payment', charge: 'a charge', adjustment: 'an adjustment' };
+
+/** The flash after an entry is recorded: what it was and the balance it left. */
+export function entryRecordedMessage(entry: Pick<LedgerEntry, 'kind' | 'amountCents' | 'balanceAfterCents'>): string {
+  return `Recorded ${ARTICLE[entry.kind]} of ${formatCents(entry.amountCents)}. The balance is now ${formatCents(entry.balanceAfterCents)}.`;
+}
+
+/** The entry form's fields as typed. */
+export interface EntryFormValues {
+  readonly kind: string;
+  readonly amount: string;
+  readonly memo: string;
+}
+
+export interface AccountPageView {
+  readonly account: AccountDetails;
+  readonly entries: readonly LedgerEntry[];
+  /** The next (older) page of the history, when there is one. */
+  readonly olderHref?: string;
+  /** Back to the newest entries, when this is not the first page. */
+  readonly newestHref?: string;
+  readonly csrfToken: string;
+  /** payments:record: the entry form is shown. */
+  readonly canRecord: boolean;
+  /** accounts:write: edit, close and reopen are shown. */
+  readonly canWrite: boolean;
+  /** A fresh key per page: the same form sent twice records one entry. */
+  readonly entryKey: string;
+  readonly entryForm?: EntryFormValues;
+  readonly entryProblems?: readonly FormProblem[];
+}
+
+const ENTRY_IDS: Readonly<Record<string, string>> = { kind: 'kind', amount: 'amount', memo: 'memo', entry_key: 'amount' };
+
+function optional(value: string | null): string {
+  return value === null || value === '' ? '—' : value;
+}
+
+function status(account: AccountDetails): SafeHtml {
+  if (account.closedAt === null) return html`Open`;
+  return html`<strong class="status-closed">Closed</strong> since ${shownTime(account.closedAt)}. It takes payments and adjustments, but no new charges.`;
+}
+
+function details(account: AccountDetails): SafeHtml {
+  return html`<dl class="facts account-facts">
+<dt>Name</dt><dd>${account.name}</dd>
+<dt>Email</dt><dd>${optional(account.email)}</dd>
+<dt>Phone</dt><dd>${optional(account.phone)}</dd>
+<dt>Notes</dt><dd class="notes">${optional(account.notes)}</dd>
+<dt>Status</dt><dd>${status(account)}</dd>
+<dt>Paid</dt><dd>${formatCents(account.paidCents)}</dd>
+<dt>Due</dt><dd>${formatCents(account.dueCents)}</dd>
+<dt>Balance</dt><dd><strong>${formatCents(account.balanceCents)}</strong></dd>
+</dl>`;
+}
+
+function manageSection({ account, csrfToken }: AccountPageView): SafeHtml {
+  const path = accountPath(account.acctid);
+  const closed = account.closedAt !== null;
+  return html`<section aria-labelledby="manage-heading">
+<h2 id="manage-heading">Manage</h2>
+<p><a href="${siteHref(`${path}/edit`)}">Edit details</a></p>
+${form({
+  action: `${path}/${closed ? 'reopen' : 'close'}`,
+  csrfToken,
+  fields: [],
+  submitLabel: closed ? 'Reopen account' : 'Close account',
+})}
+<p class="hint">${closed ? 'Reopening lets the account take charges again.' : 'A closed account keeps its history and takes payments and adjustments, but no new charges.'}</p>
+</section>`;
+}
+
+function entrySection({ account, csrfToken, entryKey, entryForm: typed = { kind: 'payment', amount: '', memo: '' }, entryProblems: problems = [] }: AccountPageView): SafeHtml {
+  const closed = account.closedAt !== null;
+  return html`<section aria-labelledby="entry-heading">
+<h2 id="entry-heading">Record an entry</h2>
+${form({
+  action: `${accountPath(account.acctid)}/entries`,
+  csrfToken,
+  fields: [
+    hiddenField('entry_key', entryKey),
+    select({
+      name: 'kind',
+      label: 'Kind',
+      choices: KIND_CHOICES,
+      value: typed.kind,
+      required: true,
+      hint: closed
+        ? 'A payment lowers the balance; an adjustment moves it either way and needs a memo. This account is closed: it takes no charges.'
+        : 'A payment lowers the balance, a charge raises it; an adjustment moves it either way and needs a memo.',
+      error: messageFor(problems, 'kind'),
+    }),
+    field({
+      name: 'amount',
+      label: 'Amount (USD)',
+      value: typed.amount,
+      required: true,
+      maxLength: 20,
+      autocomplete: 'off',
+      hint: 'Like 12.34. For an adjustment, a minus sign lowers what is owed (-5.00); payments and charges are positive.',
+      error: messageFor(problems, 'amount') ?? messageFor(problems, 'entry_key'),
+    }),
+    field({
+      name: 'memo',
+      label: 'Memo',
+      value: typed.memo,
+      maxLength: MEMO_MAX,
+      autocomplete: 'off',
+      hint: 'Such as a cheque number. Required for an adjustment: say why.',
+      error: messageFor(problems, 'memo'),
+    }),
+  ],
+  submitLabel: 'Record entry',
+})}
+</section>`;
+}
+
+function historyTable(entries: readonly LedgerEntry[]): SafeHtml {
+  return table({
+    caption: 'Ledger entries, newest first',
+    empty: 'No entries yet.',
+    rows: entries,
+    columns: [
+      { header: 'When (UTC)', rowHeader: true, cell: (entry) => html`<time datetime="${new Date(entry.createdAt).toISOString()}">${new Date(entry.createdAt).toISOString()}</time>` },
+      { header: 'Who', cell: (entry) => entry.actor },
+      { header: 'Kind', cell: (entry) => entry.kind },
+      { header: 'Amount', numeric: true, cell: (entry) => formatCents(entry.amountCents) },
+      { header: 'Memo', cell: (entry) => optional(entry.memo) },
+      { header: 'Balance after', numeric: true, cell: (entry) => formatCents(entry.balanceAfterCents) },
+    ],
+  });
+}
+
+function historyPaging({ olderHref, newestHref }: AccountPageView): SafeHtml {
+  if (olderHref === undefined && newestHref === undefined) return html``;
+  return html`<nav class="pager" aria-label="History pages">
+${newestHref === undefined ? html`<span class="pager-disabled">Newest entries</span>` : html`<a href="${siteHref(newestHref)}">Newest entries</a>`}
+${olderHref === undefined ? html`<span class="pager-disabled">Older entries</span>` : html`<a href="${siteHref(olderHref)}" rel="next">Older entries</a>`}
+</nav>`;
+}
+
+export function accountPageBody(view: AccountPageView): SafeHtml {
+  const { account } = view;
+  return html`<h1>${accountTitle(account.acctid)}</h1>
+${problemSummary(view.entryProblems ?? [], ENTRY_IDS)}
+${details(account)}
+${view.canWrite ? html`${manageSection(view)}\n` : ''}${view.canRecord ? html`${entrySection(view)}\n` : ''}<section class="wide" aria-labelledby="history-heading">
+<h2 id="history-heading">History</h2>
+<div class="table-scroll money-table" role="group" aria-labelledby="history-heading" tabindex="0">
+${historyTable(view.entries)}
+</div>
+${historyPaging(view)}
+</section>
+<p><a href="${ACCOUNTS_PATH}">Back to the accounts</a></p>`;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { formatCents } from '../../shared/money.js';
+import { acctidField } from './account-fields.js';
+import type { AccountDetails } from './accounts.service.js';
+
+/**
+ * How the JSON API shows an account: snake_case fields, money as integer
+ * cents beside the one formatted string ("40.00 USD"), never a float, and
+ * times as ISO 8601 in UTC. The routes' response schemas serialise with it,
+ * so nothing else leaves.
+ */
+const cents = z.number().int().describe('Integer cents (100 = 1.00 USD); never a float.');
+const money = z.string().describe('The same amount as the app shows it, e.g. "40.00 USD".');
+const instant = z.string().describe('ISO 8601 date-time in UTC, e.g. 2026-11-29T09:30:00.000Z.');
+
+export const accountJson = z.object({
+  acctid: z.string().describe('Upper-case account ID.'),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  notes: z.string(),
+  status: z.enum(['open', 'closed']),
+  closed_at: instant.nullable().describe('When the account was closed (ISO 8601, UTC), or null while open.'),
+  paid_cents: cents,
+  paid: money,
+  due_cents: cents,
+  due: money,
+  balance_cents: cents.describe('due − paid in integer cents: positive means the customer owes.'),
+  balance: money,
+  created_at: instant,
+  updated_at: instant,
+});
+export type AccountJson = z.output<typeof accountJson>;
+
+/** ms since the epoch → ISO 8601 in UTC. */
+export const isoTime = (ms: number): string => new Date(ms).toISOString();
+
+export function toAccountJson(account: AccountDetails): AccountJson {
+  return {
+    acctid: account.acctid,
+    name: account.name,
+    email: account.email,
+    phone: account.phone,
+    notes: account.notes,
+    status: account.closedAt === null ? 'open' : 'closed',
+    closed_at: account.closedAt === null ? null : isoTime(account.closedAt),
+    paid_cents: account.paidCents,
+    paid: formatCents(account.paidCents),
+    due_cents: account.dueCents,
+    due: formatCents(account.dueCents),
+    balance_cents: account.balanceCents,
+    balance: formatCents(account.balanceCents),
+    created_at: isoTime(account.createdAt),
+    updated_at: isoTime(account.updatedAt),
+  };
+}
+
+/** The `{acctid}` path parameter: trimmed, upper-cased, and refused with the id rules' message when malformed. */
+export const acctidParams = z.object({ acctid: acctidField });
+
+const ACCOUNTS = '/accounts';
+
+/** Where an account lives in the API, from a route's own URL pattern (which carries the scope's prefix). */
+export function accountPath(routeUrl: string | undefined, acctid: string): string {
+  const url = routeUrl ?? '';
+  const collection = url.indexOf(ACCOUNTS);
+  return `${collection < 0 ? url : url.slice(0, collection + ACCOUNTS.length)}/${encodeURIComponent(acctid)}`;
+}
+
+/**
+ * A strict object's own messages, which zod words for programmers: a body that
+ * is not an object, and fields or query parameters the route does not take
+ * (named, with the ones it does).
+ */
+export function strictObjectErrors(noun: 'field' | 'query parameter', known: readonly string[]) {
+  const takes = known.join(', ');
+  return (issue: { readonly code?: string; readonly keys?: readonly string[] }): string | undefined => {
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys ?? [];
+      return `Unknown ${noun}${keys.length === 1 ? '' : 's'} ${keys.map((key) => `"${key}"`).join(', ')}: this request takes only ${takes}.`;
+    }
+    if (issue.code === 'invalid_type' && noun === 'field') return `The body must be a JSON object with the fields ${takes}.`;
+    return undefined;
+  };
+}

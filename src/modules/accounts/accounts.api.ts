@@ -1,0 +1,125 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../schema.js';
+import { idempotencyHeaders, idempotentWrite } from '../ledger/idempotent-write.js';
+import { actorOf } from '../staff/principal.js';
+import { accountChanges, newAccountFields } from './account-fields.js';
+import { accountJson, accountPath, acctidParams, strictObjectErrors, toAccountJson } from './account.json.js';
+import { accountSearchQuery, searchAccounts, type AccountSearch } from './account-search.js';
+import { createAccount, requireAccount, setAccountClosed, updateAccount } from './accounts.service.js';
+
+/** The same fields and rules as the form, refusing unknown fields by name. */
+const newAccountBody = z.strictObject(newAccountFields.shape, { error: strictObjectErrors('field', Object.keys(newAccountFields.shape)) });
+
+const CHANGEABLE = Object.keys(accountChanges.shape);
+const accountChangesBody = z
+  .strictObject(accountChanges.shape, { error: strictObjectErrors('field', CHANGEABLE) })
+  .refine((changes) => Object.values(changes).some((value) => value !== undefined), { error: `Send at least one field to change: ${CHANGEABLE.join(', ')}.` });
+
+/** The page's query, naming unknown parameters in its refusal. */
+const searchQuery = z.strictObject(accountSearchQuery.shape, { error: strictObjectErrors('query parameter', Object.keys(accountSearchQuery.shape)) });
+
+const accountPage = z.object({
+  accounts: z.array(accountJson),
+  /** The next page with the same query, or null after the last. */
+  next: z.string().nullable().describe('The path of the next page (same query, with its cursor), or null after the last.'),
+});
+
+/** The query of the next page: the search as given (defaults filled in), with where to continue. */
+function nextPageQuery(search: AccountSearch, cursor: string): string {
+  const params = new URLSearchParams();
+  if (search.q !== undefined && search.q !== '') params.set('q', search.q);
+  params.set('filter', search.filter);
+  params.set('sort', search.sort);
+  params.set('dir', search.dir);
+  params.set('limit', String(search.limit));
+  params.set('cursor', cursor);
+  return params.toString();
+}
+
+/**
+ * The accounts for scripts (accounts:read to list and read, accounts:write to
+ * change): list with the page's search, filters, sort and keyset pages;
+ * create (Idempotency-Key honoured), read, edit, close and reopen. Money in
+ * integer cents beside the formatted amount (account.json.ts).
+ */
+export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+  app.get(
+    '/accounts',
+    {
+      config: { access: 'accounts:read' },
+      schema: { summary: 'List and search accounts', querystring: searchQuery, response: { 200: accountPage } },
+    },
+    async (request) => {
+      const { accounts, nextCursor } = await searchAccounts(db, request.query);
+      return {
+        accounts: accounts.map(toAccountJson),
+        next: nextCursor === null ? null : `${request.routeOptions.url ?? ''}?${nextPageQuery(request.query, nextCursor)}`,
+      };
+    },
+  );
+
+  app.post(
+    '/accounts',
+    {
+      config: { access: 'accounts:write' },
+      schema: {
+        summary: 'Create an account',
+        description: 'Honours an Idempotency-Key header: a retry with the same key and body gets the first answer again (with Idempotent-Replayed: true).',
+        headers: idempotencyHeaders,
+        body: newAccountBody,
+        response: { 201: accountJson },
+      },
+    },
+    async (request, reply) => {
+      const input = request.body;
+      const { body } = await idempotentWrite(db, request, reply, request.routeOptions.url ?? '/accounts', async (trx) => ({
+        statusCode: 201,
+        body: toAccountJson(await createAccount(trx, actorOf(request), input)),
+      }));
+      return reply.code(201).header('location', accountPath(request.routeOptions.url, body.acctid)).send(body);
+    },
+  );
+
+  app.get(
+    '/accounts/:acctid',
+    { config: { access: 'accounts:read' }, schema: { summary: 'Read an account', params: acctidParams, response: { 200: accountJson } } },
+    async (request) => toAccountJson(await requireAccount(db, request.params.acctid)),
+  );
+
+  app.patch(
+    '/accounts/:acctid',
+    {
+      config: { access: 'accounts:write' },
+      schema: { summary: "Change an account's name, email, phone or notes", params: acctidParams, body: accountChangesBody, response: { 200: accountJson } },
+    },
+    async (request) => {
+      const { acctid } = request.params;
+      const changes = request.body;
+      return toAccountJson(await db.transaction().execute((trx) => updateAccount(trx, actorOf(request), acctid, changes)));
+    },
+  );
+
+  for (const [action, closed] of [
+    ['close', true],
+    ['reopen', false],
+  ] as const) {
+    app.post(
+      `/accounts/:acctid/${action}`,
+      {
+        config: { access: 'accounts:write' },
+        schema: {
+          summary: closed ? 'Close an account (it keeps its history, takes payments and refuses charges)' : 'Reopen a closed account',
+          description: `409 when the account is already ${closed ? 'closed' : 'open'}.`,
+          params: acctidParams,
+          response: { 200: accountJson },
+        },
+      },
+      async (request) => {
+        const { acctid } = request.params;
+        return toAccountJson(await db.transaction().execute((trx) => setAccountClosed(trx, actorOf(request), acctid, closed)));
+      },
+    );
+  }
+};

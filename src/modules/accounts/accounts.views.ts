@@ -1,0 +1,244 @@
+import { errorSummary, field, form, select, siteHref, table, type FieldError, type SelectChoice, type Text } from '../../platform/views/components.js';
+import { html, type SafeHtml } from '../../platform/views/html.js';
+import { formatCents } from '../../shared/money.js';
+import type { FormProblem } from '../staff/form-problems.js';
+import { ACCTID_MAX_LENGTH } from './account.js';
+import { EMAIL_MAX, NAME_MAX, NOTES_MAX, PHONE_MAX } from './account-fields.js';
+import type { AccountFilter, AccountSort } from './account-search.js';
+import type { AccountDetails } from './accounts.service.js';
+
+/** The staff account pages: the list with its search, and the form that creates or edits an account. */
+
+export const ACCOUNTS_PATH = '/accounts';
+export const ACCOUNTS_TITLE = 'Accounts';
+export const NEW_ACCOUNT_PATH = `${ACCOUNTS_PATH}/new`;
+
+/** The account's own page (ids are letters, digits and - _ . only; encoded all the same). */
+export function accountPath(acctid: string): string {
+  return `${ACCOUNTS_PATH}/${encodeURIComponent(acctid)}`;
+}
+
+export function accountStatus(account: Pick<AccountDetails, 'closedAt'>): 'open' | 'closed' {
+  return account.closedAt === null ? 'open' : 'closed';
+}
+
+/** A problem's message for one field, or undefined. */
+export function messageFor(problems: readonly FormProblem[], name: string): string | undefined {
+  return problems.find((problem) => problem.field === name)?.message;
+}
+
+/** The summary at the top of a form: each problem linking to its field's id (`ids` maps field names to ids). */
+export function problemSummary(problems: readonly FormProblem[], ids: Readonly<Record<string, string>>): SafeHtml {
+  const errors: FieldError[] = problems.map(({ field: name, message }) => {
+    const id = name === undefined ? undefined : ids[name];
+    return id === undefined ? { message } : { field: id, message };
+  });
+  return errorSummary(errors);
+}
+
+export interface TextAreaOptions {
+  readonly name: string;
+  readonly label: Text;
+  readonly value?: string;
+  readonly error?: Text;
+  readonly hint?: Text;
+  readonly maxLength?: number;
+  readonly rows?: number;
+  /** The control's id (the label's `for`); the name unless told. */
+  readonly id?: string;
+}
+
+/** A labelled multi-line text box, laid out like field(): label, hint, error, then the control. */
+export function textArea({ name, label, value = '', error, hint, maxLength, rows = 4, id = name }: TextAreaOptions): SafeHtml {
+  const hintId = hint === undefined ? undefined : `${id}-hint`;
+  const errorId = error === undefined ? undefined : `${id}-error`;
+  const describedBy = [hintId, errorId].filter((part) => part !== undefined).join(' ');
+  // A newline right after <textarea> is dropped by the parser: it keeps a value that starts with one.
+  return html`<div class="${errorId === undefined ? 'field' : 'field field-invalid'}">
+<label for="${id}">${label}</label>${hintId === undefined ? '' : html`\n<p class="hint" id="${hintId}">${hint}</p>`}${errorId === undefined ? '' : html`\n<p class="field-error" id="${errorId}">${error}</p>`}
+<textarea id="${id}" name="${name}" rows="${rows}"${maxLength === undefined ? '' : html` maxlength="${maxLength}"`}${errorId === undefined ? '' : html` aria-invalid="true"`}${describedBy === '' ? '' : html` aria-describedby="${describedBy}"`}>
+${value}</textarea>
+</div>`;
+}
+
+// ---------------------------------------------------------------- the list
+
+const FILTER_CHOICES: readonly (SelectChoice & { value: AccountFilter })[] = [
+  { value: 'all', label: 'All accounts' },
+  { value: 'open', label: 'Open' },
+  { value: 'owing', label: 'Owing (balance above zero)' },
+  { value: 'overpaid', label: 'Overpaid (balance below zero)' },
+  { value: 'settled', label: 'Settled (balance zero)' },
+  { value: 'closed', label: 'Closed' },
+];
+const SORT_CHOICES: readonly (SelectChoice & { value: AccountSort })[] = [
+  { value: 'acctid', label: 'Account ID' },
+  { value: 'name', label: 'Name' },
+  { value: 'balance', label: 'Balance' },
+];
+const SORTED_BY: Readonly<Record<AccountSort, string>> = { acctid: 'account ID', name: 'name', balance: 'balance' };
+const DIRECTION_CHOICES: readonly SelectChoice[] = [
+  { value: 'asc', label: 'Ascending' },
+  { value: 'desc', label: 'Descending' },
+];
+const SEARCH_IDS: Readonly<Record<string, string>> = { q: 'q', filter: 'filter', sort: 'sort', dir: 'dir', limit: 'q', cursor: 'q' };
+
+/** The search form's fields as given (shown again as they were). */
+export interface AccountSearchFields {
+  readonly q: string;
+  readonly filter: string;
+  readonly sort: string;
+  readonly dir: string;
+}
+
+export interface AccountListView {
+  readonly search: AccountSearchFields;
+  /** Absent when the search was refused: nothing was looked up. */
+  readonly accounts?: readonly AccountDetails[];
+  /** The next page, when there is one. */
+  readonly nextHref?: string;
+  /** The first page of the same search, when this is not it. */
+  readonly firstHref?: string;
+  readonly problems?: readonly FormProblem[];
+  /** The user may create accounts: the page links to the form. */
+  readonly canCreate: boolean;
+}
+
+function searchForm({ search, problems = [] }: AccountListView): SafeHtml {
+  return form({
+    method: 'get',
+    action: ACCOUNTS_PATH,
+    fields: [
+      field({
+        name: 'q',
+        label: 'Account ID or name',
+        type: 'search',
+        value: search.q,
+        maxLength: 200,
+        autocomplete: 'off',
+        hint: 'The start of an account ID, or the starts of words in the name. Case and accents do not matter.',
+        error: messageFor(problems, 'q') ?? messageFor(problems, 'limit') ?? messageFor(problems, 'cursor'),
+      }),
+      select({ name: 'filter', label: 'Show', choices: FILTER_CHOICES, value: search.filter, error: messageFor(problems, 'filter') }),
+      select({ name: 'sort', label: 'Sort by', choices: SORT_CHOICES, value: search.sort, error: messageFor(problems, 'sort') }),
+      select({ name: 'dir', label: 'Direction', choices: DIRECTION_CHOICES, value: search.dir, error: messageFor(problems, 'dir') }),
+    ],
+    submitLabel: 'Search',
+  });
+}
+
+function caption({ search }: AccountListView): string {
+  const filter = FILTER_CHOICES.find((choice) => choice.value === search.filter)?.label ?? 'All accounts';
+  const sort = Object.hasOwn(SORTED_BY, search.sort) ? SORTED_BY[search.sort as AccountSort] : SORTED_BY.acctid;
+  const order = `sorted by ${sort}, ${search.dir === 'desc' ? 'descending' : 'ascending'}`;
+  const shown = search.filter === 'all' ? 'Accounts' : `Accounts: ${String(filter).toLowerCase()}`;
+  return search.q.trim() === '' ? `${shown}, ${order}` : `${shown} matching “${search.q.trim()}”, ${order}`;
+}
+
+function accountsTable(view: AccountListView, accounts: readonly AccountDetails[]): SafeHtml {
+  const searched = view.search.q.trim() !== '' || view.search.filter !== 'all';
+  return table({
+    caption: caption(view),
+    empty: searched ? 'No accounts match this search.' : 'There are no accounts yet.',
+    rows: accounts,
+    columns: [
+      { header: 'Account ID', rowHeader: true, cell: (account) => html`<a href="${siteHref(accountPath(account.acctid))}">${account.acctid}</a>` },
+      { header: 'Name', cell: (account) => account.name },
+      { header: 'Balance', numeric: true, cell: (account) => formatCents(account.balanceCents) },
+      { header: 'Status', cell: (account) => accountStatus(account) },
+    ],
+  });
+}
+
+function listPaging({ nextHref, firstHref }: AccountListView): SafeHtml {
+  if (nextHref === undefined && firstHref === undefined) return html``;
+  return html`<nav class="pager" aria-label="Account list pages">
+${firstHref === undefined ? html`<span class="pager-disabled">First page</span>` : html`<a href="${siteHref(firstHref)}">First page</a>`}
+${nextHref === undefined ? html`<span class="pager-disabled">Next page</span>` : html`<a href="${siteHref(nextHref)}" rel="next">Next page</a>`}
+</nav>`;
+}
+
+/** The account list: the search form, then one page of matching accounts (no totals: the pages are keyset pages). */
+export function accountListBody(view: AccountListView): SafeHtml {
+  const { accounts, problems = [] } = view;
+  // The results can scroll sideways: the wrapper takes focus so a keyboard can scroll it (as on the audit page).
+  return html`<h1>${ACCOUNTS_TITLE}</h1>
+${view.canCreate ? html`<p><a href="${NEW_ACCOUNT_PATH}">New account</a></p>\n` : ''}${problemSummary(problems, SEARCH_IDS)}
+<section aria-labelledby="search-heading">
+<h2 id="search-heading">Find accounts</h2>
+${searchForm(view)}
+<p><a href="${ACCOUNTS_PATH}">Clear the search</a></p>
+</section>
+<section class="wide" aria-labelledby="results-heading">
+<h2 id="results-heading">Results</h2>
+<div aria-live="polite">
+${
+  accounts === undefined
+    ? html`<p>Nothing was searched: correct the search above and try again.</p>
+${listPaging(view)}`
+    : html`<div class="table-scroll money-table" role="group" aria-labelledby="results-heading" tabindex="0">
+${accountsTable(view, accounts)}
+</div>
+${listPaging(view)}`
+}
+</div>
+</section>`;
+}
+
+// ---------------------------------------------------------------- create and edit
+
+/** What the account form shows: the values as typed (or stored), as text. */
+export interface AccountFormValues {
+  readonly acctid: string;
+  readonly name: string;
+  readonly email: string;
+  readonly phone: string;
+  readonly notes: string;
+}
+
+export const EMPTY_ACCOUNT_FORM: AccountFormValues = { acctid: '', name: '', email: '', phone: '', notes: '' };
+
+export interface AccountFormView {
+  /** new: every field, posted to /accounts; edit: the id is fixed, posted to the account. */
+  readonly mode: 'new' | 'edit';
+  readonly values: AccountFormValues;
+  readonly csrfToken: string;
+  readonly problems?: readonly FormProblem[];
+}
+
+const ACCOUNT_FORM_IDS: Readonly<Record<string, string>> = { acctid: 'acctid', name: 'name', email: 'email', phone: 'phone', notes: 'notes' };
+
+export const NEW_ACCOUNT_TITLE = 'New account';
+
+export function editAccountTitle(acctid: string): string {
+  return `Edit account ${acctid}`;
+}
+
+/** The form that creates an account or edits one's details, with each problem beside its field. */
+export function accountFormBody({ mode, values, csrfToken, problems = [] }: AccountFormView): SafeHtml {
+  const editing = mode === 'edit';
+  const fields = [
+    editing
+      ? undefined
+      : field({
+          name: 'acctid',
+          label: 'Account ID',
+          value: values.acctid,
+          required: true,
+          maxLength: ACCTID_MAX_LENGTH,
+          autocomplete: 'off',
+          hint: `Up to ${ACCTID_MAX_LENGTH} letters, digits, hyphens, underscores and dots, such as ACCT100. Stored in capitals; it cannot be changed later.`,
+          error: messageFor(problems, 'acctid'),
+        }),
+    field({ name: 'name', label: 'Name', value: values.name, required: true, maxLength: NAME_MAX, autocomplete: 'off', error: messageFor(problems, 'name') }),
+    field({ name: 'email', label: 'Email (optional)', type: 'email', value: values.email, maxLength: EMAIL_MAX, autocomplete: 'off', error: messageFor(problems, 'email') }),
+    field({ name: 'phone', label: 'Phone (optional)', type: 'tel', value: values.phone, maxLength: PHONE_MAX, autocomplete: 'off', error: messageFor(problems, 'phone') }),
+    textArea({ name: 'notes', label: 'Notes (optional)', value: values.notes, maxLength: NOTES_MAX, hint: `At most ${NOTES_MAX} characters.`, error: messageFor(problems, 'notes') }),
+  ].filter((part) => part !== undefined);
+  const action = editing ? accountPath(values.acctid) : ACCOUNTS_PATH;
+  const back = editing ? accountPath(values.acctid) : ACCOUNTS_PATH;
+  return html`<h1>${editing ? editAccountTitle(values.acctid) : NEW_ACCOUNT_TITLE}</h1>
+${problemSummary(problems, ACCOUNT_FORM_IDS)}
+${form({ action, csrfToken, fields, submitLabel: editing ? 'Save changes' : 'Create account' })}
+<p><a href="${siteHref(back)}">${editing ? 'Back to the account' : 'Back to the accounts'}</a></p>`;
+}

@@ -1,0 +1,14 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../schema.js';
+import { HTML, staffPage } from '../staff/staff-page.js';
+import { DASHBOARD_PATH, DASHBOARD_TITLE, dashboardBody } from './dashboard.views.js';
+import { currentSummary } from './summary.js';
+
+/** GET /dashboard (accounts:read): where staff land after signing in. */
+export const dashboardRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+  app.get(DASHBOARD_PATH, { config: { access: 'accounts:read' } }, async (request, reply) => {
+    const summary = await currentSummary(db);
+    return reply.type(HTML).send(staffPage(request, reply, { title: DASHBOARD_TITLE, body: dashboardBody(summary), current: DASHBOARD_PATH }));
+  });
+};

@@ -1,0 +1,208 @@
+import { siteHref, table } from '../../platform/views/components.js';
+import { html, type SafeHtml } from '../../platform/views/html.js';
+import { formatCents } from '../../shared/money.js';
+import type { EntryKind } from '../ledger/ledger.service.js';
+import { shownTime } from '../staff/shown-time.js';
+import { barChart, type ChartSeries } from './charts.js';
+import { WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
+
+export const DASHBOARD_PATH = '/dashboard';
+export const DASHBOARD_TITLE = 'Dashboard';
+
+/** The account page (the accounts module's /accounts/:acctid). */
+export function accountHref(acctid: string): string {
+  return siteHref(`/accounts/${encodeURIComponent(acctid)}`);
+}
+
+const KIND_NAMES: Readonly<Record<EntryKind, string>> = { payment: 'Payment', charge: 'Charge', adjustment: 'Adjustment' };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+const counted = new Intl.NumberFormat('en-US');
+/** A count as shown: "1,234". */
+export const formatCount = (n: number): string => counted.format(n);
+const accountsText = (n: number) => `${formatCount(n)} ${n === 1 ? 'account' : 'accounts'}`;
+
+/** "23 Nov 2026" for a Monday 00:00 UTC. */
+function dayOf(ms: number): string {
+  const day = new Date(ms);
+  return `${day.getUTCDate()} ${MONTHS[day.getUTCMonth()] ?? ''} ${day.getUTCFullYear()}`;
+}
+
+/** The id of each figure's tile, which tests and scripts may rely on. */
+export const FIGURE_IDS = {
+  totalDue: 'figure-total-due',
+  totalPaid: 'figure-total-paid',
+  netReceivables: 'figure-net-receivables',
+  owing: 'figure-owing',
+  overpaid: 'figure-overpaid',
+  settled: 'figure-settled',
+  closed: 'figure-closed',
+  accounts: 'figure-accounts',
+} as const;
+
+function tile(id: string, label: string, value: string, hint?: string): SafeHtml {
+  return html`<div class="tile" id="${id}"><dt>${label}</dt><dd><span class="tile-value">${value}</span>${hint === undefined ? '' : html`<span class="tile-hint">${hint}</span>`}</dd></div>`;
+}
+
+function tiles(summary: DashboardSummary): SafeHtml {
+  const { accounts } = summary;
+  return html`<dl class="tiles tiles-money">
+${tile(FIGURE_IDS.totalDue, 'Total due', formatCents(summary.totalDueCents), 'all charges')}
+${tile(FIGURE_IDS.totalPaid, 'Total paid', formatCents(summary.totalPaidCents), 'all payments and credits')}
+${tile(FIGURE_IDS.netReceivables, 'Net receivables', formatCents(summary.netReceivablesCents), 'owed minus credits')}
+</dl>
+<dl class="tiles tiles-counts">
+${tile(FIGURE_IDS.accounts, 'Accounts', formatCount(accounts.total), 'open and closed')}
+${tile(FIGURE_IDS.owing, 'Owing', formatCount(accounts.owing), 'balance above 0')}
+${tile(FIGURE_IDS.overpaid, 'Overpaid', formatCount(accounts.overpaid), 'in credit')}
+${tile(FIGURE_IDS.settled, 'Settled', formatCount(accounts.settled), 'balance 0')}
+${tile(FIGURE_IDS.closed, 'Closed', formatCount(accounts.closed), 'no new charges')}
+</dl>`;
+}
+
+function accountCell(acctid: string, name: string, closed = false): SafeHtml {
+  return html`<a href="${accountHref(acctid)}">${acctid}</a>${name !== '' && name !== acctid ? html` <span class="account-name">${name}</span>` : ''}${closed ? html` <span class="tag">closed</span>` : ''}`;
+}
+
+function largestTable(summary: DashboardSummary): SafeHtml {
+  return table({
+    caption: 'Ten largest balances owed',
+    empty: 'No account owes anything.',
+    rows: summary.largestBalances,
+    columns: [
+      { header: 'Account', rowHeader: true, cell: (row) => accountCell(row.acctid, row.name, row.closed) },
+      { header: 'Balance', numeric: true, cell: (row) => formatCents(row.balanceCents) },
+    ],
+  });
+}
+
+function recentTable(summary: DashboardSummary): SafeHtml {
+  return table({
+    caption: 'Latest ledger entries, newest first',
+    empty: 'Nothing recorded yet.',
+    rows: summary.recentActivity,
+    columns: [
+      { header: 'When (UTC)', rowHeader: true, cell: (entry) => html`<time datetime="${new Date(entry.createdAt).toISOString()}">${shownTime(entry.createdAt).replace(' UTC', '')}</time>` },
+      { header: 'Account', cell: (entry) => accountCell(entry.acctid, entry.name) },
+      { header: 'Kind', cell: (entry) => KIND_NAMES[entry.kind] ?? entry.kind },
+      { header: 'Amount', numeric: true, cell: (entry) => formatCents(entry.amountCents) },
+      { header: 'Balance after', numeric: true, cell: (entry) => formatCents(entry.balanceAfterCents) },
+      { header: 'By', cell: (entry) => entry.actor },
+    ],
+  });
+}
+
+const ACCOUNTS_SERIES: ChartSeries = { key: 'accounts', name: 'Accounts', className: 'bar-accounts' };
+const PAYMENTS: ChartSeries = { key: 'payments', name: 'Payments', className: 'bar-payments' };
+const CHARGES: ChartSeries = { key: 'charges', name: 'Charges', className: 'bar-charges' };
+
+function bandsChart(bands: readonly BandFigures[]): SafeHtml {
+  const described = bands.map((b) => `${b.shortLabel} USD: ${accountsText(b.accounts)}, ${formatCents(b.balanceCents)} in all`).join('; ');
+  return barChart({
+    id: 'bands-chart',
+    title: 'Accounts by balance band',
+    description: `How many accounts have a balance in each band, and the sum of their balances. ${described}.`,
+    groups: bands.map((b) => ({
+      label: `${b.shortLabel} USD`,
+      note: formatCents(b.balanceCents),
+      bars: [{ series: ACCOUNTS_SERIES, value: b.accounts, text: accountsText(b.accounts) }],
+    })),
+  });
+}
+
+function bandsTable(bands: readonly BandFigures[]): SafeHtml {
+  return table({
+    caption: 'Accounts by balance band',
+    empty: 'No accounts.',
+    rows: bands,
+    columns: [
+      { header: 'Balance', rowHeader: true, cell: (b) => b.label },
+      { header: 'Accounts', numeric: true, cell: (b) => formatCount(b.accounts) },
+      { header: 'Sum of balances', numeric: true, cell: (b) => formatCents(b.balanceCents) },
+    ],
+  });
+}
+
+const weekLabel = (week: WeekFigures, last: boolean) => `${week.isoWeek}${last ? ' (this week so far)' : ''}`;
+
+function weeklyChart(weeks: readonly WeekFigures[]): SafeHtml {
+  const payments = weeks.reduce((sum, week) => sum + week.paymentsCents, 0);
+  const charges = weeks.reduce((sum, week) => sum + week.chargesCents, 0);
+  const first = weeks[0];
+  const last = weeks.at(-1);
+  const span = first && last ? ` from ${first.isoWeek} (starting ${dayOf(first.startsAt)}) to ${last.isoWeek}, the current week` : '';
+  return barChart({
+    id: 'weekly-chart',
+    title: `Payments and charges per week, last ${WEEKS} weeks`,
+    description: `Payments received and charges made in each ISO week (Monday to Sunday, UTC)${span}. In all: payments ${formatCents(payments)}, charges ${formatCents(charges)}. The table below lists every week.`,
+    legend: [PAYMENTS, CHARGES],
+    groups: weeks.map((week, index) => ({
+      label: weekLabel(week, index === weeks.length - 1).replace(/^\d{4}-/, ''),
+      note: `from ${dayOf(week.startsAt)}`,
+      bars: [
+        { series: PAYMENTS, value: week.paymentsCents, text: formatCents(week.paymentsCents) },
+        { series: CHARGES, value: week.chargesCents, text: formatCents(week.chargesCents) },
+      ],
+    })),
+  });
+}
+
+function weeklyTable(weeks: readonly WeekFigures[]): SafeHtml {
+  return table({
+    caption: 'Payments and charges per ISO week (UTC)',
+    empty: 'No weeks.',
+    rows: weeks,
+    columns: [
+      { header: 'Week', rowHeader: true, cell: (week) => html`${weekLabel(week, week === weeks.at(-1))}, from <time datetime="${new Date(week.startsAt).toISOString().slice(0, 10)}">${dayOf(week.startsAt)}</time>` },
+      { header: 'Payments', numeric: true, cell: (week) => formatCents(week.paymentsCents) },
+      { header: 'Charges', numeric: true, cell: (week) => formatCents(week.chargesCents) },
+    ],
+  });
+}
+
+/** A chart, then its figures as a table (open to read, always there for screen readers that expand it). */
+function figure(id: string, heading: string, chart: SafeHtml, data: SafeHtml): SafeHtml {
+  return html`<section class="chart-panel panel-${id}" aria-labelledby="${id}-heading">
+<h2 id="${id}-heading">${heading}</h2>
+${chart}
+<details>
+<summary>The figures as a table</summary>
+<div class="table-scroll" role="group" aria-labelledby="${id}-heading" tabindex="0">
+${data}
+</div>
+</details>
+</section>`;
+}
+
+/**
+ * The dashboard: the figures as tiles, then the largest balances and the
+ * balance bands beside the weekly chart, then the latest entries across the
+ * page (one column on a narrow screen, in this order).
+ */
+export function dashboardBody(summary: DashboardSummary): SafeHtml {
+  const asOf = new Date(summary.asOf);
+  return html`<div class="dashboard wide">
+<h1>${DASHBOARD_TITLE}</h1>
+<p class="hint">As of <time datetime="${asOf.toISOString()}">${shownTime(summary.asOf)}</time>. A balance is what an account owes: due minus paid.</p>
+<section aria-labelledby="totals-heading">
+<h2 id="totals-heading" class="visually-hidden">Totals</h2>
+${tiles(summary)}
+</section>
+<div class="dashboard-grid">
+<section class="panel-largest" aria-labelledby="largest-heading">
+<h2 id="largest-heading">Largest balances</h2>
+<div class="table-scroll" role="group" aria-labelledby="largest-heading" tabindex="0">
+${largestTable(summary)}
+</div>
+</section>
+${figure('bands', 'Receivables by balance', bandsChart(summary.balanceBands), bandsTable(summary.balanceBands))}
+${figure('weekly', 'Payments and charges', weeklyChart(summary.weeks), weeklyTable(summary.weeks))}
+<section class="panel-recent" aria-labelledby="recent-heading">
+<h2 id="recent-heading">Recent activity</h2>
+<div class="table-scroll" role="group" aria-labelledby="recent-heading" tabindex="0">
+${recentTable(summary)}
+</div>
+</section>
+</div>
+</div>`;
+}

@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../schema.js';
+import { formatCents, type Cents } from '../../shared/money.js';
+import { ENTRY_KINDS } from '../ledger/ledger.service.js';
+import { currentSummary, type DashboardSummary } from './summary.js';
+
+const cents = (what: string) => z.number().int().describe(`${what}, in cents.`);
+const money = (what: string) => z.string().describe(`${what}, formatted as the app shows money: "40.00 USD".`);
+const count = (what: string) => z.number().int().min(0).describe(what);
+
+const largestBalance = z.object({
+  acctid: z.string(),
+  name: z.string(),
+  balance_cents: cents('The balance (due − paid)'),
+  balance: money('The balance'),
+  closed: z.boolean(),
+});
+
+const recentEntry = z.object({
+  id: z.number().int(),
+  acctid: z.string(),
+  name: z.string().describe("The account's name."),
+  kind: z.enum(ENTRY_KINDS),
+  amount_cents: cents('Positive for payments and charges; an adjustment carries its sign (+ owed more, − owed less)'),
+  amount: money('The amount'),
+  balance_after_cents: cents("The account's balance just after this entry"),
+  balance_after: money('The balance after'),
+  actor: z.string(),
+  /** ISO 8601, UTC. */
+  at: z.string().describe('When it was recorded: ISO 8601, UTC.'),
+});
+
+const balanceBand = z.object({
+  band: z.string().describe('le0, 0-100, 100-1k, 1k-10k or gt10k (USD).'),
+  label: z.string(),
+  above_cents: z.number().int().nullable().describe('Balances above this (exclusive); null: no lower bound.'),
+  up_to_cents: z.number().int().nullable().describe('Balances up to this (inclusive); null: no upper bound.'),
+  accounts: count('Accounts with a balance in the band.'),
+  balance_cents: cents('The sum of their balances'),
+  balance: money('The sum of their balances'),
+});
+
+const week = z.object({
+  week: z.string().describe('The ISO 8601 week, e.g. 2026-W48 (Monday to Sunday, UTC).'),
+  starts: z.string().describe('Its Monday: YYYY-MM-DD.'),
+  payments_cents: cents('Payments recorded in the week'),
+  payments: money('Payments'),
+  charges_cents: cents('Charges recorded in the week'),
+  charges: money('Charges'),
+});
+
+export const summaryResponse = z.object({
+  as_of: z.string().describe('When the figures were read: ISO 8601, UTC.'),
+  total_due_cents: cents('What all accounts have been charged'),
+  total_due: money('Total due'),
+  total_paid_cents: cents('What all accounts have paid (credits included)'),
+  total_paid: money('Total paid'),
+  net_receivables_cents: cents('The sum of all balances: due − paid'),
+  net_receivables: money('Net receivables'),
+  accounts: z.object({
+    total: count('All accounts, open and closed.'),
+    owing: count('Balance above 0.'),
+    overpaid: count('Balance below 0 (in credit).'),
+    settled: count('Balance 0.'),
+    closed: count('Closed accounts (also counted in the three above).'),
+  }),
+  largest_balances: z.array(largestBalance).describe('The ten largest balances owed (> 0), largest first.'),
+  recent_activity: z.array(recentEntry).describe('The ten latest ledger entries, newest first.'),
+  balance_bands: z.array(balanceBand).describe('Accounts and their balances by band, lowest band first.'),
+  weeks: z.array(week).describe('Payments and charges per ISO week, the last 12 weeks, oldest first; the last is the current week so far.'),
+});
+export type SummaryResponse = z.infer<typeof summaryResponse>;
+
+const withMoney = <K extends string>(key: K, value: Cents) => ({ [`${key}_cents`]: value, [key]: formatCents(value) }) as Record<`${K}_cents`, Cents> & Record<K, string>;
+
+/** The summary as the API sends it: every amount in cents and formatted. */
+export function summaryJson(summary: DashboardSummary): SummaryResponse {
+  return {
+    as_of: new Date(summary.asOf).toISOString(),
+    ...withMoney('total_due', summary.totalDueCents),
+    ...withMoney('total_paid', summary.totalPaidCents),
+    ...withMoney('net_receivables', summary.netReceivablesCents),
+    accounts: { ...summary.accounts },
+    largest_balances: summary.largestBalances.map(({ acctid, name, balanceCents, closed }) => ({ acctid, name, ...withMoney('balance', balanceCents), closed })),
+    recent_activity: summary.recentActivity.map((entry) => ({
+      id: entry.id,
+      acctid: entry.acctid,
+      name: entry.name,
+      kind: entry.kind,
+      ...withMoney('amount', entry.amountCents),
+      ...withMoney('balance_after', entry.balanceAfterCents),
+      actor: entry.actor,
+      at: new Date(entry.createdAt).toISOString(),
+    })),
+    balance_bands: summary.balanceBands.map((b) => ({ band: b.key, label: b.label, above_cents: b.aboveCents, up_to_cents: b.upToCents, accounts: b.accounts, ...withMoney('balance', b.balanceCents) })),
+    weeks: summary.weeks.map((w) => ({ week: w.isoWeek, starts: new Date(w.startsAt).toISOString().slice(0, 10), ...withMoney('payments', w.paymentsCents), ...withMoney('charges', w.chargesCents) })),
+  };
+}
+
+/** GET /summary (accounts:read): the dashboard's figures for scripts, from the same summarize() as the page. */
+export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+  app.get(
+    '/summary',
+    {
+      config: { access: 'accounts:read' },
+      schema: {
+        summary: 'The dashboard figures',
+        description: 'Totals, account counts, the largest balances, the latest entries, balances by band and payments vs charges per week. Money as integer cents and formatted.',
+        response: { 200: summaryResponse },
+      },
+    },
+    async () => summaryJson(await currentSummary(db)),
+  );
+};

@@ -1,0 +1,264 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Queryable } from '../../schema.js';
+import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import type { EntryKind } from '../ledger/ledger.service.js';
+
+/**
+ * The dashboard's figures, one service for the page and the API. Every
+ * query reads an index or makes one pass over a table (measured at 1,000,000
+ * accounts and 5,000,000 entries: README "Dashboard"); money stays integer
+ * cents throughout.
+ */
+
+export const LARGEST_BALANCES = 10;
+export const RECENT_ENTRIES = 10;
+export const WEEKS = 12;
+
+const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+/** 1970-01-05T00:00:00Z, the first Monday after the epoch: ISO weeks start on Mondays (UTC here). */
+const FIRST_MONDAY_MS = 4 * DAY_MS;
+
+export interface BalanceBand {
+  /** Stable, for scripts: le0, 0-100, 100-1k, 1k-10k, gt10k. */
+  readonly key: string;
+  /** For a chart axis: "≤ 0", "0–100", … (USD). */
+  readonly shortLabel: string;
+  /** In the one money format: "0.01 to 100.00 USD". */
+  readonly label: string;
+  /** Balances above this (exclusive), or null for no lower bound. */
+  readonly aboveCents: Cents | null;
+  /** Balances up to this (inclusive), or null for no upper bound. */
+  readonly upToCents: Cents | null;
+}
+
+function band(key: string, shortLabel: string, aboveCents: Cents | null, upToCents: Cents | null): BalanceBand {
+  const label =
+    aboveCents === null ? `${formatCents(upToCents ?? 0)} or less` : upToCents === null ? `over ${formatCents(aboveCents)}` : `${formatCents(aboveCents + 1)} to ${formatCents(upToCents)}`;
+  return { key, shortLabel, label, aboveCents, upToCents };
+}
+
+/** Receivables by balance: settled or in credit, then owing up to 100, 1,000, 10,000 USD and above. */
+export const BALANCE_BANDS: readonly BalanceBand[] = [
+  band('le0', '≤ 0', null, 0),
+  band('0-100', '0–100', 0, 10_000),
+  band('100-1k', '100–1k', 10_000, 100_000),
+  band('1k-10k', '1k–10k', 100_000, 1_000_000),
+  band('gt10k', '> 10k', 1_000_000, null),
+];
+
+export interface BandFigures extends BalanceBand {
+  readonly accounts: number;
+  /** The sum of the band's balances. */
+  readonly balanceCents: Cents;
+}
+
+export interface LargestBalance {
+  readonly acctid: string;
+  readonly name: string;
+  readonly balanceCents: Cents;
+  readonly closed: boolean;
+}
+
+export interface RecentEntry {
+  readonly id: number;
+  readonly acctid: string;
+  readonly name: string;
+  readonly kind: EntryKind;
+  /** Positive for payments and charges, signed for adjustments. */
+  readonly amountCents: Cents;
+  readonly balanceAfterCents: Cents;
+  readonly actor: string;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+}
+
+export interface WeekFigures {
+  /** Monday 00:00 UTC, milliseconds since the epoch. */
+  readonly startsAt: number;
+  /** The ISO 8601 week: "2026-W48". */
+  readonly isoWeek: string;
+  readonly paymentsCents: Cents;
+  readonly chargesCents: Cents;
+}
+
+export interface DashboardSummary {
+  /** When the figures were read (milliseconds since the epoch); the weeks end with the one holding it. */
+  readonly asOf: number;
+  readonly totalDueCents: Cents;
+  readonly totalPaidCents: Cents;
+  /** The sum of all balances (due − paid): owed minus credits. */
+  readonly netReceivablesCents: Cents;
+  readonly accounts: {
+    readonly total: number;
+    /** Balance > 0. */
+    readonly owing: number;
+    /** Balance < 0. */
+    readonly overpaid: number;
+    /** Balance = 0. */
+    readonly settled: number;
+    readonly closed: number;
+  };
+  /** The largest balances owed (> 0), largest first. */
+  readonly largestBalances: readonly LargestBalance[];
+  /** The latest ledger entries, newest first. */
+  readonly recentActivity: readonly RecentEntry[];
+  readonly balanceBands: readonly BandFigures[];
+  /** Payments and charges recorded per ISO week (UTC), oldest first, the current week last. */
+  readonly weeks: readonly WeekFigures[];
+}
+
+/** Monday 00:00 UTC of the week holding `at`. */
+export function weekStart(at: number): number {
+  return at - ((((at - FIRST_MONDAY_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS);
+}
+
+/** The ISO 8601 week of a Monday (UTC): its Thursday decides the year. */
+export function isoWeekOf(monday: number): string {
+  const thursday = new Date(monday + 3 * DAY_MS);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / WEEK_MS) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Drivers give counts and sums as number, string (pg, MySQL DECIMAL) or bigint; null for a sum of no rows. */
+type Aggregate = number | string | bigint | null;
+const count = (value: Aggregate): number => (value === null ? 0 : Number(value));
+const cents = (value: Aggregate): Cents => (value === null ? 0 : centsFromColumn(value));
+
+/** "balance_cents is in this band": a range on the (balance_cents, acctid) index. */
+function inBand({ aboveCents, upToCents }: BalanceBand) {
+  const parts = [
+    ...(aboveCents === null ? [] : [sql`balance_cents > ${aboveCents}`]),
+    ...(upToCents === null ? [] : [sql`balance_cents <= ${upToCents}`]),
+  ];
+  return sql.join(parts, sql` and `);
+}
+
+/**
+ * The totals, the counts and the bands. Due and paid need one pass over the
+ * table (net is due − paid from the same statement, so the three tiles always
+ * agree); everything else counts ranges of an index: each band on
+ * (balance_cents, acctid), settled as balance_cents = 0, closed on closed_at.
+ */
+export async function accountFigures(db: Queryable) {
+  const totals = db.selectFrom('account').select((eb) => [eb.fn.sum<Aggregate>('due_cents').as('due'), eb.fn.sum<Aggregate>('paid_cents').as('paid')]).executeTakeFirst();
+  // Beside the scan, one index range after another: a dashboard takes few of the pool's connections.
+  const ranges = (async () => {
+    const balanceBands: BandFigures[] = [];
+    for (const b of BALANCE_BANDS) {
+      const { rows } = await sql<{ n: Aggregate; cents: Aggregate }>`select count(*) as n, sum(balance_cents) as cents from account where ${inBand(b)}`.execute(db);
+      balanceBands.push({ ...b, accounts: count(rows[0]?.n ?? null), balanceCents: cents(rows[0]?.cents ?? null) });
+    }
+    const settledRow = await db.selectFrom('account').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('balance_cents', '=', 0).executeTakeFirst();
+    const closedRow = await db.selectFrom('account').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('closed_at', 'is not', null).executeTakeFirst();
+    return { balanceBands, settledRow, closedRow };
+  })();
+  const [sums, { balanceBands, settledRow, closedRow }] = await Promise.all([totals, ranges]);
+  const totalDueCents = cents(sums?.due ?? null);
+  const totalPaidCents = cents(sums?.paid ?? null);
+  const credit = balanceBands.filter((b) => b.upToCents !== null && b.upToCents <= 0);
+  const owed = balanceBands.filter((b) => b.aboveCents !== null && b.aboveCents >= 0);
+  const settledCount = count(settledRow?.n ?? null);
+  const total = balanceBands.reduce((sum, b) => sum + b.accounts, 0);
+  return {
+    totalDueCents,
+    totalPaidCents,
+    netReceivablesCents: totalDueCents - totalPaidCents,
+    accounts: {
+      total,
+      owing: owed.reduce((sum, b) => sum + b.accounts, 0),
+      overpaid: credit.reduce((sum, b) => sum + b.accounts, 0) - settledCount,
+      settled: settledCount,
+      closed: count(closedRow?.n ?? null),
+    },
+    balanceBands,
+  };
+}
+
+/** The largest balances owed, read backwards from the (balance_cents, acctid) index. */
+export async function largestBalances(db: Queryable): Promise<LargestBalance[]> {
+  const rows = await db
+    .selectFrom('account')
+    .select(['acctid', 'name', 'balance_cents', 'closed_at'])
+    .where('balance_cents', '>', 0)
+    // Both descending: one backward walk of the index, no sort (MySQL/MariaDB would sort a mixed order).
+    .orderBy('balance_cents', 'desc')
+    .orderBy('acctid', 'desc')
+    .limit(LARGEST_BALANCES)
+    .execute();
+  return rows.map((row) => ({ acctid: row.acctid, name: row.name, balanceCents: centsFromColumn(row.balance_cents), closed: row.closed_at !== null }));
+}
+
+/** The latest entries (primary key, backwards), then their accounts' names by primary key. */
+export async function recentActivity(db: Queryable): Promise<RecentEntry[]> {
+  const latest = db.selectFrom('ledger_entry').select(['id', 'acctid', 'kind', 'amount_cents', 'balance_after_cents', 'actor', 'created_at']).orderBy('id', 'desc').limit(RECENT_ENTRIES);
+  const rows = await db
+    .selectFrom(latest.as('e'))
+    .innerJoin('account as a', 'a.acctid', 'e.acctid')
+    .select(['e.id', 'e.acctid', 'a.name', 'e.kind', 'e.amount_cents', 'e.balance_after_cents', 'e.actor', 'e.created_at'])
+    .orderBy('e.id', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    id: Number(row.id),
+    acctid: row.acctid,
+    name: row.name,
+    kind: row.kind as EntryKind,
+    amountCents: centsFromColumn(row.amount_cents),
+    balanceAfterCents: row.balance_after_cents === null ? 0 : centsFromColumn(row.balance_after_cents),
+    actor: row.actor,
+    createdAt: Number(row.created_at),
+  }));
+}
+
+/**
+ * Payments and charges per ISO week, the last WEEKS weeks: per week, one
+ * after another, a range of the ledger_entry(kind, created_at, amount_cents)
+ * index per kind, read from the index alone (no date functions, which the
+ * three databases spell differently).
+ */
+export async function weeklyFigures(db: Queryable, asOf: number): Promise<WeekFigures[]> {
+  const current = weekStart(asOf);
+  const starts = Array.from({ length: WEEKS }, (_, index) => current - (WEEKS - 1 - index) * WEEK_MS);
+  const weeks: WeekFigures[] = [];
+  for (const startsAt of starts) {
+    const rows = await db
+      .selectFrom('ledger_entry')
+      .select((eb) => ['kind', eb.fn.sum<Aggregate>('amount_cents').as('cents')])
+      .where('kind', 'in', ['payment', 'charge'])
+      .where('created_at', '>=', startsAt)
+      .where('created_at', '<', startsAt + WEEK_MS)
+      .groupBy('kind')
+      .execute();
+    const sumOf = (kind: EntryKind) => cents(rows.find((row) => row.kind === kind)?.cents ?? null);
+    weeks.push({ startsAt, isoWeek: isoWeekOf(startsAt), paymentsCents: sumOf('payment'), chargesCents: sumOf('charge') });
+  }
+  return weeks;
+}
+
+/**
+ * Every figure the dashboard shows, read now. Four lanes run side by side
+ * (the account scan, the index ranges, the weeks, the two short lists), so a
+ * dashboard holds at most four of the pool's connections.
+ */
+export async function summarize(db: Queryable, asOf = Date.now()): Promise<DashboardSummary> {
+  const lists = (async () => ({ largest: await largestBalances(db), recent: await recentActivity(db) }))();
+  const [figures, weeks, { largest, recent }] = await Promise.all([accountFigures(db), weeklyFigures(db, asOf), lists]);
+  return { asOf, ...figures, largestBalances: largest, recentActivity: recent, weeks };
+}
+
+const inFlight = new WeakMap<Queryable, Promise<DashboardSummary>>();
+
+/**
+ * summarize(), shared by the requests that arrive while it runs: however many
+ * staff open the dashboard at once (every sign-in lands there), each process
+ * reads the figures once at a time. A request that joins gets figures read
+ * from when the first one started (the page says "as of").
+ */
+export function currentSummary(db: Kysely<Database>): Promise<DashboardSummary> {
+  const running = inFlight.get(db);
+  if (running) return running;
+  const summary = summarize(db).finally(() => inFlight.delete(db));
+  inFlight.set(db, summary);
+  return summary;
+}

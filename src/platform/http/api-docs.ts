@@ -1,0 +1,177 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { PUBLIC } from './scopes.js';
+import { securityHeaders } from './security-headers.js';
+
+/** The OpenAPI document, and the browsable docs that render it. */
+export const OPENAPI_PATH = '/api/openapi.json';
+export const DOCS_PATH = '/api/docs';
+
+export interface ApiDocsOptions {
+  /** Only routes under this prefix are documented. */
+  readonly apiPrefix: string;
+  readonly title: string;
+  readonly version: string;
+}
+
+const BEARER_SCHEME = 'bearerToken';
+
+/**
+ * The docs page's policy: the app's (security.ts), except that scripts and
+ * fetches may come from this origin and images may also be data: URIs
+ * (swagger-ui.css draws its icons so). Still nothing inline, nothing from
+ * elsewhere. Only swagger-ui's own routes send it.
+ */
+const DOCS_CSP = securityHeaders({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+      upgradeInsecureRequests: [],
+    },
+  },
+})['content-security-policy'] as string;
+
+/** swagger-ui's own files change only with the package: cached like the app's /static/ files. */
+const UI_FILES_CACHE = 'public, max-age=3600';
+
+/** RFC 9457, as error-rendering.ts renderProblem writes it. */
+const PROBLEM: OpenAPIV3_1.SchemaObject = {
+  type: 'object',
+  description: 'An RFC 9457 problem: every API error, sent as application/problem+json.',
+  required: ['type', 'title', 'status', 'detail', 'code', 'instance'],
+  properties: {
+    type: { type: 'string', description: 'Always about:blank: `code` says which error it is.' },
+    title: { type: 'string', description: 'The short name of the status, e.g. "Too many requests".' },
+    status: { type: 'integer', description: 'The HTTP status code.' },
+    detail: { type: 'string', description: 'What went wrong, for a person.' },
+    code: { type: 'string', description: 'A stable machine-readable code, e.g. TOKEN_REQUIRED, TOKEN_INVALID, FORBIDDEN, RATE_LIMITED, NOT_FOUND.' },
+    instance: { type: 'string', description: 'The request id (also in the x-request-id header and the server log).' },
+    errors: {
+      type: 'array',
+      description: 'For refused input: each field (a name, or a JSON pointer into the body) and what is wrong with it.',
+      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+const problemResponse = (description: string, headers?: Record<string, OpenAPIV3_1.HeaderObject>): OpenAPIV3_1.ResponseObject => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/** The errors every API operation can answer, by the status each has (`default`: any other). */
+const PROBLEM_RESPONSES: Record<string, OpenAPIV3_1.ResponseObject> = {
+  BadRequest: problemResponse('A parameter or the body does not match the schema; `errors` lists each field.'),
+  Unauthorized: problemResponse('No bearer token, or one that is unknown, revoked or expired, or whose owner is disabled.', {
+    'WWW-Authenticate': { description: 'Bearer realm="globomantics-crm", with error="invalid_token" for a bad token.', schema: { type: 'string' } },
+  }),
+  Forbidden: problemResponse("The token owner's role does not allow this operation."),
+  TooManyRequests: problemResponse('Too many requests with this token in a minute (API_RATE_LIMIT).', {
+    'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
+  }),
+  Problem: problemResponse('Any other error (404, 406, 415, 503 while the database is unavailable, 500, …).'),
+};
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Adds the error responses to each operation (keeping any the route declares itself), the Problem schema and the bearer scheme. */
+function withProblems(document: Partial<OpenAPIV3_1.Document>): Partial<OpenAPIV3_1.Document> {
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = pathItem?.[method];
+      if (!operation) continue;
+      const takesInput = (operation.parameters?.length ?? 0) > 0 || operation.requestBody !== undefined;
+      const refs = Object.entries({
+        ...(takesInput ? { '400': 'BadRequest' } : {}),
+        '401': 'Unauthorized',
+        '403': 'Forbidden',
+        '429': 'TooManyRequests',
+        default: 'Problem',
+      }).map(([status, name]) => [status, { $ref: `#/components/responses/${name}` }] as const);
+      // The route's own responses win; status codes keep their numeric order, `default` last.
+      operation.responses = { ...Object.fromEntries(refs), ...operation.responses };
+    }
+  }
+  return {
+    ...document,
+    components: {
+      ...document.components,
+      schemas: { ...document.components?.schemas, Problem: PROBLEM },
+      responses: { ...document.components?.responses, ...PROBLEM_RESPONSES },
+    },
+  };
+}
+
+/**
+ * GET /api/openapi.json, the OpenAPI 3.1 document of the routes under
+ * `apiPrefix` made from their zod schemas, and GET /api/docs, swagger-ui
+ * served from this app's own files. Both are public: they describe the API and
+ * carry no data. Register before any route: @fastify/swagger collects routes
+ * as they are added. Outside every scope, so they get the app's security
+ * headers from the root hooks, plus `cache-control` and (for the UI) a CSP
+ * that lets its scripts run.
+ */
+export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, version }: ApiDocsOptions): Promise<void> {
+  const isApiRoute = (url: string) => url === apiPrefix || url.startsWith(`${apiPrefix}/`);
+  const zodTransform = createJsonSchemaTransform({ skipList: [] });
+  const zodComponents = createJsonSchemaTransformObject({});
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.1',
+      info: {
+        title,
+        version,
+        description:
+          `The JSON API of Globomantics CRM, under ${apiPrefix}. Every request carries \`Authorization: Bearer crm_…\`: a token a staff user ` +
+          "creates on their page (/me) or an operator with `crm tokens create`; it acts with its owner's role. Errors are RFC 9457 " +
+          '`application/problem+json`.',
+      },
+      components: {
+        securitySchemes: {
+          [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'crm_…', description: 'An API token: `Authorization: Bearer crm_…`.' },
+        },
+      },
+      security: [{ [BEARER_SCHEME]: [] }],
+    },
+    // HTML pages, health, static files and these docs are not part of the API.
+    transform: (input) => (isApiRoute(input.url) ? zodTransform(input) : { schema: { hide: true }, url: input.url }),
+    transformObject: (input) => withProblems(zodComponents(input) as Partial<OpenAPIV3_1.Document>),
+  });
+
+  await app.register(async (docs) => {
+    docs.addHook('onRequest', (_request, reply, done) => {
+      reply.header('cache-control', 'no-store');
+      done();
+    });
+    docs.addHook('onSend', (request, reply, payload, done) => {
+      if (request.routeOptions.url === `${DOCS_PATH}/static/*` && reply.statusCode < 400) reply.header('cache-control', UI_FILES_CACHE);
+      done(null, payload);
+    });
+
+    docs.get(OPENAPI_PATH, { config: { access: PUBLIC } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));
+
+    await docs.register(fastifySwaggerUi, {
+      routePrefix: DOCS_PATH,
+      staticCSP: DOCS_CSP,
+      theme: { title },
+      // Without the top bar: no field to load another site's document.
+      uiConfig: { layout: 'BaseLayout', deepLinking: true, displayRequestDuration: true },
+      validatorUrl: false,
+    });
+  });
+}

@@ -1,0 +1,326 @@
+/**
+ * The dashboard on each database: summarize()'s figures are exact for a known
+ * set of accounts and entries, the page shows them as tiles, tables and two
+ * accessible charts, and GET /api/v1/summary gives the same figures.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Kysely, Transaction } from 'kysely';
+import type { App } from '../../src/app.js';
+import { createAccounts, setAccountClosed } from '../../src/modules/accounts/accounts.service.js';
+import { FIGURE_IDS } from '../../src/modules/dashboard/dashboard.views.js';
+import type { SummaryResponse } from '../../src/modules/dashboard/summary.api.js';
+import { BALANCE_BANDS, LARGEST_BALANCES, RECENT_ENTRIES, summarize, WEEK_MS, weekStart, WEEKS, type DashboardSummary } from '../../src/modules/dashboard/summary.js';
+import { recordEntry, type EntryKind, type NewEntry } from '../../src/modules/ledger/ledger.service.js';
+import { dialectOf } from '../../src/platform/db/dialect.js';
+import type { Database } from '../../src/schema.js';
+import { formatCents } from '../../src/shared/money.js';
+import { testApp } from '../support/app.js';
+import { addToken, addUser, signInWith } from '../support/staff.js';
+import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+
+const actor = { name: 'dashboard-test', ip: '127.0.0.1', requestId: 'req-dashboard' };
+/** Balances no other suite comes near (about 40 billion USD), so these accounts top the largest balances on a shared database. */
+const HUGE = 4_000_000_000_000;
+const PREFIX = 'DSH';
+/** The account the page tests show: below the three above, above everything else. */
+const PAGE_BALANCE = HUGE / 2 + 99;
+
+/** Thrown to roll back a transaction whose work the test only needed to look at. */
+class RolledBack extends Error {}
+
+/** What the page's tile with this id shows. */
+function tileValue(body: string, id: string): string | undefined {
+  const start = `<div class="tile" id="${id}"><dt>`;
+  const at = body.indexOf(start);
+  if (at < 0) return undefined;
+  const value = /^[^<]*<\/dt><dd><span class="tile-value">([^<]*)<\/span>/.exec(body.slice(at + start.length));
+  return value?.[1];
+}
+
+/** The figures the page shows, as the API would format them. */
+function pageFigures(body: string) {
+  const largest = [...body.matchAll(/<tr><th scope="row"><a href="\/accounts\/([^"]+)">[^<]*<\/a>.*?<\/th><td class="num">([^<]*)<\/td><\/tr>/g)].map(([, acctid, balance]) => [decodeURIComponent(acctid!), balance]);
+  return {
+    total_due: tileValue(body, FIGURE_IDS.totalDue),
+    total_paid: tileValue(body, FIGURE_IDS.totalPaid),
+    net_receivables: tileValue(body, FIGURE_IDS.netReceivables),
+    accounts: tileValue(body, FIGURE_IDS.accounts),
+    owing: tileValue(body, FIGURE_IDS.owing),
+    overpaid: tileValue(body, FIGURE_IDS.overpaid),
+    settled: tileValue(body, FIGURE_IDS.settled),
+    closed: tileValue(body, FIGURE_IDS.closed),
+    largest,
+  };
+}
+
+function apiFigures(summary: SummaryResponse): ReturnType<typeof pageFigures> {
+  const count = (n: number) => n.toLocaleString('en-US');
+  return {
+    total_due: summary.total_due,
+    total_paid: summary.total_paid,
+    net_receivables: summary.net_receivables,
+    accounts: count(summary.accounts.total),
+    owing: count(summary.accounts.owing),
+    overpaid: count(summary.accounts.overpaid),
+    settled: count(summary.accounts.settled),
+    closed: count(summary.accounts.closed),
+    largest: summary.largest_balances.map((row) => [row.acctid, row.balance]),
+  };
+}
+
+/** The summary worked out in JavaScript from the rows themselves: what summarize() must agree with. */
+async function recount(db: Queryable, asOf: number): Promise<DashboardSummary> {
+  const accounts = await db.selectFrom('account').select(['acctid', 'name', 'due_cents', 'paid_cents', 'balance_cents', 'closed_at']).execute();
+  const rows = accounts.map((row) => ({ ...row, due: Number(row.due_cents), paid: Number(row.paid_cents), balance: Number(row.balance_cents) }));
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  const inBand = (balance: number, b: (typeof BALANCE_BANDS)[number]) => (b.aboveCents === null || balance > b.aboveCents) && (b.upToCents === null || balance <= b.upToCents);
+  const largest = rows
+    .filter((row) => row.balance > 0)
+    .sort((a, b) => b.balance - a.balance || (a.acctid < b.acctid ? 1 : -1))
+    .slice(0, LARGEST_BALANCES);
+  const entries = await db.selectFrom('ledger_entry').select(['id', 'acctid', 'kind', 'amount_cents', 'balance_after_cents', 'actor', 'created_at']).orderBy('id', 'desc').limit(RECENT_ENTRIES).execute();
+  const names = new Map(rows.map((row) => [row.acctid, row.name]));
+  const first = weekStart(asOf) - (WEEKS - 1) * WEEK_MS;
+  const inWindow = await db.selectFrom('ledger_entry').select(['kind', 'amount_cents', 'created_at']).where('created_at', '>=', first).execute();
+  const weeks = Array.from({ length: WEEKS }, (_, index) => first + index * WEEK_MS).map((startsAt) => {
+    const of = (kind: string) => sum(inWindow.filter((e) => e.kind === kind && Number(e.created_at) >= startsAt && Number(e.created_at) < startsAt + WEEK_MS).map((e) => Number(e.amount_cents)));
+    return { startsAt, paymentsCents: of('payment'), chargesCents: of('charge') };
+  });
+  return {
+    asOf,
+    totalDueCents: sum(rows.map((row) => row.due)),
+    totalPaidCents: sum(rows.map((row) => row.paid)),
+    netReceivablesCents: sum(rows.map((row) => row.balance)),
+    accounts: {
+      total: rows.length,
+      owing: rows.filter((row) => row.balance > 0).length,
+      overpaid: rows.filter((row) => row.balance < 0).length,
+      settled: rows.filter((row) => row.balance === 0).length,
+      closed: rows.filter((row) => row.closed_at !== null).length,
+    },
+    largestBalances: largest.map((row) => ({ acctid: row.acctid, name: row.name, balanceCents: row.balance, closed: row.closed_at !== null })),
+    recentActivity: entries.map((e) => ({
+      id: Number(e.id),
+      acctid: e.acctid,
+      name: names.get(e.acctid) ?? '',
+      kind: e.kind as EntryKind,
+      amountCents: Number(e.amount_cents),
+      balanceAfterCents: Number(e.balance_after_cents ?? 0),
+      actor: e.actor,
+      createdAt: Number(e.created_at),
+    })),
+    balanceBands: BALANCE_BANDS.map((b) => {
+      const members = rows.filter((row) => inBand(row.balance, b));
+      return { ...b, accounts: members.length, balanceCents: sum(members.map((row) => row.balance)) };
+    }),
+    weeks: weeks.map((week) => ({ ...week, isoWeek: '' })),
+  };
+}
+
+type Queryable = Kysely<Database> | Transaction<Database>;
+
+/** The summary without what recount() does not work out (the week names). */
+const comparable = (summary: DashboardSummary): DashboardSummary => ({ ...summary, weeks: summary.weeks.map((week) => ({ ...week, isoWeek: '' })) });
+
+/** Figure by figure, after − before. */
+function delta(before: DashboardSummary, after: DashboardSummary) {
+  return {
+    totalDueCents: after.totalDueCents - before.totalDueCents,
+    totalPaidCents: after.totalPaidCents - before.totalPaidCents,
+    netReceivablesCents: after.netReceivablesCents - before.netReceivablesCents,
+    accounts: Object.fromEntries(Object.entries(after.accounts).map(([key, value]) => [key, value - before.accounts[key as keyof typeof before.accounts]])),
+    bands: after.balanceBands.map((b, index) => [b.key, b.accounts - before.balanceBands[index]!.accounts, b.balanceCents - before.balanceBands[index]!.balanceCents]),
+    weeks: after.weeks.map((w, index) => [w.paymentsCents - before.weeks[index]!.paymentsCents, w.chargesCents - before.weeks[index]!.chargesCents]),
+  };
+}
+
+for (const target of TEST_DATABASES) {
+  const opened = await openTestDatabase(target);
+  describe(`the dashboard on ${target.name}`, { skip: opened.skip ?? false }, () => {
+    let db: Kysely<Database>;
+    let app: App;
+    let viewerCookie: string;
+    let viewerToken: string;
+    /** Committed accounts the page tests show; deleted afterwards (and before, should a run have died). */
+    const committed: string[] = [];
+
+    async function removeOurAccounts(): Promise<void> {
+      const ours = await db.selectFrom('account').select('acctid').where('acctid', 'like', `${PREFIX}%`).execute();
+      const ids = ours.map((row) => row.acctid);
+      if (ids.length === 0) return;
+      await db.deleteFrom('ledger_entry').where('acctid', 'in', ids).execute();
+      await db.deleteFrom('account_search_term').where('acctid', 'in', ids).execute();
+      await db.deleteFrom('account').where('acctid', 'in', ids).execute();
+    }
+
+    before(async () => {
+      db = opened.db!;
+      await removeOurAccounts();
+      app = await testApp(db, { LOGIN_RATE_LIMIT: '0', API_RATE_LIMIT: '0' });
+      const viewer = await addUser(db, 'viewer');
+      viewerCookie = (await signInWith(app, viewer.username, viewer.password)).cookie;
+      viewerToken = await addToken(db, viewer);
+      const acctid = uniqueAcctId(PREFIX);
+      await db.transaction().execute((trx) => createAccounts(trx, actor, [{ acctid, name: 'Dashboard Page <Test> & Co', openingDueCents: PAGE_BALANCE }]));
+      committed.push(acctid);
+    });
+    after(async () => {
+      if (db) await removeOurAccounts();
+      await app?.close();
+      await db?.destroy();
+    });
+
+    test('the figures move by exactly what a known set of accounts and entries adds, and agree with the rows themselves', async () => {
+      const asOf = Date.now();
+      const thisWeek = weekStart(asOf);
+      const weekAgo = (n: number) => thisWeek - n * WEEK_MS;
+      const id = () => uniqueAcctId(PREFIX);
+      const [huge1, huge2, huge3, small, credit, settled, hundreds, thousands] = [id(), id(), id(), id(), id(), id(), id(), id()];
+      // Another transaction's commits stay out of sight (repeatable read), so the differences are ours alone; nothing is kept.
+      const transaction = dialectOf(db) === 'sqlite' ? db.transaction() : db.transaction().setIsolationLevel('repeatable read');
+      await assert.rejects(
+        transaction.execute(async (trx) => {
+          const beforeSummary = await summarize(trx, asOf);
+          await createAccounts(
+            trx,
+            actor,
+            [
+              { acctid: huge1, name: 'Huge One', openingDueCents: HUGE + 3 },
+              { acctid: huge2, name: 'Huge Two', openingDueCents: HUGE + 2 },
+              { acctid: huge3, name: 'Huge Three', openingDueCents: HUGE + 1 },
+              { acctid: small, name: 'Small Owing', openingDueCents: 5_000 },
+              { acctid: credit, name: 'In Credit', openingPaidCents: 2_500 },
+              { acctid: settled, name: 'Settled Up', openingDueCents: 10_000, openingPaidCents: 10_000 },
+              { acctid: hundreds, name: 'Hundreds', openingDueCents: 50_000 },
+              { acctid: thousands, name: 'Thousands', openingDueCents: 500_000 },
+            ],
+            asOf,
+          );
+          await setAccountClosed(trx, actor, settled, true, asOf);
+          const record = (entry: NewEntry, at: number) => recordEntry(trx, actor, entry, at);
+          // Three weeks ago: a payment and a charge (an adjustment is neither).
+          await record({ acctid: small, kind: 'payment', amountCents: 1_234, memo: '' }, weekAgo(3) + 3_600_000);
+          await record({ acctid: small, kind: 'charge', amountCents: 5_678, memo: '' }, weekAgo(3) + 7_200_000);
+          await record({ acctid: small, kind: 'adjustment', amountCents: -100, memo: 'goodwill' }, weekAgo(3) + 7_300_000);
+          // The edges of a week: Monday 00:00:00.000 UTC is the new week, a millisecond before is the old one.
+          await record({ acctid: hundreds, kind: 'charge', amountCents: 700, memo: '' }, weekAgo(5));
+          await record({ acctid: hundreds, kind: 'payment', amountCents: 300, memo: '' }, weekAgo(5) - 1);
+          // Outside the window: twelve weeks back is one too many.
+          await record({ acctid: thousands, kind: 'payment', amountCents: 999, memo: '' }, weekAgo(WEEKS));
+          const afterSummary = await summarize(trx, asOf);
+
+          const dues = HUGE * 3 + 6 + 5_000 + 10_000 + 50_000 + 500_000;
+          const charged = 5_678 + 700;
+          const paid = 2_500 + 10_000 + 1_234 + 100 + 300 + 999;
+          const weeks = Array.from({ length: WEEKS }, () => [0, 0]);
+          weeks[WEEKS - 1] = [2_500 + 10_000, dues];
+          weeks[WEEKS - 1 - 3] = [1_234, 5_678];
+          weeks[WEEKS - 1 - 5] = [0, 700];
+          weeks[WEEKS - 1 - 6] = [300, 0];
+          assert.deepEqual(delta(beforeSummary, afterSummary), {
+            totalDueCents: dues + charged,
+            totalPaidCents: paid,
+            netReceivablesCents: dues + charged - paid,
+            accounts: { total: 8, owing: 6, overpaid: 1, settled: 1, closed: 1 },
+            bands: [
+              // small: 5,000 − 1,234 + 5,678 − 100 = 9,344; hundreds: 50,000 + 700 − 300 = 50,400; thousands: 500,000 − 999.
+              ['le0', 2, -2_500],
+              ['0-100', 1, 9_344],
+              ['100-1k', 1, 50_400],
+              ['1k-10k', 1, 499_001],
+              ['gt10k', 3, HUGE * 3 + 6],
+            ],
+            weeks,
+          });
+          assert.deepEqual(
+            afterSummary.largestBalances.slice(0, 3),
+            [
+              { acctid: huge1, name: 'Huge One', balanceCents: HUGE + 3, closed: false },
+              { acctid: huge2, name: 'Huge Two', balanceCents: HUGE + 2, closed: false },
+              { acctid: huge3, name: 'Huge Three', balanceCents: HUGE + 1, closed: false },
+            ],
+          );
+          // The payment outside the window was the last entry recorded here; the newest comes first.
+          const [newest] = afterSummary.recentActivity;
+          assert.deepEqual(newest && [newest.acctid, newest.name, newest.kind, newest.amountCents, newest.balanceAfterCents, newest.actor, newest.createdAt], [
+            thousands,
+            'Thousands',
+            'payment',
+            999,
+            499_001,
+            'dashboard-test',
+            weekAgo(WEEKS),
+          ]);
+          assert.deepEqual(afterSummary.weeks.map((w) => w.startsAt), Array.from({ length: WEEKS }, (_, index) => weekAgo(WEEKS - 1 - index)));
+          // Every figure, worked out from the rows in the same snapshot.
+          assert.deepEqual(comparable(afterSummary), await recount(trx, asOf));
+          throw new RolledBack();
+        }),
+        RolledBack,
+      );
+    });
+
+    test('an empty set of weeks and no accounts owing are figures too: zeros, never null', async () => {
+      const summary = await summarize(db, Date.UTC(1971, 0, 6));
+      assert.equal(summary.weeks.length, WEEKS);
+      for (const week of summary.weeks) assert.deepEqual([week.paymentsCents, week.chargesCents], [0, 0]);
+      for (const b of summary.balanceBands) assert.ok(Number.isSafeInteger(b.accounts) && Number.isSafeInteger(b.balanceCents));
+    });
+
+    test('GET /dashboard shows the figures as tiles, the largest balances with links, the latest entries and two accessible charts', async () => {
+      const page = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: viewerCookie } });
+      assert.equal(page.statusCode, 200);
+      const body = page.body;
+      assert.match(body, /<title>Dashboard · Globomantics CRM<\/title>/);
+      assert.match(body, /<a href="\/dashboard" aria-current="page">Dashboard<\/a>/);
+      for (const id of Object.values(FIGURE_IDS)) assert.ok(tileValue(body, id) !== undefined, `tile ${id}`);
+      assert.match(tileValue(body, FIGURE_IDS.totalDue)!, /^\d+\.\d{2} USD$/);
+      const [acctid] = committed;
+      assert.ok(body.includes(`<a href="/accounts/${acctid}">${acctid}</a> <span class="account-name">Dashboard Page &lt;Test&gt; &amp; Co</span>`), 'the largest balance links to its account, its name escaped');
+      assert.ok(body.includes(`<td class="num">${formatCents(PAGE_BALANCE)}</td>`));
+      assert.match(body, /<caption>Latest ledger entries, newest first<\/caption>/);
+
+      const charts = [...body.matchAll(/<svg class="chart" role="img" aria-labelledby="([\w-]+)-title" aria-describedby="\1-desc" viewBox="0 0 \d+ \d+" width="100%"[^>]*>([\s\S]*?)<\/svg>/g)];
+      assert.equal(charts.length, 2, 'two charts');
+      for (const [, id, inner] of charts) {
+        assert.ok(inner!.startsWith(`\n<title id="${id}-title">`), `${id}: the <title> comes first`);
+        assert.match(inner!, /^\n<title id="[\w-]+">[^<]+<\/title>\n<desc id="[\w-]+">[^<]+<\/desc>/);
+        assert.ok(inner!.includes(`<desc id="${id}-desc">`), `${id}: described by its <desc>`);
+      }
+      const [bands, weekly] = charts.map((chart) => chart[2]!);
+      assert.equal([...bands!.matchAll(/<text class="chart-value"[^>]*>\d[\d,]* accounts?<\/text>/g)].length, BALANCE_BANDS.length, 'each band bar carries its count');
+      assert.equal([...weekly!.matchAll(/<text class="chart-value"[^>]*>-?\d+\.\d{2} USD<\/text>/g)].length, WEEKS * 2, 'each week has a payments and a charges bar with its amount');
+      assert.match(body, /<caption>Accounts by balance band<\/caption>/);
+      assert.match(body, /<caption>Payments and charges per ISO week \(UTC\)<\/caption>/);
+      assert.doesNotMatch(body, /\sstyle=|<script/i, 'nothing the CSP would block');
+    });
+
+    test('GET /api/v1/summary gives the page’s figures as integer cents and formatted amounts; a viewer’s token may read it', async () => {
+      let page: ReturnType<typeof pageFigures> | undefined;
+      let api: ReturnType<typeof pageFigures> | undefined;
+      let summary: SummaryResponse | undefined;
+      // Other suites may write to a shared database between the two requests: a few tries find a quiet moment.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const html = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: viewerCookie } });
+        const reply = await app.inject({ method: 'GET', url: '/api/v1/summary', headers: { authorization: `Bearer ${viewerToken}` } });
+        assert.equal(reply.statusCode, 200, reply.body);
+        assert.match(String(reply.headers['content-type']), /^application\/json/);
+        summary = reply.json<SummaryResponse>();
+        [page, api] = [pageFigures(html.body), apiFigures(summary)];
+        if (JSON.stringify(page) === JSON.stringify(api)) break;
+      }
+      assert.deepEqual(page, api);
+      assert.ok(summary);
+      assert.equal(summary.total_due, formatCents(summary.total_due_cents));
+      assert.equal(summary.net_receivables_cents, summary.total_due_cents - summary.total_paid_cents);
+      assert.equal(summary.accounts.total, summary.accounts.owing + summary.accounts.overpaid + summary.accounts.settled);
+      assert.deepEqual(summary.balance_bands.map((b) => b.band), BALANCE_BANDS.map((b) => b.key));
+      assert.equal(summary.weeks.length, WEEKS);
+      assert.match(summary.weeks.at(-1)!.week, /^\d{4}-W\d{2}$/);
+      assert.ok(summary.largest_balances.some((row) => row.acctid === committed[0] && row.balance_cents === PAGE_BALANCE && row.balance === formatCents(PAGE_BALANCE)));
+      for (const entry of summary.recent_activity) assert.equal(entry.amount, formatCents(entry.amount_cents));
+      assert.match(summary.as_of, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    });
+  });
+}

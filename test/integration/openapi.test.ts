@@ -1,0 +1,156 @@
+/**
+ * The API's OpenAPI document (GET /api/openapi.json) and its browsable docs
+ * (GET /api/docs): a valid OpenAPI 3.1 document made from the routes' zod
+ * schemas that covers every /api/v1 route and nothing else, and a docs page
+ * served from this app whose relaxed CSP stays on the docs' own routes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type { Kysely } from 'kysely';
+import { API_PREFIX, type App } from '../../src/app.js';
+import type { Database } from '../../src/schema.js';
+import { testApp } from '../support/app.js';
+import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
+
+interface Operation {
+  readonly security?: readonly Record<string, readonly string[]>[];
+  readonly responses: Readonly<Record<string, { readonly $ref?: string; readonly content?: Readonly<Record<string, unknown>> }>>;
+}
+interface Document {
+  readonly openapi: string;
+  readonly info: { readonly title: string; readonly version: string };
+  readonly security?: readonly Record<string, readonly string[]>[];
+  readonly components: {
+    readonly securitySchemes: Readonly<Record<string, { readonly type: string; readonly scheme?: string }>>;
+    readonly responses: Readonly<Record<string, { readonly content: Readonly<Record<string, unknown>> }>>;
+  };
+  readonly paths: Readonly<Record<string, Readonly<Record<string, Operation>>>>;
+}
+
+/** `/api/v1/users/:id/role` as OpenAPI writes it: `/api/v1/users/{id}/role`. */
+const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+
+/** A CSP header as directive → sources. */
+function directives(csp: string): Map<string, string[]> {
+  return new Map(
+    csp
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter(([name]) => name)
+      .map(([name = '', ...sources]) => [name, sources]),
+  );
+}
+
+describe('the OpenAPI document and the API docs', () => {
+  let db: Kysely<Database>;
+  let app: App;
+  let document: Document;
+
+  before(async () => {
+    const opened = await openTestDatabase(TEST_DATABASES[0]!);
+    db = opened.db!;
+    app = await testApp(db);
+    const reply = await app.inject({ method: 'GET', url: '/api/openapi.json' });
+    assert.equal(reply.statusCode, 200);
+    document = reply.json<Document>();
+  });
+  after(async () => {
+    await app?.close();
+    await db?.destroy();
+  });
+
+  test('GET /api/openapi.json is an OpenAPI 3.1 document that validates against the 3.1 schema, every $ref resolving', async () => {
+    assert.match(document.openapi, /^3\.1\.\d+$/);
+    assert.equal(document.info.title, 'Globomantics CRM API');
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document) as unknown as Record<string, unknown>);
+    assert.deepEqual(result.errors, undefined, JSON.stringify(result.errors, null, 2));
+    assert.equal(result.valid, true);
+    assert.equal(validator.version, '3.1');
+    assert.doesNotThrow(() => validator.resolveRefs());
+  });
+
+  test('every /api/v1 route appears in the document with its method, and no other route does', () => {
+    const apiRoutes = app.routeSummaries.filter(({ url }) => url.startsWith(`${API_PREFIX}/`));
+    assert.ok(apiRoutes.length > 0, 'the app has API routes');
+    const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+    const expected = apiRoutes.map(({ method, url }) => `${method} ${openApiPath(url)}`);
+    assert.deepEqual(documented.sort(), expected.sort());
+  });
+
+  test('the API is documented as needing a bearer token, and its errors as RFC 9457 problem+json', () => {
+    const schemes = Object.entries(document.components.securitySchemes).filter(([, scheme]) => scheme.type === 'http' && scheme.scheme === 'bearer');
+    assert.equal(schemes.length, 1, 'one bearer scheme');
+    const [bearer = ''] = schemes.map(([name]) => name);
+    assert.deepEqual(document.security, [{ [bearer]: [] }]);
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        for (const status of ['401', '403', '429', 'default']) {
+          const ref = operation.responses[status]?.$ref ?? '';
+          const response = document.components.responses[ref.replace('#/components/responses/', '')];
+          assert.ok(response, `${where} documents its ${status} response`);
+          assert.deepEqual(Object.keys(response.content), ['application/problem+json'], `${where} ${status}`);
+        }
+      }
+    }
+  });
+
+  test('the document describes the API as it answers: an anonymous call gets the documented 401 problem', async () => {
+    const reply = await app.inject({ method: 'GET', url: `${API_PREFIX}/me` });
+    assert.equal(reply.statusCode, 401);
+    assert.match(String(reply.headers['content-type']), /^application\/problem\+json/);
+    assert.match(String(reply.headers['www-authenticate']), /^Bearer /);
+  });
+
+  test('GET /api/docs is public HTML that loads only same-origin scripts, allowed by its CSP and nothing inline', async () => {
+    const reply = await app.inject({ method: 'GET', url: '/api/docs' });
+    assert.equal(reply.statusCode, 200);
+    assert.match(String(reply.headers['content-type']), /^text\/html/);
+    assert.equal(reply.headers['cache-control'], 'no-store');
+    assert.equal(reply.headers['x-frame-options'], 'DENY', 'the app security headers');
+
+    const scripts = [...reply.body.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    assert.ok(scripts.length > 0, 'the page has scripts');
+    for (const [tag, attributes = '', inline = ''] of scripts) {
+      assert.equal(inline.trim(), '', `no inline script: ${tag}`);
+      const src = /\bsrc="([^"]+)"/.exec(attributes)?.[1] ?? '';
+      assert.match(src, /^\/(?!\/)/, `a script from this origin: ${tag}`);
+      const file = await app.inject({ method: 'GET', url: src });
+      assert.equal(file.statusCode, 200, src);
+      assert.match(String(file.headers['content-type']), /javascript/, src);
+    }
+    assert.doesNotMatch(reply.body, /\son\w+\s*=/i, 'no inline event handlers');
+    assert.doesNotMatch(reply.body, /<style\b|\sstyle\s*=/i, 'no inline styles');
+
+    const csp = directives(String(reply.headers['content-security-policy']));
+    assert.deepEqual(csp.get('script-src'), ["'self'"]);
+    assert.deepEqual(csp.get('style-src'), ["'self'"]);
+    assert.deepEqual(csp.get('connect-src'), ["'self'"]);
+    assert.deepEqual(csp.get('frame-ancestors'), ["'none'"]);
+  });
+
+  test('the docs page renders from this app: its stylesheet and the document it fetches are served here', async () => {
+    const page = await app.inject({ method: 'GET', url: '/api/docs' });
+    const sheets = [...page.body.matchAll(/<link rel="stylesheet"[^>]*href="([^"]+)"/g)].map(([, href = '']) => href);
+    assert.ok(sheets.length > 0);
+    for (const href of sheets) {
+      assert.match(href, /^\/(?!\/)/);
+      const sheet = await app.inject({ method: 'GET', url: href });
+      assert.equal(sheet.statusCode, 200, href);
+      assert.match(String(sheet.headers['cache-control']), /max-age=3600/, `${href} is cached like /static/`);
+    }
+    const initializer = await app.inject({ method: 'GET', url: '/api/docs/static/swagger-initializer.js' });
+    assert.match(initializer.body, /resolveUrl\('\.\/json'\)/);
+    const fetched = await app.inject({ method: 'GET', url: '/api/docs/json' });
+    assert.deepEqual(fetched.json(), document, 'the docs show the same document as /api/openapi.json');
+  });
+
+  test('the rest of the app keeps its script-free CSP: the relaxed one is only on the docs page', async () => {
+    for (const url of ['/login', '/api/openapi.json', '/healthz', `${API_PREFIX}/me`, '/api/docs-not-here']) {
+      const reply = await app.inject({ method: 'GET', url });
+      assert.deepEqual(directives(String(reply.headers['content-security-policy'])).get('script-src'), ["'none'"], url);
+    }
+  });
+});
