@@ -65,7 +65,7 @@ test('every job has a timeout and every action is pinned to a version', () => {
   assert.ok(source.includes('NODE_VERSION: "24"'));
 });
 
-test('lint, unit/integration tests on MySQL 8.4 and PostgreSQL, and the delivery suite run on every change', () => {
+test('lint, unit/integration tests on MySQL 8.4 and PostgreSQL (their screenshots kept), and the delivery suite run on every change', () => {
   assert.match(runOf('lint'), /npm run lint/);
   const tests = workflow.jobs.test!;
   assert.equal(tests.services?.mysql?.image, 'mysql:8.4');
@@ -75,6 +75,11 @@ test('lint, unit/integration tests on MySQL 8.4 and PostgreSQL, and the delivery
   assert.equal(tests.env?.TEST_POSTGRES_URL, 'postgres://postgres:postgres@127.0.0.1:5432/crm_test');
   assert.equal(String(tests.env?.CI), 'true');
   assert.match(runOf('test'), /npm test/);
+  // npm test runs the browser suites (CI=true makes them required); their screenshots are kept whether they passed or not.
+  const upload = tests.steps.findIndex((s) => s.uses?.startsWith('actions/upload-artifact@'));
+  assert.ok(upload > tests.steps.findIndex((s) => s.run === 'npm test'), 'the screenshots are uploaded after npm test');
+  assert.equal(tests.steps[upload]?.if, 'always()');
+  assert.equal(tests.steps[upload]?.with?.path, 'test-results/');
   assert.match(runOf('delivery'), /shellcheck k8s\/\*\.sh/);
   assert.match(runOf('delivery'), /node --import tsx --test test\/delivery\/\*\.test\.ts/);
 });

@@ -1,17 +1,25 @@
 /**
  * Shared pieces of the real-browser suites (test/system/*-browser.test.ts):
  * the chromium they drive through playwright-core and why they skip without
- * it, axe-core run inside the page as a visitor gets it, the console and
- * network problems a page had, and full-page screenshots under
- * test-results/screenshots/ (git-ignored; CI keeps no artifacts).
+ * it, a visit (a server of the suite's own, a user in it, chromium with a
+ * page) and its sign-in, axe-core run inside the page as a visitor gets it,
+ * the console and network problems a page had, and full-page screenshots
+ * under test-results/screenshots/ (git-ignored; CI uploads the folder as the
+ * test job's artifact).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ImpactValue, Result, RunOptions } from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Kysely } from 'kysely';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Role } from '../../src/modules/staff/roles.js';
+import type { Database } from '../../src/schema.js';
+import { serverDatabase } from '../attacks/support.js';
 import { ROOT } from './paths.js';
+import { OWN_SERVER_SKIP, startServer, type ServerProcess } from './server-process.js';
+import { addUser, type TestUser } from './staff.js';
 
 /** Debian's chromium here; CI runners with Google Chrome set CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,12 +32,80 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_MISSING: string | false = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed; to run: apt-get install -y chromium`;
 if (CHROMIUM_MISSING && process.env.CI === 'true') throw new Error(`${CHROMIUM_MISSING}; CI=true requires the browser tests`);
 
+/**
+ * Why a suite that adds to the server's own SQLite file (a user, accounts)
+ * cannot run here, or false: it needs chromium and a server of its own.
+ */
+export const OWN_SERVER_BROWSER_SKIP: string | false = CHROMIUM_MISSING || OWN_SERVER_SKIP;
+
 /** Headless chromium as every browser suite starts it. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+export interface VisitOptions {
+  /** The role of the user added for the visit to sign in as. */
+  readonly role: Role;
+  /** The server's environment, over startServer's own. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The page's browser context (its viewport, downloads); it always accepts the server's self-signed certificate. */
+  readonly context?: BrowserContextOptions;
+}
+
+/** One suite's visit: started in its `before`, closed in its `after`. */
+export interface BrowserVisit {
+  /** The suite's own server: the suite adds to its SQLite file. */
+  readonly server: ServerProcess;
+  /** That server's database. */
+  readonly db: Kysely<Database>;
+  /** A user of the role asked for, with their password. */
+  readonly user: TestUser;
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** The page's console errors and sub-resources that did not load (collectProblems); a suite adds its other pages' with collectProblems(other, visit.problems). */
+  readonly problems: string[];
+  /** The server's address for a path. */
+  readonly url: (path: string) => string;
+  /** Signs the user in on the sign-in page (with `next`, the page to go back to) and waits for the page it lands on: `next`, or the dashboard. */
+  readonly signIn: (next?: string) => Promise<void>;
+  /** Closes the browser and the database, stops the server and removes its files. */
+  readonly close: () => Promise<void>;
+}
+
+/** Starts a visit: a server of its own, a user of `role` in its database, and chromium with a page whose problems are collected. */
+export async function startVisit({ role, env = {}, context: contextOptions = {} }: VisitOptions): Promise<BrowserVisit> {
+  const server = await startServer(env);
+  let db: Kysely<Database> | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await db?.destroy();
+    await server.cleanup();
+  };
+  try {
+    db = await serverDatabase(server);
+    const user = await addUser(db, role);
+    browser = await launchBrowser();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, ...contextOptions });
+    const page = await context.newPage();
+    const problems = collectProblems(page);
+    const url = (path: string) => `${server.baseUrl}${path}`;
+    const signIn = async (next?: string) => {
+      await page.goto(url(next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`));
+      await page.getByLabel('User name').fill(user.username);
+      await page.getByLabel('Password').fill(user.password);
+      await Promise.all([page.waitForURL(url(next ?? '/dashboard')), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    };
+    return { server, db, user, browser, context, page, problems, url, signIn, close };
+  } catch (error) {
+    // What failed is the error to see, not a cleanup that failed after it.
+    await close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

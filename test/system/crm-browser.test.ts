@@ -20,25 +20,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Database } from '../../src/schema.js';
-import { serverDatabase } from '../attacks/support.js';
+import type { Page } from 'playwright-core';
 import {
   assertAccessible,
-  CHROMIUM_MISSING,
   clearScreenshots,
   collectProblems,
-  launchBrowser,
+  OWN_SERVER_BROWSER_SKIP,
   saveScreenshot,
+  startVisit,
   type AccessibilityNotice,
-  type AccessibilityOptions,
+  type BrowserVisit,
 } from '../support/browser.js';
-import { OWN_SERVER_SKIP, startServer, type ServerProcess } from '../support/server-process.js';
-import { addUser, type TestUser } from '../support/staff.js';
-
-// The admin is added to the server's own SQLite file, so this suite needs a server of its own.
-const skip = CHROMIUM_MISSING || OWN_SERVER_SKIP;
+import type { TestUser } from '../support/staff.js';
 
 const PHONE = { width: 375, height: 812 } as const;
 const DESKTOP = { width: 1280, height: 900 } as const;
@@ -58,20 +51,6 @@ const IMPORT_CSV = [
 const IMPORTED = ['IMP-A1', 'IMP-A2', 'IMP-A3'] as const;
 /** Where recording an entry on that account lands. */
 const ENTRY_RECORDED = /\/accounts\/CRM-ZOE1\?done=entry&entry=\d+$/;
-
-/**
- * /api/docs is Swagger UI's own markup and stylesheet (@fastify/swagger-ui),
- * which fail these rules in every installation (swagger-api/swagger-ui#7350).
- * They are reported with the page's other findings, not failed; any other
- * serious rule there fails. Remove an entry once the docs page fixes it.
- */
-const SWAGGER_UI_KNOWN: Readonly<Record<string, string>> = {
-  'color-contrast': 'Swagger UI colours: white method badges (GET #61affe, POST #49cc90, PATCH #50e3c2), the OAS version stamp, the spec URL, "Authorize", "Expand all"',
-  'nested-interactive': 'Swagger UI puts focusable controls inside each operation’s summary button (.opblock-summary-control)',
-};
-
-/** Why /api/docs does not fit a phone: @fastify/swagger-ui's index.html has no viewport meta tag. */
-const SWAGGER_UI_NO_VIEWPORT = 'Swagger UI’s page (@fastify/swagger-ui index.html) has no <meta name="viewport">, so a phone lays it out 980 px wide and zooms out';
 
 /** The focused element, as a Tab press left it. */
 interface Focused {
@@ -134,25 +113,21 @@ const WIDTHS = `(() => {
   return { page: document.documentElement.scrollWidth, inner: window.innerWidth, wide: wide.slice(0, 10), scrollers };
 })()`;
 
-describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => {
-  let server: ServerProcess;
-  let baseUrl = '';
-  let db: Kysely<Database>;
-  let admin: TestUser;
-  let browser: Browser;
-  let context: BrowserContext;
+// The admin is added to the server's own SQLite file, so this suite needs a server of its own.
+describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERVER_BROWSER_SKIP }, () => {
+  let visit: BrowserVisit;
+  /** The visit's desktop page and its admin. */
   let page: Page;
+  let admin: TestUser;
   let csvFile = '';
   let tmp = '';
-  /** Console errors (a CSP violation, a script error) and sub-resources that did not load, on any page of the visit. */
-  const problems: string[] = [];
-  /** What axe-core found that did not fail (moderate and minor, and Swagger UI's known rules): reported. */
+  /** Console errors (a CSP violation, a script error) and sub-resources that did not load, on any page of the visit (visit.problems). */
+  let problems: string[] = [];
+  /** What axe-core found that did not fail (moderate and minor): reported. */
   const notices: AccessibilityNotice[] = [];
-  /** Pages known not to fit a phone, and why. */
-  const layoutNotices: string[] = [];
   const screenshots: string[] = [];
 
-  const url = (path: string) => `${baseUrl}${path}`;
+  const url = (path: string) => visit.url(path);
 
   /** Clicks a button (or a link) and waits for the page it leads to. */
   const follow = async (on: Page, role: 'button' | 'link', name: string, landsOn: string | RegExp) => {
@@ -178,20 +153,13 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
 
   interface PageChecks {
     readonly device?: 'desktop' | 'phone';
-    /** axe-core rules known to fail on this page, with why (see SWAGGER_UI_KNOWN). */
-    readonly known?: AccessibilityOptions['known'];
-    /** Why this page is known not to fit a phone's width: reported instead of failed. */
-    readonly knownTooWide?: string;
   }
 
   /** The checks every page gets: a screenshot, axe-core (serious and critical fail), and on a phone the width. */
-  async function checkPage(on: Page, where: string, shot: string, { device = 'desktop', known = {}, knownTooWide }: PageChecks = {}): Promise<void> {
+  async function checkPage(on: Page, where: string, shot: string, { device = 'desktop' }: PageChecks = {}): Promise<void> {
     screenshots.push(await saveScreenshot(on, `crm-${device}-${shot}`));
-    notices.push(...(await assertAccessible(on, `${where} (${device})`, { failOn: 'serious', known })));
-    if (device === 'phone') {
-      if (knownTooWide === undefined) await assertFitsPhone(on, where);
-      else layoutNotices.push(`${where} (phone): ${knownTooWide}`);
-    }
+    notices.push(...(await assertAccessible(on, `${where} (${device})`, { failOn: 'serious' })));
+    if (device === 'phone') await assertFitsPhone(on, where);
   }
 
   /** Runs a page's checks and keeps going when they fail, so that one run names every page that fails; `failures` gets the messages. */
@@ -227,24 +195,20 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
 
   before(async () => {
     clearScreenshots('crm-');
-    // CRM_PUBLIC_LOOKUP=false in the environment puts the lookup behind sign-in here too; on (the default) otherwise.
-    server = await startServer(process.env.CRM_PUBLIC_LOOKUP === undefined ? {} : { CRM_PUBLIC_LOOKUP: process.env.CRM_PUBLIC_LOOKUP });
-    baseUrl = server.baseUrl;
-    db = await serverDatabase(server);
-    admin = await addUser(db, 'admin');
     tmp = mkdtempSync(join(tmpdir(), 'crm-browser-'));
     csvFile = join(tmp, 'accounts.csv');
     writeFileSync(csvFile, IMPORT_CSV);
-    browser = await launchBrowser();
-    context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, viewport: DESKTOP });
-    page = await context.newPage();
-    collectProblems(page, problems);
+    // CRM_PUBLIC_LOOKUP=false in the environment puts the lookup behind sign-in here too; on (the default) otherwise.
+    visit = await startVisit({
+      role: 'admin',
+      env: process.env.CRM_PUBLIC_LOOKUP === undefined ? {} : { CRM_PUBLIC_LOOKUP: process.env.CRM_PUBLIC_LOOKUP },
+      context: { acceptDownloads: true, viewport: DESKTOP },
+    });
+    ({ page, user: admin, problems } = visit);
   });
 
   after(async () => {
-    await browser?.close();
-    await db?.destroy();
-    await server?.cleanup();
+    await visit?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -394,7 +358,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
   });
 
   test('the balance lookup, without signing in, shows the new balance', async () => {
-    const anonymous = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
+    const anonymous = await visit.browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
     try {
       const visitor = await anonymous.newPage();
       collectProblems(visitor, problems);
@@ -425,7 +389,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
     assert.equal(await rejected.count(), 1);
     assert.equal(await rejected.first().locator('th').textContent(), '4', 'the bad row is named by its line');
     assert.deepEqual(await rejected.first().locator('td').allTextContents(), ['IMP-BAD', 'email: Please enter an email address like name@example.com.']);
-    assert.deepEqual(await db.selectFrom('account').select('acctid').where('acctid', 'like', 'IMP-%').execute(), [], 'nothing was written');
+    assert.deepEqual(await visit.db.selectFrom('account').select('acctid').where('acctid', 'like', 'IMP-%').execute(), [], 'nothing was written');
     await checkPage(page, '/admin/import with a rejected row', 'import-rejected');
 
     await page.getByLabel('CSV or JSON file').setInputFiles(csvFile);
@@ -433,7 +397,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
     await submit('Import', '/admin/import');
     assert.equal(await text('.flash-error'), '3 accounts were imported and 0 updated; 1 rows were rejected.');
     assert.equal(await text('dt:text-is("Imported") + dd'), '3');
-    const written = await db.selectFrom('account').select('acctid').where('acctid', 'like', 'IMP-%').orderBy('acctid').execute();
+    const written = await visit.db.selectFrom('account').select('acctid').where('acctid', 'like', 'IMP-%').orderBy('acctid').execute();
     assert.deepEqual(
       written.map((row) => row.acctid),
       [...IMPORTED],
@@ -485,7 +449,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
   });
 
   test('at 375×812 the key pages fit the screen, pass axe-core and work', async () => {
-    const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE, isMobile: true, hasTouch: true });
+    const phone = await visit.browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE, isMobile: true, hasTouch: true });
     // Every page is checked, and the test fails at the end naming each that failed.
     const failures: string[] = [];
     try {
@@ -534,19 +498,19 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
     assert.equal(failures.length, 0, failures.join('\n\n'));
   });
 
-  test('the API docs (Swagger UI) on a desktop and a phone: nothing serious beyond Swagger UI’s known violations', async () => {
+  test('the API docs (Swagger UI, its contrast fixed by api-docs.ts) on a desktop and a phone: nothing serious, and it fits the phone', async () => {
     await page.goto(url('/api/docs'));
     await page.locator('.swagger-ui .info .title').waitFor();
     await page.locator('.swagger-ui .opblock').first().waitFor();
-    await checkPage(page, '/api/docs', 'api-docs', { known: SWAGGER_UI_KNOWN });
+    await checkPage(page, '/api/docs', 'api-docs');
 
-    const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE, isMobile: true, hasTouch: true });
+    const phone = await visit.browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE, isMobile: true, hasTouch: true });
     try {
       const mobile = await phone.newPage();
       collectProblems(mobile, problems);
       await mobile.goto(url('/api/docs'));
       await mobile.locator('.swagger-ui .opblock').first().waitFor();
-      await checkPage(mobile, '/api/docs', 'api-docs', { device: 'phone', known: SWAGGER_UI_KNOWN, knownTooWide: SWAGGER_UI_NO_VIEWPORT });
+      await checkPage(mobile, '/api/docs', 'api-docs', { device: 'phone' });
     } finally {
       await phone.close();
     }
@@ -557,11 +521,9 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip }, () => 
     for (const { where, violations } of notices) {
       for (const v of violations) {
         const targets = v.nodes.map((node) => node.target);
-        const known = SWAGGER_UI_KNOWN[v.id] !== undefined && where.startsWith('/api/docs') ? ' (known: Swagger UI)' : '';
-        t.diagnostic(`axe-core: ${where}: ${v.id} [${v.impact ?? 'unknown'}]${known} on ${targets.length} element(s): ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ', …' : ''}`);
+        t.diagnostic(`axe-core: ${where}: ${v.id} [${v.impact ?? 'unknown'}] on ${targets.length} element(s): ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ', …' : ''}`);
       }
     }
-    for (const notice of layoutNotices) t.diagnostic(`layout: ${notice}`);
     t.diagnostic(`${screenshots.length} screenshots in test-results/screenshots/ (crm-desktop-*.png, crm-phone-*.png)`);
     assert.deepEqual(problems, []);
   });

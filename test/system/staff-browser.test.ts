@@ -7,54 +7,33 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ADMIN_USERS_DONE } from '../../src/modules/staff/admin-users.views.js';
-import type { Database } from '../../src/schema.js';
-import { serverDatabase } from '../attacks/support.js';
-import { assertAccessible, CHROMIUM_MISSING, collectProblems, launchBrowser } from '../support/browser.js';
-import { OWN_SERVER_SKIP, startServer, type ServerProcess } from '../support/server-process.js';
-import { addUser, goodPassword, uniqueUsername, type TestUser } from '../support/staff.js';
+import { assertAccessible, OWN_SERVER_BROWSER_SKIP, startVisit, type BrowserVisit } from '../support/browser.js';
+import { goodPassword, uniqueUsername, type TestUser } from '../support/staff.js';
 
 // The admin is added to the server's own SQLite file, so this suite needs a server of its own.
-const skip = CHROMIUM_MISSING || OWN_SERVER_SKIP;
-
-describe('the staff pages in a real browser', { skip }, () => {
-  let server: ServerProcess;
-  let baseUrl = '';
-  let db: Kysely<Database>;
-  let admin: TestUser;
-  let browser: Browser;
-  let context: BrowserContext;
+describe('the staff pages in a real browser', { skip: OWN_SERVER_BROWSER_SKIP }, () => {
+  let visit: BrowserVisit;
+  /** The visit's page and its admin. */
   let page: Page;
-  /** Console errors (a CSP violation, a script error) and sub-resources (the CSS, the icon) that did not load. */
-  const problems: string[] = [];
+  let admin: TestUser;
   const viewer = { name: uniqueUsername('viewer'), password: goodPassword() };
   let token = '';
 
-  const url = (path: string) => `${baseUrl}${path}`;
+  const url = (path: string) => visit.url(path);
   /** Clicks a button and waits for the page it leads to. */
   const submit = async (button: string, landsOn: string) => {
     await Promise.all([page.waitForURL(url(landsOn)), page.getByRole('button', { name: button, exact: true }).click()]);
   };
 
   before(async () => {
-    server = await startServer();
-    baseUrl = server.baseUrl;
-    db = await serverDatabase(server);
-    admin = await addUser(db, 'admin');
-    browser = await launchBrowser();
-    context = await browser.newContext({ ignoreHTTPSErrors: true });
-    page = await context.newPage();
-    // The refused sign-in (401) and form (400) are meant: collectProblems leaves documents' statuses to the tests.
-    collectProblems(page, problems);
+    // The refused sign-in (401) and form (400) are meant: visit.problems (collectProblems) leaves documents' statuses to the tests.
+    visit = await startVisit({ role: 'admin' });
+    ({ page, user: admin } = visit);
   });
 
-  after(async () => {
-    await browser?.close();
-    await db?.destroy();
-    await server?.cleanup();
-  });
+  after(() => visit?.close());
 
   // The tests below are one visit, in order: each starts on the page the previous one left.
 
@@ -126,6 +105,6 @@ describe('the staff pages in a real browser', { skip }, () => {
     await assertAccessible(page, '/login after signing out');
     await page.goto(url('/admin/users'));
     assert.equal(page.url(), url('/login?next=%2Fadmin%2Fusers'));
-    assert.deepEqual(problems, []);
+    assert.deepEqual(visit.problems, []);
   });
 });

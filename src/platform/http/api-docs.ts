@@ -44,8 +44,52 @@ const DOCS_CSP = securityHeaders({
   },
 })['content-security-policy'] as string;
 
-/** swagger-ui's own files change only with the package: cached like the app's /static/ files. */
+/** swagger-ui's own files change only with the package, and the theme below only with the app: cached like the app's /static/ files. */
 const UI_FILES_CACHE = 'public, max-age=3600';
+
+/**
+ * Swagger UI's colours that fail WCAG 2.1 AA contrast (4.5:1 for its small
+ * text), made darker in the same hue: white on the method badges (GET
+ * #61affe, POST #49cc90, PUT #fca130, DELETE #f93e3e, PATCH #50e3c2), on the
+ * version stamps and on "Execute"; the document's link; "Authorize" (green on
+ * white); "Cancel" (#ff6060); "Expand all" (#afaeae on #efefef); and where a
+ * parameter goes (grey on the operation's tint). Each pair below is 5:1 or
+ * more. Swagger UI has one colour scheme here (its dark mode is a class it
+ * never sets), so these hold in the browser's light and dark preference
+ * alike. Served as a file (GET /api/docs/static/theme/contrast.css): the CSP
+ * allows no inline style.
+ */
+const THEME_CSS = `
+.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #016ad4; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #227b52; }
+.swagger-ui .opblock.opblock-put .opblock-summary-method { background: #a25b02; }
+.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #da0707; }
+.swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #137a63; }
+.swagger-ui .info .title small { background: #656c79; }
+.swagger-ui .info .title small.version-stamp { background-color: #557702; }
+.swagger-ui .info a { color: #1f69c0; }
+.swagger-ui .btn.authorize { border-color: #227b52; color: #227b52; }
+.swagger-ui .btn.authorize svg { color: #227b52; fill: #227b52; }
+.swagger-ui .btn.execute { background-color: #1f69c0; border-color: #1f69c0; }
+.swagger-ui .btn.cancel { border-color: #da0707; color: #da0707; }
+.swagger-ui .json-schema-2020-12-expand-deep-button { color: #505050; }
+.swagger-ui .parameter__extension, .swagger-ui .parameter__in { color: #595959; }
+`;
+
+/**
+ * @fastify/swagger-ui's index.html has no <meta name="viewport"> and no
+ * option to add markup to its <head> (its theme adds only stylesheet, icon
+ * and script links), so a phone would lay the page out 980 px wide and zoom
+ * out. This script, served as a file like the stylesheet, adds the tag as the
+ * page loads.
+ */
+const THEME_JS = `(() => {
+  const viewport = document.createElement('meta');
+  viewport.name = 'viewport';
+  viewport.content = 'width=device-width, initial-scale=1';
+  document.head.append(viewport);
+})();
+`;
 
 /** RFC 9457, as error-rendering.ts renderProblem writes it. */
 const PROBLEM: OpenAPIV3_1.SchemaObject = {
@@ -159,7 +203,9 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
       done();
     });
     docs.addHook('onSend', (request, reply, payload, done) => {
-      if (request.routeOptions.url === `${DOCS_PATH}/static/*` && reply.statusCode < 400) reply.header('cache-control', UI_FILES_CACHE);
+      const route = request.routeOptions.url ?? '';
+      const uiFile = route === `${DOCS_PATH}/static/*` || route.startsWith(`${DOCS_PATH}/static/theme/`);
+      if (uiFile && reply.statusCode < 400) reply.header('cache-control', UI_FILES_CACHE);
       done(null, payload);
     });
 
@@ -168,9 +214,10 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
     await docs.register(fastifySwaggerUi, {
       routePrefix: DOCS_PATH,
       staticCSP: DOCS_CSP,
-      theme: { title },
-      // Without the top bar: no field to load another site's document.
-      uiConfig: { layout: 'BaseLayout', deepLinking: true, displayRequestDuration: true },
+      theme: { title, css: [{ filename: 'contrast.css', content: THEME_CSS }], js: [{ filename: 'viewport.js', content: THEME_JS }] },
+      // Without the top bar: no field to load another site's document. Without deep links: they put a link inside each
+      // operation's and tag's button (axe-core nested-interactive; swagger-api/swagger-ui#10395, #10704).
+      uiConfig: { layout: 'BaseLayout', deepLinking: false, displayRequestDuration: true },
       validatorUrl: false,
     });
   });
