@@ -8,7 +8,7 @@ import { currentSummary } from './summary.js';
 /** GET /dashboard (accounts:read): where staff land after signing in. */
 export const dashboardRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
   app.get(DASHBOARD_PATH, { config: { access: 'accounts:read' } }, async (request, reply) => {
-    const summary = await currentSummary(db);
+    const summary = await currentSummary(db, (error) => request.log.error({ err: error }, 'could not refresh the dashboard figures'));
     return reply.type(HTML).send(staffPage(request, reply, { title: DASHBOARD_TITLE, body: dashboardBody(summary), current: DASHBOARD_PATH }));
   });
 };

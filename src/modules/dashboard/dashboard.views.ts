@@ -4,7 +4,7 @@ import { formatCents } from '../../shared/money.js';
 import type { EntryKind } from '../ledger/ledger.service.js';
 import { shownTime } from '../staff/shown-time.js';
 import { barChart, type ChartSeries } from './charts.js';
-import { WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
+import { AGGREGATES_MAX_AGE_MS, WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 export const DASHBOARD_TITLE = 'Dashboard';
@@ -183,7 +183,7 @@ export function dashboardBody(summary: DashboardSummary): SafeHtml {
   const asOf = new Date(summary.asOf);
   return html`<div class="dashboard wide">
 <h1>${DASHBOARD_TITLE}</h1>
-<p class="hint">As of <time datetime="${asOf.toISOString()}">${shownTime(summary.asOf)}</time>. A balance is what an account owes: due minus paid.</p>
+<p class="hint">Totals, counts and charts as of <time datetime="${asOf.toISOString()}">${shownTime(summary.asOf)}</time> (read again when older than ${AGGREGATES_MAX_AGE_MS / 1000} seconds); the lists are current. A balance is what an account owes: due minus paid.</p>
 <section aria-labelledby="totals-heading">
 <h2 id="totals-heading" class="visually-hidden">Totals</h2>
 ${tiles(summary)}

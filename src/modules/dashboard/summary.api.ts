@@ -111,6 +111,6 @@ export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
         response: { 200: summaryResponse },
       },
     },
-    async () => summaryJson(await currentSummary(db)),
+    async (request) => summaryJson(await currentSummary(db, (error) => request.log.error({ err: error }, 'could not refresh the dashboard figures'))),
   );
 };

@@ -247,18 +247,55 @@ export async function summarize(db: Queryable, asOf = Date.now()): Promise<Dashb
   return { asOf, ...figures, largestBalances: largest, recentActivity: recent, weeks };
 }
 
-const inFlight = new WeakMap<Queryable, Promise<DashboardSummary>>();
+/**
+ * How old the aggregate figures (totals, counts, bands, weeks) may be before a
+ * request starts reading them again. At a million accounts one reading takes
+ * seconds on a small MySQL buffer pool (README "Dashboard"); nobody needs
+ * receivables to the second, and the lists (largest balances, latest entries)
+ * are read on every request.
+ */
+export const AGGREGATES_MAX_AGE_MS = 30_000;
+
+type Aggregates = Pick<DashboardSummary, 'asOf' | 'weeks'> & Awaited<ReturnType<typeof accountFigures>>;
+
+interface AggregateCache {
+  value?: Aggregates;
+  reading?: Promise<Aggregates>;
+}
+
+const aggregateCache = new WeakMap<Queryable, AggregateCache>();
+
+async function readAggregates(db: Queryable): Promise<Aggregates> {
+  const asOf = Date.now();
+  const [figures, weeks] = await Promise.all([accountFigures(db), weeklyFigures(db, asOf)]);
+  return { asOf, ...figures, weeks };
+}
 
 /**
- * summarize(), shared by the requests that arrive while it runs: however many
- * staff open the dashboard at once (every sign-in lands there), each process
- * reads the figures once at a time. A request that joins gets figures read
- * from when the first one started (the page says "as of").
+ * The aggregates, stale-while-revalidate: figures younger than
+ * AGGREGATES_MAX_AGE_MS are served as they are; older ones are still served
+ * while one reading (per process) refreshes them in the background; only the
+ * first request of a process waits. Requests arriving during a reading share it.
  */
-export function currentSummary(db: Kysely<Database>): Promise<DashboardSummary> {
-  const running = inFlight.get(db);
-  if (running) return running;
-  const summary = summarize(db).finally(() => inFlight.delete(db));
-  inFlight.set(db, summary);
-  return summary;
+function aggregates(db: Queryable, now: number, onRefreshError: (error: unknown) => void): Promise<Aggregates> {
+  let cache = aggregateCache.get(db);
+  if (!cache) aggregateCache.set(db, (cache = {}));
+  const entry = cache;
+  const refresh = () =>
+    (entry.reading ??= readAggregates(db)
+      .then((value) => (entry.value = value))
+      .finally(() => delete entry.reading));
+  if (!entry.value) return refresh();
+  if (now - entry.value.asOf >= AGGREGATES_MAX_AGE_MS && !entry.reading) refresh().catch(onRefreshError);
+  return Promise.resolve(entry.value);
+}
+
+/**
+ * What the dashboard and GET /api/v1/summary show: the aggregates (see
+ * aggregates(); `asOf` says when they were read) and the two short lists, read
+ * now, so a payment just recorded is in the latest entries at once.
+ */
+export async function currentSummary(db: Kysely<Database>, onRefreshError: (error: unknown) => void = () => undefined): Promise<DashboardSummary> {
+  const [figures, largest, recent] = await Promise.all([aggregates(db, Date.now(), onRefreshError), largestBalances(db), recentActivity(db)]);
+  return { ...figures, largestBalances: largest, recentActivity: recent };
 }
