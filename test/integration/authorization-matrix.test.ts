@@ -47,6 +47,8 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'GET /api/docs/static/index.html': everyone,
   'GET /api/docs/static/swagger-initializer.js': everyone,
   'GET /api/docs/static/*': everyone,
+  'GET /api/docs/static/theme/contrast.css': everyone,
+  'GET /api/docs/static/theme/viewport.js': everyone,
   'GET /healthz': everyone,
   'GET /readyz': everyone,
   'GET /login': everyone,
