@@ -19,7 +19,7 @@ const flag = (fallback: boolean) => z.stringbool({ error: 'must be true or false
 /** Requests per minute; 0 switches the limit off. */
 const perMinute = (fallback: number) => integer(0, 1_000_000_000, fallback);
 
-/** Every variable the app reads; README and .env.example document each. */
+/** Every variable the app reads; docs/configuration.md and .env.example document each. */
 const environment = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),

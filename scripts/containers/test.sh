@@ -187,7 +187,7 @@ MIGRATE_ON_START=true
 # The system suite looks up far more than a visitor would; the limiter stays on, out of its way.
 LOOKUP_RATE_LIMIT=100000
 EOF
-# As README tells Docker users: the key stays with its owner, mode 0640, and
+# As docs/operations.md tells Docker users: the key stays with its owner, mode 0640, and
 # the web container reads it through the group compose adds (TLS_KEY_GID).
 step 30 "self-signed certificate (make_cert.sh)" "$REPO_ROOT/make_cert.sh" "$RUN_DIR/ssl"
 chgrp "$TLS_KEY_GID" "$RUN_DIR/ssl/key.pem"

@@ -6,7 +6,7 @@ import { dialectOf } from '../platform/db/dialect.js';
  * - `ledger_entry_kind_created` (kind, created_at, amount_cents): the weekly
  *   chart sums payments and charges per week of the last 12; each week and
  *   kind is one range of this index. Without it every week scans the whole
- *   ledger (measured at 5,000,000 entries: README "Dashboard").
+ *   ledger (measured at 5,000,000 entries: docs/benchmarks.md "Dashboard queries").
  * - `account_money` (paid_cents, due_cents): total due and paid are one pass
  *   over every account; over this narrow index instead of the table it took
  *   0.20–0.25 s instead of 0.90–1.15 s at 1,000,000 accounts on MariaDB with

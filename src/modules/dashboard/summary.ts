@@ -6,7 +6,7 @@ import type { EntryKind } from '../ledger/ledger.service.js';
 /**
  * The dashboard's figures, one service for the page and the API. Every
  * query reads an index or makes one pass over a table (measured at 1,000,000
- * accounts and 5,000,000 entries: README "Dashboard"); money stays integer
+ * accounts and 5,000,000 entries: docs/benchmarks.md "Dashboard queries"); money stays integer
  * cents throughout.
  */
 
@@ -250,7 +250,7 @@ export async function summarize(db: Queryable, asOf = Date.now()): Promise<Dashb
 /**
  * How old the aggregate figures (totals, counts, bands, weeks) may be before a
  * request starts reading them again. At a million accounts one reading takes
- * seconds on a small MySQL buffer pool (README "Dashboard"); nobody needs
+ * seconds on a small MySQL buffer pool (docs/benchmarks.md "Dashboard queries"); nobody needs
  * receivables to the second, and the lists (largest balances, latest entries)
  * are read on every request.
  */
