@@ -183,7 +183,7 @@ export function dashboardBody(summary: DashboardSummary): SafeHtml {
   const asOf = new Date(summary.asOf);
   return html`<div class="dashboard wide">
 <h1>${DASHBOARD_TITLE}</h1>
-<p class="hint">Totals, counts and charts as of <time datetime="${asOf.toISOString()}">${shownTime(summary.asOf)}</time> (read again when older than ${AGGREGATES_MAX_AGE_MS / 1000} seconds); the lists are current. A balance is what an account owes: due minus paid.</p>
+<p class="hint">Totals, counts and charts as of <time datetime="${asOf.toISOString()}">${shownTime(summary.asOf)}</time> (never more than ${AGGREGATES_MAX_AGE_MS / 1000} seconds old); the lists are current. A balance is what an account owes: due minus paid.</p>
 <section aria-labelledby="totals-heading">
 <h2 id="totals-heading" class="visually-hidden">Totals</h2>
 ${tiles(summary)}

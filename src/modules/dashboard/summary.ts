@@ -248,46 +248,72 @@ export async function summarize(db: Queryable, asOf = Date.now()): Promise<Dashb
 }
 
 /**
- * How old the aggregate figures (totals, counts, bands, weeks) may be before a
- * request starts reading them again. At a million accounts one reading takes
- * seconds on a small MySQL buffer pool (docs/benchmarks.md "Dashboard queries"); nobody needs
- * receivables to the second, and the lists (largest balances, latest entries)
- * are read on every request.
+ * The promise: the aggregate figures (totals, counts, bands, weeks) a request
+ * gets are never older than this. At a million accounts one reading takes
+ * seconds on a small MySQL buffer pool (docs/benchmarks.md "Dashboard
+ * queries"); nobody needs receivables to the second, and the lists (largest
+ * balances, latest entries) are read on every request.
  */
 export const AGGREGATES_MAX_AGE_MS = 30_000;
 
+/**
+ * From this age a reading is still served but a new one starts in the
+ * background, so that while requests keep coming the reading is replaced
+ * before it breaks the promise and nobody waits for one.
+ */
+export const AGGREGATES_REFRESH_AFTER_MS = 20_000;
+
 type Aggregates = Pick<DashboardSummary, 'asOf' | 'weeks'> & Awaited<ReturnType<typeof accountFigures>>;
+
+interface Reading {
+  readonly startedAt: number;
+  readonly result: Promise<Aggregates>;
+}
 
 interface AggregateCache {
   value?: Aggregates;
-  reading?: Promise<Aggregates>;
+  reading?: Reading;
 }
 
 const aggregateCache = new WeakMap<Queryable, AggregateCache>();
 
-async function readAggregates(db: Queryable): Promise<Aggregates> {
-  const asOf = Date.now();
+async function readAggregates(db: Queryable, asOf: number): Promise<Aggregates> {
   const [figures, weeks] = await Promise.all([accountFigures(db), weeklyFigures(db, asOf)]);
   return { asOf, ...figures, weeks };
 }
 
 /**
- * The aggregates, stale-while-revalidate: figures younger than
- * AGGREGATES_MAX_AGE_MS are served as they are; older ones are still served
- * while one reading (per process) refreshes them in the background; only the
- * first request of a process waits. Requests arriving during a reading share it.
+ * The aggregates, never older than AGGREGATES_MAX_AGE_MS: a reading younger
+ * than AGGREGATES_REFRESH_AFTER_MS is served as it is; an older one within the
+ * promise is served while one reading (per process) replaces it in the
+ * background; a request that finds no reading within the promise (the first
+ * of a process, or the first after a quiet spell) waits for a new one.
+ * Requests share a reading in progress if it started within the promise.
  */
 function aggregates(db: Queryable, now: number, onRefreshError: (error: unknown) => void): Promise<Aggregates> {
   let cache = aggregateCache.get(db);
   if (!cache) aggregateCache.set(db, (cache = {}));
   const entry = cache;
-  const refresh = () =>
-    (entry.reading ??= readAggregates(db)
-      .then((value) => (entry.value = value))
-      .finally(() => delete entry.reading));
-  if (!entry.value) return refresh();
-  if (now - entry.value.asOf >= AGGREGATES_MAX_AGE_MS && !entry.reading) refresh().catch(onRefreshError);
-  return Promise.resolve(entry.value);
+  const startReading = (): Promise<Aggregates> => {
+    if (entry.reading && now - entry.reading.startedAt < AGGREGATES_MAX_AGE_MS) return entry.reading.result;
+    const reading: Reading = {
+      startedAt: now,
+      result: readAggregates(db, now)
+        .then((value) => {
+          if (!entry.value || entry.value.asOf < value.asOf) entry.value = value;
+          return value;
+        })
+        .finally(() => {
+          if (entry.reading === reading) delete entry.reading;
+        }),
+    };
+    entry.reading = reading;
+    return reading.result;
+  };
+  const { value } = entry;
+  if (!value || now - value.asOf >= AGGREGATES_MAX_AGE_MS) return startReading();
+  if (now - value.asOf >= AGGREGATES_REFRESH_AFTER_MS && !entry.reading) startReading().catch(onRefreshError);
+  return Promise.resolve(value);
 }
 
 /**
