@@ -406,6 +406,13 @@ export interface SlowAttackOptions {
   readonly boundMs: number;
   /** TLS handshakes in flight at once while opening. */
   readonly openConcurrency?: number;
+  /**
+   * Every other connection never reads what the server says: it sees no
+   * close, only that its next write fails once the server has let go of the
+   * socket. A server that answers and half-closes, then waits for the client
+   * to close, holds such a connection (and its descriptor) for as long as the client keeps sending.
+   */
+  readonly alsoNeverReading?: boolean;
 }
 
 export interface SlowAttackResult {
@@ -416,6 +423,10 @@ export interface SlowAttackResult {
   readonly closedByServer: number;
   /** Established connections still open at the bound (the attacker gave up on them). */
   readonly stillOpenAtBound: number;
+  /** Of those, connections that never read. */
+  readonly neverReadingStillOpenAtBound: number;
+  /** Connections that never read, in all. */
+  readonly neverReading: number;
   /** Milliseconds from a connection's first byte to its close by the server, sorted. */
   readonly closeTimesMs: readonly number[];
   /** First lines of what the server said before closing (e.g. "HTTP/1.1 408 Request Timeout"), counted. */
@@ -446,6 +457,8 @@ export async function slowConnectionsAttack<T>(
   let opened = 0;
   let refusedAtConnect = 0;
   let stillOpenAtBound = 0;
+  let neverReading = 0;
+  let neverReadingStillOpenAtBound = 0;
   const closeTimesMs: number[] = [];
   const replies = new Map<string, number>();
   const everyClose: Array<Promise<void>> = [];
@@ -456,7 +469,8 @@ export async function slowConnectionsAttack<T>(
     if (opened + refusedAtConnect >= Math.ceil(options.count / 2)) halfOpen();
   };
 
-  const attackOne = async () => {
+  const attackOne = async (index: number) => {
+    const reads = !options.alsoNeverReading || index % 2 === 0;
     let socket: TLSSocket;
     try {
       socket = await openTls(port);
@@ -467,6 +481,10 @@ export async function slowConnectionsAttack<T>(
     }
     opened += 1;
     open += 1;
+    if (!reads) {
+      neverReading += 1;
+      socket.pause();
+    }
     settledOne();
     const firstByteAt = performance.now();
     let sent = 0;
@@ -480,7 +498,10 @@ export async function slowConnectionsAttack<T>(
         clearInterval(dripper);
         clearTimeout(giveUp);
         if (byServer) closeTimesMs.push(Math.round(performance.now() - firstByteAt));
-        else stillOpenAtBound += 1;
+        else {
+          stillOpenAtBound += 1;
+          if (!reads) neverReadingStillOpenAtBound += 1;
+        }
         const firstLine = said.split('\r\n')[0] ?? '';
         if (firstLine) replies.set(firstLine, (replies.get(firstLine) ?? 0) + 1);
         socket.destroy();
@@ -490,9 +511,11 @@ export async function slowConnectionsAttack<T>(
         if (sent < options.drip.length && socket.writable) socket.write(options.drip.subarray(sent, ++sent));
       }, options.dripMs);
       const giveUp = setTimeout(() => finish(false), options.boundMs);
-      socket.on('data', (chunk: Buffer) => {
-        if (said.length < 200) said += chunk.toString('latin1');
-      });
+      if (reads) {
+        socket.on('data', (chunk: Buffer) => {
+          if (said.length < 200) said += chunk.toString('latin1');
+        });
+      }
       socket.on('error', () => finish(true));
       socket.on('end', () => finish(true));
       socket.on('close', () => finish(true));
@@ -505,7 +528,7 @@ export async function slowConnectionsAttack<T>(
   const opening = (async () => {
     const queue = Array.from({ length: options.count }, (_, i) => i);
     const workers = Array.from({ length: options.openConcurrency ?? 64 }, async () => {
-      while (queue.shift() !== undefined) await attackOne();
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) await attackOne(index);
     });
     await Promise.all(workers);
     halfOpen();
@@ -523,6 +546,8 @@ export async function slowConnectionsAttack<T>(
       refusedAtConnect,
       closedByServer: closeTimesMs.length,
       stillOpenAtBound,
+      neverReadingStillOpenAtBound,
+      neverReading,
       closeTimesMs,
       replies,
       openWhenVisitStarted,
@@ -539,7 +564,7 @@ export function describeSlowAttack(result: SlowAttackResult): string {
   return (
     `opened ${result.opened}, refused at connect ${result.refusedAtConnect}, closed by the server ${result.closedByServer} ` +
     `(p50 ${percentile(times, 50)} ms, p99 ${percentile(times, 99)} ms, max ${times.at(-1) ?? Number.NaN} ms), ` +
-    `still open at the bound ${result.stillOpenAtBound}; server replies before closing: ${replies}; ` +
+    `still open at the bound ${result.stillOpenAtBound} (${result.neverReadingStillOpenAtBound} of the ${result.neverReading} that never read); server replies before closing: ${replies}; ` +
     `${result.openWhenVisitStarted} attack connections open when the normal visitor started; ${result.seconds} s`
   );
 }

@@ -51,9 +51,17 @@ function frameworkErrorHandler(apiPrefix: string) {
 }
 
 /**
+ * How long a refused connection stays after its answer: long enough for a
+ * client that reads to see it (closing with its unread bytes pending would
+ * reset the connection and could lose the answer), short enough that a client
+ * that never reads and keeps sending cannot hold the socket.
+ */
+const REFUSAL_LINGER_MS = 1000;
+
+/**
  * A request so broken it never became one (bad request line, headers too
- * large or too slow): a short 4xx written to the socket, then closed. Fastify's
- * default would answer in JSON without our headers.
+ * large or too slow): a short 4xx written to the socket, which is half-closed
+ * and then destroyed. Fastify's default would answer in JSON without our headers.
  */
 function clientErrorHandler(logger: Logger | undefined) {
   return (error: Error & { code?: string }, socket: Socket) => {
@@ -66,6 +74,7 @@ function clientErrorHandler(logger: Logger | undefined) {
       `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `x-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
     );
+    setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
   };
 }
 
