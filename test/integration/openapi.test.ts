@@ -153,4 +153,14 @@ describe('the OpenAPI document and the API docs', () => {
       assert.deepEqual(directives(String(reply.headers['content-security-policy'])).get('script-src'), ["'none'"], url);
     }
   });
+
+  test('the docs page under its old static name redirects once to /api/docs/, whatever its query', async () => {
+    for (const url of ['/api/docs/static/index.html', '/api/docs/static/index.html?url=x', '/api/docs/static/index.html?url=https://elsewhere.example/a.json']) {
+      const reply = await app.inject({ method: 'GET', url });
+      assert.equal(reply.statusCode, 302, url);
+      assert.equal(reply.headers.location, '/api/docs/', url);
+      const page = await app.inject({ method: 'GET', url: String(reply.headers.location) });
+      assert.equal(page.statusCode, 200, url);
+    }
+  });
 });

@@ -198,8 +198,11 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
   });
 
   await app.register(async (docs) => {
-    docs.addHook('onRequest', (_request, reply, done) => {
+    docs.addHook('onRequest', (request, reply, done) => {
       reply.header('cache-control', 'no-store');
+      // swagger-ui's own redirect of this name keeps the query, so with one it redirects to itself forever.
+      // The page takes no query (no document of another site), so it is dropped.
+      if (request.url.split('?')[0] === `${DOCS_PATH}/static/index.html`) return void reply.redirect(`${DOCS_PATH}/`);
       done();
     });
     docs.addHook('onSend', (request, reply, payload, done) => {
