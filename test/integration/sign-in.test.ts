@@ -69,6 +69,23 @@ for (const target of TEST_DATABASES) {
       assert.equal((await attempt(app, user.username, user.password)).headers.location, '/dashboard');
     });
 
+    test('a next= with characters a Location header cannot carry is sent percent-encoded, and every sign-in leaves one session', async () => {
+      const user = await addUser(db, 'viewer');
+      const cases: ReadonlyArray<readonly [string, string]> = [
+        ['/\u0100', '/%C4%80'],
+        ['/caf\u00e9?q=\u00fc#t', '/caf%C3%A9?q=%C3%BC#t'],
+        ['/accounts?q=%C3%A9', '/accounts?q=%C3%A9'],
+        ['/a\u0007b', '/dashboard'],
+      ];
+      for (const [next, location] of cases) {
+        const reply = await attempt(app, user.username, user.password, { next });
+        assert.equal(reply.statusCode, 303, next);
+        assert.equal(reply.headers.location, location, next);
+      }
+      const sessions = await db.selectFrom('staff_session').select('id_hash').where('user_id', '=', user.id).execute();
+      assert.equal(sessions.length, cases.length);
+    });
+
     test('a wrong password and an unknown user get the same 401 page and message, and both are audited', async () => {
       const user = await addUser(db, 'clerk');
       const stranger = uniqueUsername('nobody');

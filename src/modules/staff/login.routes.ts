@@ -14,10 +14,20 @@ import { normalizeUsername } from './users.js';
 /** Where staff land after signing in when no page asked for them (the dashboard). */
 export const AFTER_SIGN_IN = '/dashboard';
 
-/** Only a path on this site: never another host (//evil, /\evil) or a scheme; `fallback` otherwise. */
+/**
+ * Only a path on this site: never another host (//evil, /\evil) or a scheme,
+ * nor control characters or text that is not well-formed; `fallback` otherwise.
+ * Characters beyond ASCII are percent-encoded: a Location header carries only ASCII.
+ */
 export function safeNext(next: unknown, fallback = '/'): string {
   if (typeof next !== 'string' || next.length > 2000) return fallback;
-  return /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : fallback;
+  // eslint-disable-next-line no-control-regex
+  if (!/^\/(?![/\\])[^\s\\\u0000-\u001f\u007f]*$/u.test(next)) return fallback;
+  try {
+    return next.replace(/[^ -~]/gu, (character) => encodeURIComponent(character));
+  } catch {
+    return fallback; // a lone surrogate: not text at all
+  }
 }
 
 const loginForm = z.object(
