@@ -16,6 +16,12 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_BUSY', 'SQLITE_LOCKED',
 ]);
 
+/**
+ * SQLSTATE 70100, "query execution was interrupted": MariaDB's max_statement_time
+ * (errno 1969, which mysql2 gives no code) and MySQL's interrupted queries.
+ */
+const INTERRUPTED_SQL_STATE = '70100';
+
 /** pg reports these without a code. */
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/;
 
@@ -25,6 +31,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if ((error as Error & { sqlState?: unknown }).sqlState === INTERRUPTED_SQL_STATE) return true;
   return UNAVAILABLE_MESSAGES.test(error.message);
 }
 
