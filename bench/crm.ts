@@ -5,7 +5,10 @@
  * entries up to five per account, starts the built server and measures with
  * wrk (HTTPS keep-alive, 8 connections, p50/p99): the account search by id
  * prefix and by name word, the list sorted by name, an account page, the
- * dashboard, the API list and the public lookup; then `crm export` (rows/s).
+ * dashboard, the API list, the public lookup, and searches of every
+ * selectivity (q=a, q=al, q=smith) in each sort and direction; then
+ * `crm export` (rows/s). The database is the one BENCH_MYSQL_URL names, or
+ * crm_scale_N.
  * Figures, not a pass/fail test, except that search and lookup p99 may grow at
  * most 2x from the smallest to the largest size. Loopback only; bounded.
  */
@@ -25,15 +28,24 @@ import { launch, load, loadAverage, SECONDS, stop, wrkScript, type Measured } fr
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,1000000').split(',').map(Number);
 const MYSQL = new URL(process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/');
+/** The database BENCH_MYSQL_URL names (suffixed with the size when several sizes run), or crm_scale_N. */
+function databaseName(size: number): string {
+  const named = decodeURIComponent(MYSQL.pathname.slice(1));
+  if (named === '') return `crm_scale_${size}`;
+  return SIZES.length > 1 ? `${named}_${size}` : named;
+}
 const CONNECTIONS = 8;
 /** Entries per account on the larger sets: the import's opening charge and payment, then three more. */
 const ENTRIES_PER_ACCOUNT = 5;
 
-const FIRST = ['Anna', 'Ben', 'Chloé', 'David', 'Émile', 'Fatima', 'Grace', 'Hugo', 'Inès', 'Jonas', 'Kai', 'Lena', 'Mateo', 'Nora', 'Oskar', 'Priya', 'Quinn', 'Rosa', 'Søren', 'Tara', 'Umar', 'Vera', 'Wei', 'Xavier', 'Yara', 'Zoë'];
+const FIRST = ['Anna', 'Ben', 'Chloé', 'David', 'Émile', 'Fatima', 'Grace', 'Hugo', 'Inès', 'Jonas', 'Kai', 'Lena', 'Mateo', 'Nora', 'Oskar', 'Priya', 'Quinn', 'Rosa', 'Søren', 'Tara', 'Umar', 'Vera', 'Wei', 'Xavier', 'Yara', 'Zoë', 'Alma'];
 const LAST = [
   'Smith', 'Müller', 'García', 'Nguyen', 'Okafor', 'Rossi', 'Kowalski', 'Johansson', 'Dubois', 'Silva', 'Tanaka', 'Novak', 'Schmidt', 'Ivanova', 'Haddad', 'Murphy',
   'Fernández', 'Larsen', 'Yilmaz', 'Kim', 'Brown', 'Lefèvre', 'Costa', 'Papadopoulos', 'Horváth', 'Jensen', 'Moreau', 'Weber', 'Khan', 'Lopez',
 ];
+/** Searches of every selectivity: one letter (every account, through the ids ACC…), two letters (Alma: one in 27), a surname (one in 30). */
+const SEARCH_WORDS = ['a', 'al', 'smith'];
+const SEARCH_ORDERS = (['acctid', 'name', 'balance'] as const).flatMap((sort) => (['asc', 'desc'] as const).map((dir) => [sort, dir] as const));
 const acctidOf = (i: number) => `ACC${String(i).padStart(7, '0')}`;
 
 interface SizeResult {
@@ -125,7 +137,7 @@ async function reusable(name: string, size: number): Promise<string | undefined>
 }
 
 async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: string }): Promise<SizeResult> {
-  const name = `crm_scale_${size}`;
+  const name = databaseName(size);
   const reused = await reusable(name, size);
   const databaseUrl = reused ?? (await recreateDatabase(name));
   const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: 'bench-secret-0123456789abcdef0123456789' };
@@ -184,6 +196,8 @@ async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: st
       ['account page', `/accounts/${middle}`, page],
       ['dashboard', '/dashboard', page],
       ['API list (name word, 50)', '/api/v1/accounts?q=smith&limit=50', api],
+      ['API list (one letter, 200)', '/api/v1/accounts?q=a&limit=200', api],
+      ...SEARCH_WORDS.flatMap((q) => SEARCH_ORDERS.map(([sort, dir]): [string, string, typeof page] => [`search q=${q}, ${sort} ${dir}`, `/accounts?q=${q}&sort=${sort}&dir=${dir}`, page])),
       ['public lookup POST /', '/', lookup],
     ];
     for (const [name, path, request] of runs) {
