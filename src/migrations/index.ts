@@ -5,6 +5,7 @@ import * as createStaffIdentity from './2026-11-29T0900-create-staff-identity.js
 import * as createLedger from './2026-11-29T1100-create-ledger.js';
 import * as accountDetails from './2026-11-29T1300-account-details.js';
 import * as dashboardIndexes from './2026-11-29T1500-dashboard-indexes.js';
+import * as searchTermSortName from './2026-12-05T1230-search-term-sort-name.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -16,6 +17,7 @@ export const migrations: MigrationList = {
   '2026-11-29T1100-create-ledger': createLedger,
   '2026-11-29T1300-account-details': accountDetails,
   '2026-11-29T1500-dashboard-indexes': dashboardIndexes,
+  '2026-12-05T1230-search-term-sort-name': searchTermSortName,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */

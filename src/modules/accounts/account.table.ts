@@ -27,6 +27,8 @@ export interface AccountTable {
 export interface AccountSearchTermTable {
   term: string;
   acctid: string;
+  /** The account's sort_name, copied so that a term's rows read in name order from one index. */
+  sort_name: string;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -6,7 +6,7 @@ import { idempotencyHeaders, idempotentWrite } from '../ledger/idempotent-write.
 import { actorOf } from '../staff/principal.js';
 import { accountChanges, newAccountFields } from './account-fields.js';
 import { accountJson, accountPath, acctidParams, strictObjectErrors, toAccountJson } from './account.json.js';
-import { accountSearchQuery, searchAccounts, type AccountSearch } from './account-search.js';
+import { accountSearchQuery, SCAN_ROWS, searchAccounts, type AccountSearch } from './account-search.js';
 import { createAccount, requireAccount, setAccountClosed, updateAccount } from './accounts.service.js';
 
 /** The same fields and rules as the form, refusing unknown fields by name. */
@@ -23,7 +23,12 @@ const searchQuery = z.strictObject(accountSearchQuery.shape, { error: strictObje
 const accountPage = z.object({
   accounts: z.array(accountJson),
   /** The next page with the same query, or null after the last. */
-  next: z.string().nullable().describe('The path of the next page (same query, with its cursor), or null after the last.'),
+  next: z
+    .string()
+    .nullable()
+    .describe(
+      `The path of the next page (same query, with its cursor), or null after the last. A page can hold fewer than limit accounts, even none, and still have a next: a search whose filter or further words reject most of what it reads stops after ${SCAN_ROWS} index rows and carries on from there.`,
+    ),
 });
 
 /** The query of the next page: the search as given (defaults filled in), with where to continue. */

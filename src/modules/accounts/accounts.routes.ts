@@ -205,6 +205,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
     return showList(request, reply, 200, {
       search: fields,
       accounts: found.accounts,
+      stoppedEarly: found.stoppedEarly,
       ...(found.nextCursor === null ? {} : { nextHref: listHref(search, found.nextCursor) }),
       ...(firstHref === undefined ? {} : { firstHref }),
     });

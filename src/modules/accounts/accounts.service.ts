@@ -55,9 +55,9 @@ export async function requireAccount(db: Queryable, acctid: string, lock = false
   return toAccountDetails(row);
 }
 
-/** Makes accounts findable by their id and name words (see search-terms.ts). */
+/** Makes accounts findable by their id and name words, and sortable by name within a word (see search-terms.ts). */
 export async function writeSearchTerms(trx: Transaction<Database>, accounts: readonly { acctid: string; name: string }[]): Promise<void> {
-  const rows = accounts.flatMap(({ acctid, name }) => termsOf(acctid, name).map((term) => ({ term, acctid })));
+  const rows = accounts.flatMap(({ acctid, name }) => termsOf(acctid, name).map((term) => ({ term, acctid, sort_name: sortName(name) })));
   if (rows.length > 0) await trx.insertInto('account_search_term').values(rows).execute();
 }
 

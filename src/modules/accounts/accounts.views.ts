@@ -4,7 +4,7 @@ import { formatCents } from '../../shared/money.js';
 import type { FormProblem } from '../staff/form-problems.js';
 import { ACCTID_MAX_LENGTH } from './account.js';
 import { EMAIL_MAX, NAME_MAX, NOTES_MAX, PHONE_MAX } from './account-fields.js';
-import type { AccountFilter, AccountSort } from './account-search.js';
+import { SCAN_ROWS, type AccountFilter, type AccountSort } from './account-search.js';
 import type { AccountDetails } from './accounts.service.js';
 
 /** The staff account pages: the list with its search, and the form that creates or edits an account. */
@@ -99,6 +99,8 @@ export interface AccountListView {
   readonly nextHref?: string;
   /** The first page of the same search, when this is not it. */
   readonly firstHref?: string;
+  /** The page stopped at the search's read bound before it was full: the next page carries on. */
+  readonly stoppedEarly?: boolean;
   readonly problems?: readonly FormProblem[];
   /** The user may create accounts: the page links to the form. */
   readonly canCreate: boolean;
@@ -139,7 +141,7 @@ function accountsTable(view: AccountListView, accounts: readonly AccountDetails[
   const searched = view.search.q.trim() !== '' || view.search.filter !== 'all';
   return table({
     caption: caption(view),
-    empty: searched ? 'No accounts match this search.' : 'There are no accounts yet.',
+    empty: view.stoppedEarly ? 'None of the accounts looked through so far match.' : searched ? 'No accounts match this search.' : 'There are no accounts yet.',
     rows: accounts,
     columns: [
       { header: 'Account ID', rowHeader: true, cell: (account) => html`<a href="${siteHref(accountPath(account.acctid))}">${account.acctid}</a>` },
@@ -179,7 +181,8 @@ ${listPaging(view)}`
     : html`<div class="table-scroll money-table" role="group" aria-labelledby="results-heading" tabindex="0">
 ${accountsTable(view, accounts)}
 </div>
-${listPaging(view)}`
+${view.stoppedEarly ? html`<p>This page stopped after looking through ${SCAN_ROWS.toLocaleString('en')} accounts in this order; the next page carries on from there.</p>
+` : ''}${listPaging(view)}`
 }
 </div>
 </section>`;
