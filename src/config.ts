@@ -55,6 +55,7 @@ const environment = z.object({
   CRM_PUBLIC_LOOKUP: flag(true),
   CRM_BOOTSTRAP_ADMIN_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level such as info or debug' }).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
   BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024, 16 * 1024),
   REQUEST_TIMEOUT_MS: integer(1000, 600_000, 15_000),
   HEADERS_TIMEOUT_MS: integer(1000, 600_000, 10_000),
@@ -100,6 +101,8 @@ export interface Config {
   /** A secret file with the first admin's name and password (or hash), used once while there are no users. */
   readonly bootstrapAdminFile: string | null;
   readonly logLevel: string;
+  /** JSON lines for collectors; pretty (pino-pretty) for a person reading a terminal. Default: pretty in development only. */
+  readonly logFormat: 'json' | 'pretty';
   readonly bodyLimitBytes: number;
   readonly timeouts: {
     readonly requestMs: number;
@@ -206,6 +209,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>,
     publicLookup: env.CRM_PUBLIC_LOOKUP,
     bootstrapAdminFile: env.CRM_BOOTSTRAP_ADMIN_FILE ?? null,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     timeouts: Object.freeze({
       requestMs: env.REQUEST_TIMEOUT_MS,

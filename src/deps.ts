@@ -31,7 +31,7 @@ export interface DepsOptions {
 const CONNECT_TIMEOUT_MS = 5000;
 
 export function createDeps(config: Config, options: DepsOptions = {}): Deps {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, config.logFormat);
   const db = createDatabase<Database>(config.database, {
     poolSize: options.poolSize ?? config.pool.size,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,

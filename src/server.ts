@@ -6,6 +6,7 @@ import { ConfigError, readConfig, type Config } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { migrations } from './migrations/index.js';
 import { bootstrapAdmin } from './modules/staff/bootstrap.js';
+import { LOGIN_PATH } from './modules/staff/guards.js';
 import { countUsers } from './modules/staff/users.js';
 import { pendingMigrations } from './platform/db/migrate.js';
 import { createRedirectServer } from './platform/http/redirect-server.js';
@@ -109,7 +110,8 @@ async function main(): Promise<void> {
   listeners.redirect = await listenRedirect(config, port);
   const redirectAddress = listeners.redirect?.address();
   const redirectPort = typeof redirectAddress === 'object' && redirectAddress ? redirectAddress.port : undefined;
-  logger.info({ port, ...(redirectPort ? { redirectPort } : {}) }, `serving https://localhost:${port}/`);
+  const base = `https://localhost:${port}`;
+  logger.info({ port, ...(redirectPort ? { redirectPort } : {}) }, `serving ${base}/ (staff sign in: ${base}${LOGIN_PATH})`);
   // A parent that started us with an IPC channel (tests, the benchmark) learns the ports without reading logs.
   // Logs are flushed first, so the parent has every start-up line when it hears.
   logger.flush(() => process.send?.({ type: 'listening', port, redirectPort }));

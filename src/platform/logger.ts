@@ -1,4 +1,5 @@
 import { pino, stdSerializers, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Properties of a database error that can carry a visitor's data: the SQL
@@ -19,11 +20,13 @@ export function serializeError(error: Error): Record<string, unknown> {
 }
 
 /**
- * JSON lines on stdout; anything that could carry a credential is redacted.
- * Writes are asynchronous (batched while one is in flight) so logging does not
- * stall requests under load; pino flushes what is pending when the process exits.
+ * JSON lines on stdout, or (format 'pretty') one coloured line a record for
+ * a person at a terminal; anything that could carry a credential is redacted
+ * either way. JSON writes are asynchronous (batched while one is in flight) so
+ * logging does not stall requests under load; pino flushes what is pending
+ * when the process exits.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
   const options = {
     level,
     base: { service: 'globomantics-crm' },
@@ -33,5 +36,6 @@ export function createLogger(level: string): Logger {
       censor: '[redacted]',
     },
   };
+  if (format === 'pretty') return pino(options, pretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true }));
   return pino(options, pino.destination({ dest: 1, sync: false }));
 }

@@ -47,6 +47,8 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
       DATABASE_URL: `sqlite:${join(dir, 'crm.db')}`,
       SESSION_SECRET: 'system-test-secret-that-is-long-enough-0123456789',
       LOG_LEVEL: 'info',
+      // The suites read the log as JSON lines.
+      LOG_FORMAT: 'json',
       // The suites look up and sign in far more than a visitor would; the limiters stay on, out of their way.
       LOOKUP_RATE_LIMIT: '100000',
       LOGIN_RATE_LIMIT: '100000',
@@ -110,7 +112,7 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
 export function runServerToExit(env: Readonly<Record<string, string>>, timeoutMs = 20_000) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
   });

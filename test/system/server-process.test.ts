@@ -33,6 +33,21 @@ describe('the server process', { skip }, () => {
     }
   });
 
+  test('in development it logs readable lines, the first of them saying where the app and the staff sign-in are', async () => {
+    // No LOG_FORMAT and no NODE_ENV: what `npm run dev` gets.
+    const server = await startServer({ LOG_FORMAT: '' });
+    try {
+      assert.equal(await server.stop(), 0);
+      const serving = server.logLines.find((line) => line.includes('serving https://'));
+      assert.ok(serving, server.logLines.join('\n'));
+      assert.doesNotMatch(serving, /^\s*\{/, 'a readable line, not JSON');
+      assert.match(serving, /INFO/);
+      assert.ok(serving.includes(`serving ${server.baseUrl}/ (staff sign in: ${server.baseUrl}/login)`), serving);
+    } finally {
+      await server.cleanup();
+    }
+  });
+
   test('logs one JSON line per request with id, method, path, status and duration, and no token or cookie', async () => {
     const server = await startServer();
     try {

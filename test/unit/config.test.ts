@@ -74,6 +74,16 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: '3f9c2b7a1e8d4c6f0a5b9e2d7c1f4a8b' });
     assert.equal(config.sessionSecretSource, 'environment');
   });
+
+  test('logs are readable in development and JSON in production and test, unless LOG_FORMAT says otherwise', () => {
+    const secret = '3f9c2b7a1e8d4c6f0a5b9e2d7c1f4a8b';
+    assert.equal(loadConfig({}).logFormat, 'pretty');
+    assert.equal(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret }).logFormat, 'json');
+    assert.equal(loadConfig({ NODE_ENV: 'test' }).logFormat, 'json');
+    assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');
+    assert.equal(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+    assert.throws(() => loadConfig({ LOG_FORMAT: 'xml' }), /LOG_FORMAT: must be json or pretty/);
+  });
 });
 
 describe('SESSION_SECRET strength', () => {

@@ -42,8 +42,8 @@ const PAGE_BEFORE_LAYOUT = `<!doctype html>
 </html>
 `;
 
-// The whole lookup page, with hostile input, as rendered before layout.ts existed.
-const LOOKUP_BEFORE_LAYOUT = `<!doctype html>
+// The whole public lookup page, with hostile input: the form and its messages as they always were, then the staff link.
+const LOOKUP_PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -63,6 +63,7 @@ const LOOKUP_BEFORE_LAYOUT = `<!doctype html>
 <button type="submit">Submit</button>
 </form>
 <p class="problem" role="alert">Bad &quot;id&quot; &amp; &lt;b&gt;</p>
+<p class="staff-sign-in"><a href="/login">Staff sign in</a></p>
 </main>
 </body>
 </html>
@@ -75,9 +76,13 @@ describe('page and layout', () => {
     assert.equal(layout({ title: 'Account lookup', body: html`<h1>x</h1>`, nav: [], flash: [] }), PAGE_BEFORE_LAYOUT);
   });
 
+  test('the public lookup page shows staff where to sign in', () => {
+    assert.match(lookupPage({ csrfToken: 't' }), /<a href="\/login">Staff sign in<\/a>/);
+  });
+
   test('the lookup page is unchanged', () => {
     const outcome = { kind: 'problem', message: 'Bad "id" & <b>' } as const;
-    assert.equal(lookupPage({ csrfToken: 'tok<"&>', acctid: 'ACCT<1>', outcome }), LOOKUP_BEFORE_LAYOUT);
+    assert.equal(lookupPage({ csrfToken: 'tok<"&>', acctid: 'ACCT<1>', outcome }), LOOKUP_PAGE);
   });
 
   const signedIn = layout({

@@ -1,5 +1,6 @@
 import { formatCents } from '../../shared/money.js';
 import { html, page, type SafeHtml } from '../../platform/views/html.js';
+import { LOGIN_PATH } from '../staff/guards.js';
 import { balanceCents, ACCTID_MAX_LENGTH, type Account } from './account.js';
 
 export type LookupOutcome =
@@ -42,7 +43,8 @@ export function lookupBody({ csrfToken, acctid = '', outcome }: LookupView): Saf
 ${outcomeHtml(outcome)}`;
 }
 
-/** The public page: the form in the plain layout. */
+/** The public page: the form in the plain layout, and the way in for staff. */
 export function lookupPage(view: LookupView): string {
-  return page(LOOKUP_TITLE, lookupBody(view));
+  return page(LOOKUP_TITLE, html`${lookupBody(view)}
+<p class="staff-sign-in"><a href="${LOGIN_PATH}">Staff sign in</a></p>`);
 }
