@@ -1,32 +1,34 @@
 /**
- * A node:test reporter that runs beside `spec` and, at the end of the run,
- * says plainly which tests did not run, grouped by reason, with the command
- * that makes each group run (the part of a skip reason after "; to run: ",
- * see skipReason in ./tools.ts).
+ * The test run's reporter: node:test's `spec` output, with Node's closing
+ * counts replaced by the project's, then a plain account of which tests did
+ * not run, grouped by reason, with the command that makes each group run (the
+ * part of a skip reason after "; to run: ", see skipReason in ./tools.ts).
  *
  * node:test reports a skipped `describe` as one skipped item and never calls
- * its body, so the tests inside it are not reported at all (Node 20 and 24
- * alike: a skipped suite gives one test:pass with details.type 'suite' and the
- * reason in skip). Those tests are counted from the suite's source: the
- * describe() call whose name matches, and the test()/it() calls in its body,
- * nested suites included. A loop over a literal array (or a const bound to
- * one in the same file) multiplies; any other loop, or a test() inside a
- * helper function, makes the count a lower bound and the summary says "at least".
+ * its body, so the tests inside it are not reported at all (a skipped suite
+ * gives one test:pass with details.type 'suite' and the reason in skip), and
+ * its closing "ℹ skipped" counts that suite once or not at all. Those tests are
+ * counted from the suite's source: the describe() call whose name matches,
+ * and the test()/it() calls in its body, nested suites included. A loop over a
+ * literal array (or a const bound to one in the same file) multiplies; any
+ * other loop, or a test() inside a helper function, makes the count a lower
+ * bound and the summary says "at least". Node's own count lines ("ℹ tests",
+ * "ℹ pass", "ℹ skipped", …) would contradict that, so they are left out of
+ * spec's output; "ℹ duration_ms" stays.
  *
  * Use (package.json's test scripts):
- *   node --require tsx --test --test-reporter=spec --test-reporter-destination=stdout
- *        --test-reporter=./test/support/not-run-reporter.ts --test-reporter-destination=stdout FILES
+ *   node --require tsx --test --test-reporter=./test/support/not-run-reporter.ts
+ *        --test-reporter-destination=stdout FILES
  * Reporters are loaded by the runner process, where `--import` modules are
- * not run (Node 20 and 24): `--require tsx` is, so this file can be
- * TypeScript; the test files' processes get it too. (`--require` of tsx's
- * ESM entry needs require(esm): Node >= 20.19 / 22.12.)
+ * not run: `--require` tsx is, so this file can be TypeScript; the test
+ * files' processes get it too.
  *
  * It ends with a plain tally line, "tests: N passed, N failed, N skipped",
  * whose skipped counts every test of a skipped suite.
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { TestEvent } from 'node:test/reporters';
+import { spec, type TestEvent } from 'node:test/reporters';
 import type * as TS from 'typescript';
 import { ENABLE_MARKER } from './tools.js';
 
@@ -51,31 +53,52 @@ let typescript: Ts | undefined;
 const SUITE_NAMES = new Set(['describe', 'suite']);
 const TEST_NAMES = new Set(['test', 'it']);
 
+/** Node's closing counts, which count a skipped suite as one item (or none). */
+const NODE_COUNT_LINE = /^(tests|suites|pass|fail|cancelled|skipped|todo) \d+$/;
+
+function isNodeCount(event: TestEvent): boolean {
+  return event.type === 'test:diagnostic' && event.data.nesting === 0 && NODE_COUNT_LINE.test(event.data.message);
+}
+
 export default async function* notRunReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string, void> {
   const groups = new Map<string, Group>();
   const tally = { passed: 0, failed: 0 };
-  for await (const event of source) {
-    if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
-    const { data } = event;
-    const isSuite = data.details.type === 'suite';
-    const skipped = data.skip !== undefined && data.skip !== false;
-    if (!skipped) {
-      if (event.type === 'test:pass') {
-        if (!isSuite) tally.passed++;
-      } else if (!isSuite || !failedOnlyThroughItsTests(event.data.details.error)) {
-        tally.failed++; // a test, a file that did not load, or a suite whose hook failed
+  const printer = new spec();
+  const counting = (async () => {
+    try {
+      for await (const event of source) {
+        if (!isNodeCount(event)) printer.write(event);
+        await count(event, groups, tally);
       }
-      continue;
+    } finally {
+      printer.end();
     }
-    const count = isSuite ? await countSuiteTests(data.file, data.name) : { tests: 1, exact: true };
-    const reason = typeof data.skip === 'string' && data.skip !== '' ? data.skip : 'skipped without a reason';
-    const group = groups.get(reason) ?? { ...splitReason(reason), tests: 0, exact: true, places: new Set<string>() };
-    group.tests += count.tests;
-    group.exact &&= count.exact;
-    group.places.add(data.file ? relative(process.cwd(), data.file) : 'unknown file');
-    groups.set(reason, group);
-  }
+  })();
+  for await (const chunk of printer) yield String(chunk);
+  await counting;
   yield summary([...groups.values()], tally);
+}
+
+async function count(event: TestEvent, groups: Map<string, Group>, tally: { passed: number; failed: number }): Promise<void> {
+  if (event.type !== 'test:pass' && event.type !== 'test:fail') return;
+  const { data } = event;
+  const isSuite = data.details.type === 'suite';
+  const skipped = data.skip !== undefined && data.skip !== false;
+  if (!skipped) {
+    if (event.type === 'test:pass') {
+      if (!isSuite) tally.passed++;
+    } else if (!isSuite || !failedOnlyThroughItsTests(event.data.details.error)) {
+      tally.failed++; // a test, a file that did not load, or a suite whose hook failed
+    }
+    return;
+  }
+  const counted = isSuite ? await countSuiteTests(data.file, data.name) : { tests: 1, exact: true };
+  const reason = typeof data.skip === 'string' && data.skip !== '' ? data.skip : 'skipped without a reason';
+  const group = groups.get(reason) ?? { ...splitReason(reason), tests: 0, exact: true, places: new Set<string>() };
+  group.tests += counted.tests;
+  group.exact &&= counted.exact;
+  group.places.add(data.file ? relative(process.cwd(), data.file) : 'unknown file');
+  groups.set(reason, group);
 }
 
 /** node:test fails a suite when one of its tests failed; that failure is already counted. */
