@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
 import { accountsApiRoutes } from './modules/accounts/accounts.api.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
-import { importRoutes } from './modules/accounts/import.routes.js';
+import { importRoutes } from './modules/import-export/index.js';
 import { lookupRoutes } from './modules/accounts/lookup.routes.js';
 import { auditApiRoutes } from './modules/audit/audit.api.js';
 import { recordAudit } from './modules/audit/audit.repository.js';

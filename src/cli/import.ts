@@ -1,6 +1,6 @@
 /**
  * `crm import FILE` and `crm export`: bulk accounts in and out, through the
- * importer and exporter the admin page uses too (src/modules/accounts/import/).
+ * importer and exporter the admin page uses too (src/modules/import-export/).
  * This file only wires them to the terminal: options, progress on stderr,
  * the report on stdout, the exit code.
  */
@@ -10,8 +10,19 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
 import { CLI_ACTOR } from '../modules/audit/audit.repository.js';
-import { exportAccounts, EXPORT_FORMATS, type ExportFormat } from '../modules/accounts/import/exporter.js';
-import { importAccounts, IMPORT_BATCH_SIZE, IMPORT_BATCH_SIZE_MAX, rowsPerSecond, type ImportProgress, type ImportReport, type RowError } from '../modules/accounts/import/importer.js';
+import {
+  exportAccounts,
+  EXPORT_FORMATS,
+  importAccounts,
+  IMPORT_BATCH_SIZE,
+  IMPORT_BATCH_SIZE_MAX,
+  reportCounts,
+  rowsPerSecond,
+  type ExportFormat,
+  type ImportProgress,
+  type ImportReport,
+  type RowError,
+} from '../modules/import-export/index.js';
 import { CliFailure, formatTable, note, print, withDatabase } from './context.js';
 
 /** Bad rows listed on stdout at most; --errors FILE has every one. */
@@ -132,14 +143,12 @@ function describe(report: ImportReport, errorsFile: string | undefined): string 
     out.push(`The file could not be read to its end; the rows before the problem were imported.`);
   }
   const counts: [string, string][] = [
-    ['imported', String(report.imported)],
-    ['updated', String(report.updated)],
-    ['skipped', String(report.skipped)],
-    ['rejected', String(report.rejected)],
+    ...reportCounts(report).map(([label, count]): [string, string] => [label, String(count)]),
     ['time', seconds(report.durationMs)],
     ['rate', `${rowsPerSecond(report)} rows/s`],
   ];
-  out.push(counts.map(([label, value]) => `${label.padEnd(10)}${value}`).join('\n'));
+  const width = Math.max(...counts.map(([label]) => label.length)) + 2;
+  out.push(counts.map(([label, value]) => `${label.padEnd(width)}${value}`).join('\n'));
   return out.join('\n');
 }
 

@@ -80,6 +80,18 @@ describe('crm import and export', { timeout: 300_000 }, () => {
     assert.equal(again.stderr, '', 'the default interval prints nothing for an import this short');
   });
 
+  test('a dry run counts what it would do, in its sentence and its table alike (never "would skip 6" above "skipped 0")', async (t) => {
+    const dir = tempDir(t, 'crm-import-');
+    const db = await migrated(dir);
+    const good = join(dir, 'good.csv');
+    writeFileSync(good, GOOD);
+    assert.equal((await crm(db, ['import', good])).status, 0);
+    const dry = await crm(db, ['import', good, '--dry-run']);
+    assert.equal(dry.status, 0, show(dry));
+    assert.match(dry.stdout, /^Dry run, nothing was written: 0 would be imported, 0 updated, 6 skipped; 0 rejected\.\nwould import {2}0\nwould update {2}0\nwould skip {4}6\nrejected {6}0\ntime {10}\d/);
+    assert.doesNotMatch(dry.stdout, /^(imported|updated|skipped) /m, 'no count of what was done: nothing was');
+  });
+
   test('bad rows: every one listed with its line, --errors FILE as CSV, exit 1, nothing written; --partial writes the good ones; --dry-run writes nothing', async (t) => {
     const dir = tempDir(t, 'crm-import-');
     const db = await migrated(dir);

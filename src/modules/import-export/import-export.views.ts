@@ -1,6 +1,7 @@
 import { errorSummary, flash, hiddenField, siteHref, table, type FlashMessage } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import type { ImportReport } from './import/importer.js';
+import type { ImportReport } from './importer.js';
+import { reportCounts } from './report-counts.js';
 
 export const IMPORT_PATH = '/admin/import';
 export const EXPORT_PATH = '/admin/export';
@@ -80,10 +81,7 @@ function reportSection(report: ImportReport): SafeHtml {
   const seconds = (report.durationMs / 1000).toFixed(2);
   const counts: [string, number | string][] = [
     ['Rows read', report.rows],
-    ['Imported', report.imported],
-    ['Updated', report.updated],
-    ['Skipped', report.skipped],
-    ['Rejected', report.rejected],
+    ...reportCounts(report).map(([label, count]): [string, number] => [`${label.charAt(0).toUpperCase()}${label.slice(1)}`, count]),
     ['Time', `${seconds} s`],
   ];
   const shown = report.errors.slice(0, SHOWN_ERRORS_MAX);

@@ -11,10 +11,10 @@ import type { Database } from '../../schema.js';
 import { actorOf } from '../staff/principal.js';
 import { can } from '../staff/roles.js';
 import { HTML, staffPage } from '../staff/staff-page.js';
-import { exportAccounts, EXPORT_FORMATS } from './import/exporter.js';
-import { ImportConflictError, importAccounts } from './import/importer.js';
-import { parseUploadForm, UPLOAD_MAX_BYTES, type UploadForm } from './import/upload-form.js';
-import { EXPORT_PATH, IMPORT_PATH, IMPORT_TITLE, importBody, SHOWN_ERRORS_MAX, type ImportChoices, type ImportPageView } from './import.views.js';
+import { exportAccounts, EXPORT_FORMATS } from './exporter.js';
+import { ImportConflictError, importAccounts } from './importer.js';
+import { parseUploadForm, UPLOAD_MAX_BYTES, type UploadForm } from './upload-form.js';
+import { EXPORT_PATH, IMPORT_PATH, IMPORT_TITLE, importBody, SHOWN_ERRORS_MAX, type ImportChoices, type ImportPageView } from './import-export.views.js';
 
 const PERMISSION = 'accounts:import';
 const ACCESS = { access: PERMISSION } as const;

@@ -4,9 +4,9 @@
  * account, and, when it does not, why, with its line number.
  */
 import type { z } from 'zod';
-import { formatCents, parseAmount, type Cents } from '../../../shared/money.js';
-import { MAX_ENTRY_CENTS } from '../../ledger/ledger.service.js';
-import { accountDetails, acctidField } from '../account-fields.js';
+import { formatCents, parseAmount, type Cents } from '../../shared/money.js';
+import { MAX_ENTRY_CENTS } from '../ledger/ledger.service.js';
+import { accountDetails, acctidField } from '../accounts/account-fields.js';
 
 /** A row that cannot be imported, or a problem with the file at that line. */
 export interface RowError {

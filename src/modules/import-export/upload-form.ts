@@ -12,7 +12,7 @@
 import type { Readable } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
 
 /** Largest file the page accepts (the CLI has no limit): 20 MiB, about 250,000 rows. */
 export const UPLOAD_MAX_BYTES = 20 * 1024 * 1024;

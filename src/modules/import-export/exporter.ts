@@ -13,9 +13,8 @@
  * as it is when its page is read.
  */
 import { stringify } from 'csv-stringify/sync';
-import { centsFromColumn, formatCents, type Cents } from '../../../shared/money.js';
-import type { Queryable } from '../../../schema.js';
-import { startsWith } from '../../../platform/db/dialect.js';
+import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import type { Queryable } from '../../schema.js';
 import { protectCell } from './import-rows.js';
 
 export type ExportFormat = 'csv' | 'json';
@@ -29,8 +28,6 @@ export const EXPORT_PAGE_SIZE = 1000;
 export interface ExportOptions {
   readonly format: ExportFormat;
   readonly pageSize?: number;
-  /** Only ids starting with this (upper-case) text. */
-  readonly prefix?: string;
   /** After each page: the accounts written so far. */
   readonly onProgress?: (accounts: number) => void;
 }
@@ -55,10 +52,9 @@ export interface ExportedAccount {
 }
 
 /** One page of accounts after `after` (in acctid order). */
-async function page(db: Queryable, after: string | undefined, size: number, prefix: string | undefined): Promise<ExportedAccount[]> {
+async function page(db: Queryable, after: string | undefined, size: number): Promise<ExportedAccount[]> {
   let query = db.selectFrom('account').select(['acctid', 'name', 'email', 'phone', 'paid_cents', 'due_cents', 'closed_at']);
   if (after !== undefined) query = query.where('acctid', '>', after);
-  if (prefix) query = query.where(startsWith('acctid', prefix));
   const rows = await query.orderBy('acctid').limit(size).execute();
   return rows.map((row) => {
     const paid = centsFromColumn(row.paid_cents);
@@ -97,13 +93,13 @@ function csvRecord(account: ExportedAccount): string[] {
  * JSON array with one object per line. Amounts are "60.00" strings, so
  * nothing passes through a float; the CSV re-imports with `crm import`.
  */
-export async function* exportAccounts(db: Queryable, { format, pageSize = EXPORT_PAGE_SIZE, prefix, onProgress }: ExportOptions): AsyncGenerator<string> {
+export async function* exportAccounts(db: Queryable, { format, pageSize = EXPORT_PAGE_SIZE, onProgress }: ExportOptions): AsyncGenerator<string> {
   let after: string | undefined;
   let count = 0;
   // The header goes out with the first page: a failing database fails before anything is sent.
   let head = format === 'csv' ? stringify([[...EXPORT_COLUMNS]]) : '[';
   for (;;) {
-    const accounts = await page(db, after, pageSize, prefix);
+    const accounts = await page(db, after, pageSize);
     if (accounts.length > 0) {
       const text = format === 'csv' ? stringify(accounts.map(csvRecord)) : accounts.map((account, index) => `${count + index === 0 ? '\n' : ',\n'}${JSON.stringify(account)}`).join('');
       yield head + text;

@@ -17,15 +17,15 @@
  * find an id listed twice), which is one short string per row.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { lockForUpdate } from '../../../platform/db/dialect.js';
-import { AppError, FieldsError } from '../../../shared/errors.js';
-import { centsFromColumn, formatCents, type Cents } from '../../../shared/money.js';
-import type { Database, Queryable } from '../../../schema.js';
-import type { Actor } from '../../audit/audit.repository.js';
-import { recordEntry } from '../../ledger/ledger.service.js';
-import type { AccountChanges } from '../account-fields.js';
-import { createAccounts, updateAccount, type NewAccount } from '../accounts.service.js';
-import { termsOf } from '../search-terms.js';
+import { lockForUpdate } from '../../platform/db/dialect.js';
+import { AppError, FieldsError } from '../../shared/errors.js';
+import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import type { Database, Queryable } from '../../schema.js';
+import type { Actor } from '../audit/audit.repository.js';
+import { recordEntry } from '../ledger/ledger.service.js';
+import type { AccountChanges } from '../accounts/account-fields.js';
+import { createAccounts, updateAccount, type NewAccount } from '../accounts/accounts.service.js';
+import { termsOf } from '../accounts/search-terms.js';
 import { detectFormat, readRows, type ImportFormat, type ImportSource } from './import-readers.js';
 import { checkRow, isRowError, type ImportRow, type RowError } from './import-rows.js';
 
