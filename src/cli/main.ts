@@ -3,7 +3,7 @@
  * `crm`: the operator's command. Staff users, API tokens and migrations,
  * against the database the settings name (.env / environment, as the server).
  *
- *   npm run crm -- users add NAME --role admin      (from a clone: builds first)
+ *   npm run crm -- users add NAME --role admin      (from a clone: builds when sources changed)
  *   node dist/cli/main.js users list                 (in the image)
  *
  * Exit codes: 0 done, 1 failed (one line on stderr says why), 2 bad arguments
