@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multiLineText } from '../../platform/http/text-hygiene.js';
 import { ACCTID_MAX_LENGTH, ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
 
 /**
@@ -44,10 +45,12 @@ const phoneField = optional(
     .regex(/^\+?[0-9 ().-]{3,}$/, 'Please enter a phone number using digits, spaces, + ( ) - and dots.'),
 );
 
-const notesField = z
-  .string({ error: 'The notes must be text.' })
-  .max(NOTES_MAX, `The notes can be at most ${NOTES_MAX} characters.`)
-  .transform((value) => value.trim());
+const notesField = multiLineText(
+  z
+    .string({ error: 'The notes must be text.' })
+    .max(NOTES_MAX, `The notes can be at most ${NOTES_MAX} characters.`)
+    .transform((value) => value.trim()),
+);
 
 /** What may change about an account after it is created. */
 export const accountDetails = {

@@ -20,6 +20,7 @@ import { accountSearchQuery, PAGE_SIZE_DEFAULT, searchAccounts, type AccountSear
 import { normalizeAcctId } from './account.js';
 import { ACCOUNT_DONE, accountPageBody, accountTitle, entryRecordedMessage, HISTORY_PAGE_SIZE, type AccountPageView } from './account-page.views.js';
 import { createAccount, requireAccount, setAccountClosed, updateAccount, type AccountDetails } from './accounts.service.js';
+import { multiLineText } from '../../platform/http/text-hygiene.js';
 import {
   accountFormBody,
   accountListBody,
@@ -93,7 +94,7 @@ const entryForm = z
     {
       kind: z.enum(ENTRY_KINDS, { error: 'Please choose what to record: a payment, a charge or an adjustment.' }),
       amount: amountText,
-      memo: z.string({ error: 'The memo must be text.' }).max(MEMO_MAX, { error: `The memo can be at most ${MEMO_MAX} characters.` }).default(''),
+      memo: multiLineText(z.string({ error: 'The memo must be text.' }).max(MEMO_MAX, { error: `The memo can be at most ${MEMO_MAX} characters.` })).default(''),
       entry_key: z
         .string({ error: ENTRY_KEY_RULE })
         .regex(/^[A-Za-z0-9-]{1,64}$/, { error: ENTRY_KEY_RULE })

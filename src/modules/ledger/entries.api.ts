@@ -8,6 +8,7 @@ import { requireAccount } from '../accounts/accounts.service.js';
 import { actorOf } from '../staff/principal.js';
 import { idempotencyHeaders, idempotentWrite } from './idempotent-write.js';
 import { ENTRY_KINDS, listEntries, MAX_ENTRY_CENTS, MEMO_MAX, recordEntry, type LedgerEntry } from './ledger.service.js';
+import { multiLineText } from '../../platform/http/text-hygiene.js';
 
 export const ENTRIES_PAGE_SIZE = 50;
 export const ENTRIES_MAX_LIMIT = 200;
@@ -41,9 +42,7 @@ const newEntryBody = z
         .number({ error: AMOUNT_RULE })
         .int({ error: AMOUNT_RULE })
         .describe(`Integer cents. A payment or charge: more than 0. An adjustment: signed (+ owed more, − owed less), not 0. At most ${LIMIT_TEXT} either way.`),
-      memo: z
-        .string({ error: 'memo must be text.' })
-        .max(MEMO_MAX, { error: `memo can be at most ${MEMO_MAX} characters.` })
+      memo: multiLineText(z.string({ error: 'memo must be text.' }).max(MEMO_MAX, { error: `memo can be at most ${MEMO_MAX} characters.` }))
         .optional()
         .describe('Required for an adjustment: why.'),
     },

@@ -4,13 +4,14 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { errorHandler, notFoundHandler, renderHtmlError, renderProblem } from './error-rendering.js';
 import { registerRateLimits } from './rate-limit.js';
 import { RequestLogController } from './request-log.js';
 import { applySecurityHeaders, registerSecurity } from './security.js';
+import { validatorCompiler } from './text-hygiene.js';
 import { tlsOptions } from './tls.js';
 
 /** The app's one type: an HTTPS server whose routes are typed by their zod schemas. */
