@@ -13,7 +13,7 @@ import { summaryApiRoutes } from './modules/dashboard/summary.api.js';
 import { entriesApiRoutes } from './modules/ledger/entries.api.js';
 import { adminUserRoutes } from './modules/staff/admin-users.routes.js';
 import { staffApiRoutes } from './modules/staff/api.routes.js';
-import { perToken, sessionForms, sessionGuard, tokenGuard } from './modules/staff/guards.js';
+import { perSignedInUser, perToken, sessionForms, sessionGuard, tokenGuard } from './modules/staff/guards.js';
 import { loginRoutes } from './modules/staff/login.routes.js';
 import { meRoutes } from './modules/staff/me.routes.js';
 import { preparePasswordVerification } from './modules/staff/password.js';
@@ -81,6 +81,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     guard: sessionGuard(db, config.sessions),
     forms: sessionForms(config.sessionSecret),
     onFormRefused: auditRefusedForm,
+    rateLimit: { perMinute: config.rateLimits.staff, key: perSignedInUser, whose: 'from your account' },
     routes: [
       (scope) => scope.register(sessionRoutes, { db }),
       (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login }),

@@ -83,6 +83,11 @@ export function tokenGuard(db: Kysely<Database>): Guard {
   };
 }
 
+/** Counts staff page requests per signed-in user (per address before anyone is). */
+export function perSignedInUser(request: FastifyRequest): string {
+  return request.principal ? `staff-pages:${request.principal.userId}` : `ip:${request.ip}`;
+}
+
 /** Counts API calls per token (per address before a token is known). */
 export function perToken(request: FastifyRequest): string {
   return request.principal?.tokenId != null ? `token:${request.principal.tokenId}` : `ip:${request.ip}`;

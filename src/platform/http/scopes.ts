@@ -59,6 +59,8 @@ export interface HtmlScopeOptions {
   /** The cookie-bound token unless told. */
   readonly forms?: FormProtection;
   readonly onFormRefused?: FormRefusalListener;
+  /** Applied to every route after authentication (per signed-in user); absent = no limit. */
+  readonly rateLimit?: KeyedLimit;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -115,13 +117,20 @@ function protectStateChanges(scope: FastifyInstance, forms: FormProtection, onFo
   }
 }
 
-export async function htmlScope(scope: FastifyInstance, { routes, guard, forms = cookieFormProtection, onFormRefused }: HtmlScopeOptions): Promise<void> {
+/** Counts every request of the scope once its caller is known (after authentication), so a limit can be per user or token. */
+function limitEachRequest(scope: FastifyInstance, rateLimit: KeyedLimit | undefined): void {
+  const limit = rateLimit && keyedLimit(scope, rateLimit);
+  if (limit) scope.addHook('preValidation', limit);
+}
+
+export async function htmlScope(scope: FastifyInstance, { routes, guard, forms = cookieFormProtection, onFormRefused, rateLimit }: HtmlScopeOptions): Promise<void> {
   scope.setErrorHandler(errorHandler(renderHtmlError, { accepts: 'application/x-www-form-urlencoded (a form)' }));
   await formBodiesOnly(scope);
   requireDeclaredAccess(scope, guard);
   // Forged forms are refused first (and audited), then the user's permission is checked.
   protectStateChanges(scope, forms, onFormRefused);
   if (guard) authorizeEachRoute(scope, guard);
+  limitEachRequest(scope, rateLimit);
   noStore(scope);
   for (const addRoutes of routes) await addRoutes(scope);
 }
@@ -141,8 +150,7 @@ export async function apiScope(scope: FastifyInstance, { routes, guard, rateLimi
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, json);
   requireDeclaredAccess(scope, guard);
   authorizeEachRoute(scope, guard);
-  const limit = rateLimit && keyedLimit(scope, rateLimit);
-  if (limit) scope.addHook('preValidation', limit);
+  limitEachRequest(scope, rateLimit);
   noStore(scope);
   for (const addRoutes of routes) await addRoutes(scope);
 }
