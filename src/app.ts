@@ -55,7 +55,12 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     publicDir: PUBLIC_DIR,
     apiPrefix: API_PREFIX,
   });
-  await registerApiDocs(app, { apiPrefix: API_PREFIX, title: 'Globomantics CRM API', version: '1' });
+  await registerApiDocs(app, {
+    apiPrefix: API_PREFIX,
+    title: 'Globomantics CRM API',
+    version: '1',
+    license: { name: 'Proprietary: Globomantics internal use', identifier: 'LicenseRef-Globomantics-Proprietary' },
+  });
   declarePrincipal(app);
   await preparePasswordVerification();
 

@@ -43,6 +43,7 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'GET /api/openapi.json': everyone,
   'GET /api/docs': everyone,
   'GET /api/docs/json': everyone,
+  'GET /api/docs/config.json': everyone,
   'GET /api/docs/yaml': everyone,
   'GET /api/docs/static/index.html': everyone,
   'GET /api/docs/static/swagger-initializer.js': everyone,

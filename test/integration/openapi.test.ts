@@ -6,14 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Kysely } from 'kysely';
 import { API_PREFIX, type App } from '../../src/app.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
+import { CLIENT_SOURCE, compileAgainstDocument, MISUSE_LINES, MISUSE_SOURCE } from '../support/typed-client.js';
 
 interface Operation {
+  readonly operationId?: string;
   readonly security?: readonly Record<string, readonly string[]>[];
   readonly responses: Readonly<Record<string, { readonly $ref?: string; readonly content?: Readonly<Record<string, unknown>> }>>;
 }
@@ -30,6 +33,28 @@ interface Document {
 
 /** `/api/v1/users/:id/role` as OpenAPI writes it: `/api/v1/users/{id}/role`. */
 const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+
+/** Each operation's id, as a script's generated client names its method; changing one breaks those clients. */
+const OPERATION_IDS: Readonly<Record<string, string>> = {
+  'GET /api/v1/me': 'getCurrentUser',
+  'GET /api/v1/audit': 'listAuditEvents',
+  'GET /api/v1/summary': 'getSummary',
+  'GET /api/v1/accounts': 'listAccounts',
+  'POST /api/v1/accounts': 'createAccount',
+  'GET /api/v1/accounts/{acctid}': 'getAccount',
+  'PATCH /api/v1/accounts/{acctid}': 'updateAccount',
+  'POST /api/v1/accounts/{acctid}/close': 'closeAccount',
+  'POST /api/v1/accounts/{acctid}/reopen': 'reopenAccount',
+  'GET /api/v1/accounts/{acctid}/entries': 'listEntries',
+  'POST /api/v1/accounts/{acctid}/entries': 'createEntry',
+};
+
+/** Redocly's findings with its recommended rules, as "severity rule: message (where)". */
+async function redoclyFindings(document: object): Promise<string[]> {
+  const config = await createConfig({ extends: ['recommended'] });
+  const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: 'openapi.json', config });
+  return problems.map(({ severity, ruleId, message, location }) => `${severity} ${ruleId}: ${message} (${location[0]?.pointer ?? ''})`);
+}
 
 /** A CSP header as directive → sources. */
 function directives(csp: string): Map<string, string[]> {
@@ -97,6 +122,36 @@ describe('the OpenAPI document and the API docs', () => {
     }
   });
 
+  test("the document passes Redocly's recommended rules with no error and no warning", async () => {
+    assert.deepEqual(await redoclyFindings(document), []);
+    // The rules are really on: a document without servers or an operationId is reported.
+    const broken = structuredClone(document) as unknown as { servers?: unknown; paths: Record<string, Record<string, { operationId?: string }>> };
+    delete broken.servers;
+    const [operation] = Object.values(Object.values(broken.paths)[0] ?? {});
+    delete operation?.operationId;
+    const findings = await redoclyFindings(broken);
+    assert.ok(findings.some((finding) => finding.startsWith('error no-empty-servers')), findings.join('\n'));
+    assert.ok(findings.some((finding) => finding.startsWith('warn operation-operationId')), findings.join('\n'));
+  });
+
+  test('every operation has its stable operationId', () => {
+    const ids = Object.fromEntries(
+      Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation.operationId])),
+    );
+    assert.deepEqual(ids, OPERATION_IDS);
+  });
+
+  test('a client typed by openapi-typescript from the document compiles, and the types refuse what the API refuses', async () => {
+    const { problems } = await compileAgainstDocument(document, { 'client.ts': CLIENT_SOURCE, 'misuse.ts': MISUSE_SOURCE });
+    assert.deepEqual(
+      problems.filter((problem) => !problem.startsWith('misuse.ts:')),
+      [],
+      'the client compiles',
+    );
+    const misuseLines = problems.map((problem) => /^misuse\.ts:(\d+):/.exec(problem)?.[1]).filter((line) => line !== undefined).map(Number);
+    assert.deepEqual([...new Set(misuseLines)], MISUSE_LINES, problems.join('\n'));
+  });
+
   test('the document describes the API as it answers: an anonymous call gets the documented 401 problem', async () => {
     const reply = await app.inject({ method: 'GET', url: `${API_PREFIX}/me` });
     assert.equal(reply.statusCode, 401);
@@ -131,7 +186,7 @@ describe('the OpenAPI document and the API docs', () => {
     assert.deepEqual(csp.get('frame-ancestors'), ["'none'"]);
   });
 
-  test('the docs page renders from this app: its stylesheet and the document it fetches are served here', async () => {
+  test('the docs page renders from this app: its stylesheets are served here', async () => {
     const page = await app.inject({ method: 'GET', url: '/api/docs' });
     const sheets = [...page.body.matchAll(/<link rel="stylesheet"[^>]*href="([^"]+)"/g)].map(([, href = '']) => href);
     assert.ok(sheets.length > 0);
@@ -141,10 +196,19 @@ describe('the OpenAPI document and the API docs', () => {
       assert.equal(sheet.statusCode, 200, href);
       assert.match(String(sheet.headers['cache-control']), /max-age=3600/, `${href} is cached like /static/`);
     }
+  });
+
+  test('the docs page loads and links the document at its one address, /api/openapi.json; swagger-ui\'s own copy sends readers there', async () => {
     const initializer = await app.inject({ method: 'GET', url: '/api/docs/static/swagger-initializer.js' });
-    assert.match(initializer.body, /resolveUrl\('\.\/json'\)/);
-    const fetched = await app.inject({ method: 'GET', url: '/api/docs/json' });
-    assert.deepEqual(fetched.json(), document, 'the docs show the same document as /api/openapi.json');
+    const configUrl = /"configUrl":\s*"([^"]+)"/.exec(initializer.body)?.[1] ?? '';
+    assert.match(configUrl, /^\/api\/docs\//, 'Swagger UI fetches its settings from the docs');
+    const settings = await app.inject({ method: 'GET', url: configUrl });
+    assert.equal(settings.statusCode, 200);
+    assert.deepEqual(settings.json(), { url: '/api/openapi.json' });
+
+    const ownCopy = await app.inject({ method: 'GET', url: '/api/docs/json' });
+    assert.equal(ownCopy.statusCode, 308);
+    assert.equal(ownCopy.headers.location, '/api/openapi.json');
   });
 
   test('the rest of the app keeps its script-free CSP: the relaxed one is only on the docs page', async () => {

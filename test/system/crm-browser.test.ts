@@ -502,6 +502,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     await page.goto(url('/api/docs'));
     await page.locator('.swagger-ui .info .title').waitFor();
     await page.locator('.swagger-ui .opblock').first().waitFor();
+    assert.equal((await page.locator('.swagger-ui .info a[href$="openapi.json"]').textContent())?.trim(), '/api/openapi.json', 'the docs link the document at its one address');
     await checkPage(page, '/api/docs', 'api-docs');
 
     const phone = await visit.browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE, isMobile: true, hasTouch: true });

@@ -54,7 +54,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
     '/accounts',
     {
       config: { access: 'accounts:read' },
-      schema: { summary: 'List and search accounts', querystring: searchQuery, response: { 200: accountPage } },
+      schema: { summary: 'List and search accounts', operationId: 'listAccounts', querystring: searchQuery, response: { 200: accountPage } },
     },
     async (request) => {
       const { accounts, nextCursor } = await searchAccounts(db, request.query);
@@ -71,6 +71,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
       config: { access: 'accounts:write' },
       schema: {
         summary: 'Create an account',
+        operationId: 'createAccount',
         description: 'Honours an Idempotency-Key header: a retry with the same key and body gets the first answer again (with Idempotent-Replayed: true).',
         headers: idempotencyHeaders,
         body: newAccountBody,
@@ -89,7 +90,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
 
   app.get(
     '/accounts/:acctid',
-    { config: { access: 'accounts:read' }, schema: { summary: 'Read an account', params: acctidParams, response: { 200: accountJson } } },
+    { config: { access: 'accounts:read' }, schema: { summary: 'Read an account', operationId: 'getAccount', params: acctidParams, response: { 200: accountJson } } },
     async (request) => toAccountJson(await requireAccount(db, request.params.acctid)),
   );
 
@@ -97,7 +98,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
     '/accounts/:acctid',
     {
       config: { access: 'accounts:write' },
-      schema: { summary: "Change an account's name, email, phone or notes", params: acctidParams, body: accountChangesBody, response: { 200: accountJson } },
+      schema: { summary: "Change an account's name, email, phone or notes", operationId: 'updateAccount', params: acctidParams, body: accountChangesBody, response: { 200: accountJson } },
     },
     async (request) => {
       const { acctid } = request.params;
@@ -116,6 +117,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
         config: { access: 'accounts:write' },
         schema: {
           summary: closed ? 'Close an account (it keeps its history, takes payments and refuses charges)' : 'Reopen a closed account',
+          operationId: closed ? 'closeAccount' : 'reopenAccount',
           description: `409 when the account is already ${closed ? 'closed' : 'open'}.`,
           params: acctidParams,
           response: { 200: accountJson },

@@ -32,7 +32,7 @@ const auditPage = z.object({
  * date included whole), keyset paging with before=<id>, limit 1–200 (50).
  */
 export const auditApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
-  app.get('/audit', { config: { access: 'audit:read' }, schema: { querystring: auditApiQuery, response: { 200: auditPage } } }, async (request) => {
+  app.get('/audit', { config: { access: 'audit:read' }, schema: { summary: 'List audit events, newest first', operationId: 'listAuditEvents', querystring: auditApiQuery, response: { 200: auditPage } } }, async (request) => {
     const { actor, action, from, to, before, limit } = request.query;
     const { entries, hasMore } = await findAuditEvents(db, {
       actor,

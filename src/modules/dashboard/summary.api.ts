@@ -107,6 +107,7 @@ export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
       config: { access: 'accounts:read' },
       schema: {
         summary: 'The dashboard figures',
+        operationId: 'getSummary',
         description: 'Totals, account counts, the largest balances, the latest entries, balances by band and payments vs charges per week. Money as integer cents and formatted.',
         response: { 200: summaryResponse },
       },

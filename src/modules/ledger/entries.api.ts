@@ -101,7 +101,7 @@ export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
     '/accounts/:acctid/entries',
     {
       config: { access: 'accounts:read' },
-      schema: { summary: "List an account's ledger entries, newest first", params: acctidParams, querystring: entriesQuery, response: { 200: entriesPage } },
+      schema: { summary: "List an account's ledger entries, newest first", operationId: 'listEntries', params: acctidParams, querystring: entriesQuery, response: { 200: entriesPage } },
     },
     async (request) => {
       const { acctid } = request.params;
@@ -121,6 +121,7 @@ export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
       config: { access: 'payments:record' },
       schema: {
         summary: 'Record a payment, charge or adjustment',
+        operationId: 'createEntry',
         description:
           'A closed account refuses charges (409). Honours an Idempotency-Key header: a retry with the same key and body gets the first answer again ' +
           '(with Idempotent-Replayed: true) and records nothing; the same key with another body is refused (422). Keys are per user and kept 24 hours.',

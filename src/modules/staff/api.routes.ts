@@ -6,7 +6,7 @@ const me = z.object({ username: z.string(), role: z.string() });
 
 /** The API's view of the caller: who the token acts as. */
 export const staffApiRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/me', { config: { access: 'self' }, schema: { response: { 200: me } } }, async (request) => {
+  app.get('/me', { config: { access: 'self' }, schema: { summary: 'Who the token acts as: its user name and role', operationId: 'getCurrentUser', response: { 200: me } } }, async (request) => {
     const { username, role } = principalOf(request);
     return { username, role };
   });

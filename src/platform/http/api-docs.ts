@@ -10,11 +10,16 @@ import { securityHeaders } from './security-headers.js';
 export const OPENAPI_PATH = '/api/openapi.json';
 export const DOCS_PATH = '/api/docs';
 
+/** What Swagger UI fetches first: its settings, which point it at OPENAPI_PATH (@fastify/swagger-ui itself always names its own copy, `./json`). */
+const DOCS_CONFIG_PATH = `${DOCS_PATH}/config.json`;
+
 export interface ApiDocsOptions {
   /** Only routes under this prefix are documented. */
   readonly apiPrefix: string;
   readonly title: string;
   readonly version: string;
+  /** Under which terms the API may be used: a name and an SPDX identifier (OpenAPI 3.1 `info.license`). */
+  readonly license: { readonly name: string; readonly identifier: string };
 }
 
 const BEARER_SCHEME = 'bearerToken';
@@ -54,7 +59,8 @@ const UI_FILES_CACHE = 'public, max-age=3600';
  * version stamps and on "Execute"; the document's link; "Authorize" (green on
  * white); "Cancel" (#ff6060); "Expand all" (#afaeae on #efefef); and where a
  * parameter goes (grey on the operation's tint). Each pair below is 5:1 or
- * more. Swagger UI has one colour scheme here (its dark mode is a class it
+ * more. The servers menu is hidden: its one entry is this origin, so there is
+ * nothing to choose, and its select has no accessible name. Swagger UI has one colour scheme here (its dark mode is a class it
  * never sets), so these hold in the browser's light and dark preference
  * alike. Served as a file (GET /api/docs/static/theme/contrast.css): the CSP
  * allows no inline style.
@@ -74,6 +80,7 @@ const THEME_CSS = `
 .swagger-ui .btn.cancel { border-color: #da0707; color: #da0707; }
 .swagger-ui .json-schema-2020-12-expand-deep-button { color: #505050; }
 .swagger-ui .parameter__extension, .swagger-ui .parameter__in { color: #595959; }
+.swagger-ui .servers-title, .swagger-ui .servers { display: none; }
 `;
 
 /**
@@ -169,7 +176,7 @@ function withProblems(document: Partial<OpenAPIV3_1.Document>): Partial<OpenAPIV
  * headers from the root hooks, plus `cache-control` and (for the UI) a CSP
  * that lets its scripts run.
  */
-export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, version }: ApiDocsOptions): Promise<void> {
+export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, version, license }: ApiDocsOptions): Promise<void> {
   const isApiRoute = (url: string) => url === apiPrefix || url.startsWith(`${apiPrefix}/`);
   const zodTransform = createJsonSchemaTransform({ skipList: [] });
   const zodComponents = createJsonSchemaTransformObject({});
@@ -184,7 +191,10 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
           `The JSON API of Globomantics CRM, under ${apiPrefix}. Every request carries \`Authorization: Bearer crm_…\`: a token a staff user ` +
           "creates on their page (/me) or an operator with `crm tokens create`; it acts with its owner's role. Errors are RFC 9457 " +
           '`application/problem+json`.',
+        license,
       },
+      // Relative to the document: the origin that serves it, so "Try it out" calls the server the reader is on.
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       components: {
         securitySchemes: {
           [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'crm_…', description: 'An API token: `Authorization: Bearer crm_…`.' },
@@ -203,6 +213,8 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
       // swagger-ui's own redirect of this name keeps the query, so with one it redirects to itself forever.
       // The page takes no query (no document of another site), so it is dropped.
       if (request.url.split('?')[0] === `${DOCS_PATH}/static/index.html`) return void reply.redirect(`${DOCS_PATH}/`);
+      // One address for the document: swagger-ui's own copy sends readers to it.
+      if (request.routeOptions.url === `${DOCS_PATH}/json`) return void reply.redirect(OPENAPI_PATH, 308);
       done();
     });
     docs.addHook('onSend', (request, reply, payload, done) => {
@@ -213,6 +225,7 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
     });
 
     docs.get(OPENAPI_PATH, { config: { access: PUBLIC } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));
+    docs.get(DOCS_CONFIG_PATH, { config: { access: PUBLIC } }, async () => ({ url: OPENAPI_PATH }));
 
     await docs.register(fastifySwaggerUi, {
       routePrefix: DOCS_PATH,
@@ -220,7 +233,8 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
       theme: { title, css: [{ filename: 'contrast.css', content: THEME_CSS }], js: [{ filename: 'viewport.js', content: THEME_JS }] },
       // Without the top bar: no field to load another site's document. Without deep links: they put a link inside each
       // operation's and tag's button (axe-core nested-interactive; swagger-api/swagger-ui#10395, #10704).
-      uiConfig: { layout: 'BaseLayout', deepLinking: false, displayRequestDuration: true },
+      // configUrl: settings fetched at start-up override the initializer's, so Swagger UI loads and links OPENAPI_PATH.
+      uiConfig: { layout: 'BaseLayout', deepLinking: false, displayRequestDuration: true, configUrl: DOCS_CONFIG_PATH },
       validatorUrl: false,
     });
   });
