@@ -2,28 +2,28 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
 import { accountsApiRoutes } from './modules/accounts/accounts.api.js';
-import { accountRoutes } from './modules/accounts/accounts.routes.js';
-import { importRoutes } from './modules/import-export/index.js';
-import { lookupRoutes } from './modules/accounts/lookup.routes.js';
+import { ACCOUNTS_NAV, accountRoutes } from './modules/accounts/accounts.routes.js';
+import { LOOKUP_NAV, lookupRoutes } from './modules/accounts/lookup.routes.js';
+import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
 import { auditApiRoutes } from './modules/audit/audit.api.js';
 import { recordAudit } from './modules/audit/audit.repository.js';
-import { auditRoutes } from './modules/audit/audit.routes.js';
-import { dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
+import { AUDIT_NAV, auditRoutes } from './modules/audit/audit.routes.js';
+import { DASHBOARD_NAV, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
 import { summaryApiRoutes } from './modules/dashboard/summary.api.js';
 import { entriesApiRoutes } from './modules/ledger/entries.api.js';
-import { adminUserRoutes } from './modules/staff/admin-users.routes.js';
+import { ADMIN_USERS_NAV, adminUserRoutes } from './modules/staff/admin-users.routes.js';
 import { staffApiRoutes } from './modules/staff/api.routes.js';
-import { perSignedInUser, perToken, sessionForms, sessionGuard, tokenGuard } from './modules/staff/guards.js';
+import { perSignedInUser, perToken, recognizeSession, sessionForms, sessionGuard, staffViewer, tokenGuard } from './modules/staff/guards.js';
 import { loginRoutes } from './modules/staff/login.routes.js';
-import { meRoutes } from './modules/staff/me.routes.js';
+import { ME_NAV, meRoutes } from './modules/staff/me.routes.js';
 import { preparePasswordVerification } from './modules/staff/password.js';
 import { actorOf, declarePrincipal } from './modules/staff/principal.js';
 import { sessionRoutes } from './modules/staff/session.routes.js';
-import { staffPage } from './modules/staff/staff-page.js';
 import { registerApiDocs } from './platform/http/api-docs.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';
 import { apiScope, htmlScope, PUBLIC, type FormRefusalListener } from './platform/http/scopes.js';
+import type { StaffShell } from './platform/views/staff-page.js';
 import { readiness } from './prepare-database.js';
 
 export type { App };
@@ -43,6 +43,13 @@ export interface BuildOptions {
  */
 export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { readonly logger?: Deps['logger'] }, { tls }: BuildOptions = {}): Promise<App> {
   const { config, db } = deps;
+  const staffForms = sessionForms(config.sessionSecret);
+  const signedIn = recognizeSession(db, config.sessions);
+  // Each module declares its navigation entry beside its routes; this is the order staff see them in.
+  const staffShell: StaffShell = {
+    nav: [DASHBOARD_NAV, LOOKUP_NAV, ACCOUNTS_NAV, ME_NAV, ADMIN_USERS_NAV, AUDIT_NAV, IMPORT_NAV],
+    viewer: staffViewer(staffForms),
+  };
   const app = await createHttpApp({
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(tls ? { tls } : {}),
@@ -54,6 +61,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     redis: deps.redis,
     publicDir: PUBLIC_DIR,
     apiPrefix: API_PREFIX,
+    notFoundShell: async (request) => ((await signedIn(request)) ? staffShell : null),
   });
   await registerApiDocs(app, {
     apiPrefix: API_PREFIX,
@@ -84,9 +92,10 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
   });
   await app.register(htmlScope, {
     guard: sessionGuard(db, config.sessions),
-    forms: sessionForms(config.sessionSecret),
+    forms: staffForms,
     onFormRefused: auditRefusedForm,
     rateLimit: { perMinute: config.rateLimits.staff, key: perSignedInUser, whose: 'from your account' },
+    shell: staffShell,
     routes: [
       (scope) => scope.register(sessionRoutes, { db }),
       (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login }),
@@ -98,8 +107,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       ...(config.publicLookup
         ? []
         : [
-            (scope: FastifyInstance) =>
-              scope.register(lookupRoutes, { ...lookup, access: 'accounts:read', inLayout: (request, reply, title, body) => staffPage(request, reply, { title, body, current: '/' }) }),
+            (scope: FastifyInstance) => scope.register(lookupRoutes, { ...lookup, access: 'accounts:read' }),
           ]),
     ],
   });

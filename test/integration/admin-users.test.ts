@@ -80,7 +80,7 @@ for (const target of TEST_DATABASES) {
       assert.match(reply.body, /<caption>Staff users<\/caption>/);
       const row = `<tr><th scope="row">${viewer.username}</th><td>viewer</td><td>active</td><td>`;
       assertHas(reply.body, row);
-      assert.match(reply.body.slice(reply.body.indexOf(row) + row.length), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC<\/td>/);
+      assert.match(reply.body.slice(reply.body.indexOf(row) + row.length), /^<time datetime="[^"]+" title="[^"]+">\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC<\/time><\/td>/);
       for (const id of ['new_username', 'new_role', 'new_password', `role-${viewer.id}`, `password-${viewer.id}`]) {
         assertHas(reply.body, `<label for="${id}">`, id);
         assertHas(reply.body, ` id="${id}" name="`, id);

@@ -144,6 +144,22 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(left, []);
     });
 
+    test('a signed-in user keeps the staff navigation on a missing page and an unknown account; an anonymous visitor gets the plain 404', async () => {
+      const user = await addUser(db, 'viewer');
+      const { cookie } = await signInWith(app, user.username, user.password);
+      for (const url of ['/no-such-page', '/accounts/NOSUCHACCT1']) {
+        const missing = await app.inject({ method: 'GET', url, headers: { cookie } });
+        assert.equal(missing.statusCode, 404, url);
+        assert.ok(missing.body.includes('<nav aria-label="Main">'), `${url}: the staff navigation`);
+        assert.ok(missing.body.includes(`Signed in as ${user.username} (viewer)`), url);
+        assert.ok(!missing.body.includes('href="/admin/users"'), `${url}: only the entries a viewer may open`);
+      }
+      const anonymous = await app.inject({ method: 'GET', url: '/no-such-page' });
+      assert.equal(anonymous.statusCode, 404);
+      assert.ok(!anonymous.body.includes('<nav aria-label="Main">'));
+      assert.ok(!anonymous.body.includes('Signed in as'));
+    });
+
     test('signing out ends the session in the database: the cookie is refused afterwards', async () => {
       const user = await addUser(db, 'viewer');
       const { cookie } = await signInWith(app, user.username, user.password);

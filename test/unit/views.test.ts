@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { lookupPage } from '../../src/modules/accounts/lookup.views.js';
 import { errorSummary, field, flash, form, hiddenField, pager, select, siteHref, table } from '../../src/platform/views/components.js';
-import { html, page, SafeHtml } from '../../src/platform/views/html.js';
-import { layout } from '../../src/platform/views/layout.js';
+import { html, SafeHtml } from '../../src/platform/views/html.js';
+import { layout, page } from '../../src/platform/views/layout.js';
 
 /** A value in every interpolated place: it must come out only escaped. */
 const EVIL = '<script>"x"&\'y\'</script>';

@@ -1,11 +1,11 @@
-import { field, form, hiddenField, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
+import { field, form, hiddenField, scrollRegion, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
 import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/ledger.service.js';
-import type { FormProblem } from '../staff/form-problems.js';
-import { shownTime } from '../staff/shown-time.js';
+import type { FormProblem } from '../../platform/views/form-problems.js';
 import { accountPath, ACCOUNTS_PATH, messageFor, problemSummary } from './accounts.views.js';
 import type { AccountDetails } from './accounts.service.js';
+import { timeTag } from '../../platform/views/time.js';
 
 /** One account's page: its details, what the user may do with it, and its history. */
 
@@ -69,7 +69,7 @@ function optional(value: string | null): string {
 
 function status(account: AccountDetails): SafeHtml {
   if (account.closedAt === null) return html`Open`;
-  return html`<strong class="status-closed">Closed</strong> since ${shownTime(account.closedAt)}. It takes payments and adjustments, but no new charges.`;
+  return html`<strong class="status-closed">Closed</strong> since ${timeTag(account.closedAt)}. It takes payments and adjustments, but no new charges.`;
 }
 
 function details(account: AccountDetails): SafeHtml {
@@ -152,7 +152,7 @@ function historyTable(entries: readonly LedgerEntry[]): SafeHtml {
     empty: 'No entries yet.',
     rows: entries,
     columns: [
-      { header: 'When (UTC)', rowHeader: true, cell: (entry) => html`<time datetime="${new Date(entry.createdAt).toISOString()}">${new Date(entry.createdAt).toISOString()}</time>` },
+      { header: 'When (UTC)', rowHeader: true, cell: (entry) => timeTag(entry.createdAt) },
       { header: 'Who', cell: (entry) => entry.actor },
       { header: 'Kind', cell: (entry) => entry.kind },
       { header: 'Amount', numeric: true, cell: (entry) => formatCents(entry.amountCents) },
@@ -177,9 +177,7 @@ ${problemSummary(view.entryProblems ?? [], ENTRY_IDS)}
 ${details(account)}
 ${view.canWrite ? html`${manageSection(view)}\n` : ''}${view.canRecord ? html`${entrySection(view)}\n` : ''}<section class="wide" aria-labelledby="history-heading">
 <h2 id="history-heading">History</h2>
-<div class="table-scroll money-table" role="group" aria-labelledby="history-heading" tabindex="0">
-${historyTable(view.entries)}
-</div>
+${scrollRegion('history-heading', historyTable(view.entries), 'money-table')}
 ${historyPaging(view)}
 </section>
 <p><a href="${ACCOUNTS_PATH}">Back to the accounts</a></p>`;

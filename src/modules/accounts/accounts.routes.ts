@@ -11,10 +11,10 @@ import { InvalidAmountError, parseAmount } from '../../shared/money.js';
 import type { Database } from '../../schema.js';
 import { fingerprintOf, runIdempotently } from '../ledger/idempotency.js';
 import { ENTRY_KINDS, listEntries, MEMO_MAX, recordEntry, type NewEntry } from '../ledger/ledger.service.js';
-import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../staff/form-problems.js';
+import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
 import { actorOf, principalOf } from '../staff/principal.js';
 import { can } from '../staff/roles.js';
-import { HTML, staffPage } from '../staff/staff-page.js';
+import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { accountChanges, acctidField, NOTES_MAX, newAccountFields } from './account-fields.js';
 import { accountSearchQuery, PAGE_SIZE_DEFAULT, searchAccounts, type AccountSearch } from './account-search.js';
 import { normalizeAcctId } from './account.js';
@@ -162,6 +162,10 @@ function problemsOf(error: FieldsError): FormProblem[] {
 const redirectTo = (reply: FastifyReply, acctid: string, done: string) => reply.redirect(`${accountPath(acctid)}?done=${done}`, 303);
 
 type AccountExtras = Partial<Pick<AccountPageView, 'entryForm' | 'entryProblems'>> & { readonly before?: number; readonly flash?: readonly FlashMessage[] };
+
+
+/** The staff navigation's link to these pages. */
+export const ACCOUNTS_NAV: NavEntry = { href: ACCOUNTS_PATH, label: 'Accounts', access: 'accounts:read' };
 
 /**
  * The staff account pages (server-rendered, in the staff scope): the list with

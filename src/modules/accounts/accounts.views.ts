@@ -1,7 +1,7 @@
-import { errorSummary, field, form, select, siteHref, table, type FieldError, type SelectChoice, type Text } from '../../platform/views/components.js';
+import { errorSummary, field, form, scrollRegion, select, siteHref, table, type FieldError, type SelectChoice, type Text } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
-import type { FormProblem } from '../staff/form-problems.js';
+import type { FormProblem } from '../../platform/views/form-problems.js';
 import { ACCTID_MAX_LENGTH } from './account.js';
 import { EMAIL_MAX, NAME_MAX, NOTES_MAX, PHONE_MAX } from './account-fields.js';
 import { SCAN_ROWS, type AccountFilter, type AccountSort } from './account-search.js';
@@ -178,9 +178,7 @@ ${
   accounts === undefined
     ? html`<p>Nothing was searched: correct the search above and try again.</p>
 ${listPaging(view)}`
-    : html`<div class="table-scroll money-table" role="group" aria-labelledby="results-heading" tabindex="0">
-${accountsTable(view, accounts)}
-</div>
+    : html`${scrollRegion('results-heading', accountsTable(view, accounts), 'money-table')}
 ${view.stoppedEarly ? html`<p>This page stopped after looking through ${SCAN_ROWS.toLocaleString('en')} accounts in this order; the next page carries on from there.</p>
 ` : ''}${listPaging(view)}`
 }

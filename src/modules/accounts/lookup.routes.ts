@@ -3,11 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { perMinute } from '../../platform/http/rate-limit.js';
-import type { SafeHtml } from '../../platform/views/html.js';
 import type { Database } from '../../schema.js';
 import { ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
 import { findAccount } from './account.repository.js';
 import { LOOKUP_TITLE, lookupBody, lookupPage, type LookupOutcome, type LookupView } from './lookup.views.js';
+import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 
 /** The form's fields; its messages are what a visitor sees when the form is malformed. */
 const lookupForm = z.object(
@@ -18,22 +18,22 @@ const lookupForm = z.object(
   { error: 'Please fill in the form: enter one account ID.' },
 );
 
-const HTML = 'text/html; charset=utf-8';
-
 export interface LookupRoutesOptions {
   readonly db: Kysely<Database>;
   /** Lookups per minute per client address (against id enumeration); 0 = no limit. */
   readonly lookupsPerMinute: number;
-  /** PUBLIC in the public scope; a permission when the lookup is for signed-in staff only. */
+  /** PUBLIC in the public scope; a permission when the lookup is for signed-in staff only (then in the staff layout). */
   readonly access: string;
-  /** Puts the page in a layout (the staff one, with nav and sign-out); the plain public page unless told. */
-  readonly inLayout?: (request: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml) => string;
 }
 
+
+/** The staff navigation's link to these pages. */
+export const LOOKUP_NAV: NavEntry = { href: '/', label: 'Balance lookup', access: 'self' };
+
 /** The public balance lookup: GET shows the form, POST shows one account's balance. */
-export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (app, { db, lookupsPerMinute, access, inLayout }) => {
+export const lookupRoutes: FastifyPluginAsyncZod<LookupRoutesOptions> = async (app, { db, lookupsPerMinute, access }) => {
   const render = (request: FastifyRequest, reply: FastifyReply, view: LookupView) =>
-    inLayout ? inLayout(request, reply, LOOKUP_TITLE, lookupBody(view)) : lookupPage(view);
+    reply.staffShell ? staffPage(request, reply, { title: LOOKUP_TITLE, body: lookupBody(view), current: LOOKUP_NAV.href }) : lookupPage(view);
 
   app.get('/', { config: { access } }, async (request, reply) => reply.type(HTML).send(render(request, reply, { csrfToken: reply.formToken() })));
 

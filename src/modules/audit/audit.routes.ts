@@ -2,11 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema.js';
-import { showAgainWhenInvalid, typedText, type FormProblem } from '../staff/form-problems.js';
-import { HTML, staffPage } from '../staff/staff-page.js';
+import { showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
+import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { AUDIT_PAGE_SIZE, auditPageQuery, filterParams, utcDayEnd, utcDayStart } from './audit.filters.js';
 import { findAuditEvents } from './audit.repository.js';
 import { AUDIT_PATH, AUDIT_TITLE, auditBody, type AuditFilterFields, type AuditPageView } from './audit.views.js';
+
+
+/** The staff navigation's link to these pages. */
+export const AUDIT_NAV: NavEntry = { href: AUDIT_PATH, label: 'Audit log', access: 'audit:read', admin: true };
 
 /**
  * The audit log for people (audit:read): filters in a GET form, 50 events a

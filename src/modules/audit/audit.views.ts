@@ -1,7 +1,8 @@
-import { errorSummary, field, form, siteHref, table, type FieldError } from '../../platform/views/components.js';
+import { errorSummary, field, form, scrollRegion, siteHref, table, type FieldError } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import type { FormProblem } from '../staff/form-problems.js';
+import type { FormProblem } from '../../platform/views/form-problems.js';
 import type { AuditEntry } from './audit.repository.js';
+import { timeTag } from '../../platform/views/time.js';
 
 export const AUDIT_PATH = '/admin/audit';
 export const AUDIT_TITLE = 'Audit log';
@@ -53,7 +54,7 @@ function eventsTable(entries: readonly AuditEntry[], filtered: boolean): SafeHtm
     empty: filtered ? 'No events match these filters.' : 'No events yet.',
     rows: entries,
     columns: [
-      { header: 'Time (UTC)', rowHeader: true, cell: (entry) => html`<time datetime="${new Date(entry.at).toISOString()}">${new Date(entry.at).toISOString()}</time>` },
+      { header: 'Time (UTC)', rowHeader: true, cell: (entry) => timeTag(entry.at) },
       { header: 'Actor', cell: (entry) => entry.actor },
       { header: 'Action', cell: (entry) => entry.action },
       { header: 'Target', cell: (entry) => entry.target ?? '—' },
@@ -94,9 +95,7 @@ ${
     ? ''
     : html`<section class="wide" aria-labelledby="events-heading">
 <h2 id="events-heading">Events</h2>
-<div class="table-scroll" role="group" aria-labelledby="events-heading" tabindex="0">
-${eventsTable(entries, filtered)}
-</div>
+${scrollRegion('events-heading', eventsTable(entries, filtered))}
 ${paging(view)}
 </section>`
 }`;

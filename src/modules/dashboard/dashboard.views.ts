@@ -1,10 +1,10 @@
-import { siteHref, table } from '../../platform/views/components.js';
+import { scrollRegion, siteHref, table } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
 import type { EntryKind } from '../ledger/ledger.service.js';
-import { shownTime } from '../staff/shown-time.js';
 import { barChart, type ChartSeries } from './charts.js';
 import { AGGREGATES_MAX_AGE_MS, WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
+import { timeTag } from '../../platform/views/time.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 export const DASHBOARD_TITLE = 'Dashboard';
@@ -82,7 +82,7 @@ function recentTable(summary: DashboardSummary): SafeHtml {
     empty: 'Nothing recorded yet.',
     rows: summary.recentActivity,
     columns: [
-      { header: 'When (UTC)', rowHeader: true, cell: (entry) => html`<time datetime="${new Date(entry.createdAt).toISOString()}">${shownTime(entry.createdAt).replace(' UTC', '')}</time>` },
+      { header: 'When (UTC)', rowHeader: true, cell: (entry) => timeTag(entry.createdAt) },
       { header: 'Account', cell: (entry) => accountCell(entry.acctid, entry.name) },
       { header: 'Kind', cell: (entry) => KIND_NAMES[entry.kind] ?? entry.kind },
       { header: 'Amount', numeric: true, cell: (entry) => formatCents(entry.amountCents) },
@@ -167,9 +167,7 @@ function figure(id: string, heading: string, chart: SafeHtml, data: SafeHtml): S
 ${chart}
 <details>
 <summary>The figures as a table</summary>
-<div class="table-scroll" role="group" aria-labelledby="${id}-heading" tabindex="0">
-${data}
-</div>
+${scrollRegion(`${id}-heading`, data)}
 </details>
 </section>`;
 }
@@ -180,10 +178,9 @@ ${data}
  * page (one column on a narrow screen, in this order).
  */
 export function dashboardBody(summary: DashboardSummary): SafeHtml {
-  const asOf = new Date(summary.asOf);
   return html`<div class="dashboard wide">
 <h1>${DASHBOARD_TITLE}</h1>
-<p class="hint">Totals, counts and charts as of <time datetime="${asOf.toISOString()}">${shownTime(summary.asOf)}</time> (never more than ${AGGREGATES_MAX_AGE_MS / 1000} seconds old); the lists are current. A balance is what an account owes: due minus paid.</p>
+<p class="hint">Totals, counts and charts as of ${timeTag(summary.asOf)} (never more than ${AGGREGATES_MAX_AGE_MS / 1000} seconds old); the lists are current. A balance is what an account owes: due minus paid.</p>
 <section aria-labelledby="totals-heading">
 <h2 id="totals-heading" class="visually-hidden">Totals</h2>
 ${tiles(summary)}
@@ -191,17 +188,13 @@ ${tiles(summary)}
 <div class="dashboard-grid">
 <section class="panel-largest" aria-labelledby="largest-heading">
 <h2 id="largest-heading">Largest balances</h2>
-<div class="table-scroll" role="group" aria-labelledby="largest-heading" tabindex="0">
-${largestTable(summary)}
-</div>
+${scrollRegion('largest-heading', largestTable(summary))}
 </section>
 ${figure('bands', 'Receivables by balance', bandsChart(summary.balanceBands), bandsTable(summary.balanceBands))}
 ${figure('weekly', 'Payments and charges', weeklyChart(summary.weeks), weeklyTable(summary.weeks))}
 <section class="panel-recent" aria-labelledby="recent-heading">
 <h2 id="recent-heading">Recent activity</h2>
-<div class="table-scroll" role="group" aria-labelledby="recent-heading" tabindex="0">
-${recentTable(summary)}
-</div>
+${scrollRegion('recent-heading', recentTable(summary))}
 </section>
 </div>
 </div>`;

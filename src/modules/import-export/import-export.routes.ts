@@ -10,7 +10,7 @@ import { AppError } from '../../shared/errors.js';
 import type { Database } from '../../schema.js';
 import { actorOf } from '../staff/principal.js';
 import { can } from '../staff/roles.js';
-import { HTML, staffPage } from '../staff/staff-page.js';
+import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { exportAccounts, EXPORT_FORMATS } from './exporter.js';
 import { ImportConflictError, importAccounts } from './importer.js';
 import { parseUploadForm, UPLOAD_MAX_BYTES, type UploadForm } from './upload-form.js';
@@ -26,6 +26,10 @@ export interface ImportRoutesOptions {
   /** The largest file the upload takes; UPLOAD_MAX_BYTES (20 MiB) unless told. */
   readonly maxUploadBytes?: number;
 }
+
+
+/** The staff navigation's link to these pages. */
+export const IMPORT_NAV: NavEntry = { href: IMPORT_PATH, label: 'Import / export', access: 'accounts:import', admin: true };
 
 /**
  * Bulk import and export for admins (accounts:import): the upload page runs

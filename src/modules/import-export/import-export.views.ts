@@ -1,4 +1,4 @@
-import { errorSummary, flash, hiddenField, siteHref, table, type FlashMessage } from '../../platform/views/components.js';
+import { errorSummary, flash, hiddenField, scrollRegion, siteHref, table, type FlashMessage } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import type { ImportReport } from './importer.js';
 import { reportCounts } from './report-counts.js';
@@ -95,8 +95,7 @@ ${counts.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd>`)}
 ${
   report.rejected === 0
     ? ''
-    : html`<div class="table-scroll" role="group" aria-labelledby="report-heading" tabindex="0">
-${table({
+    : html`${scrollRegion('report-heading', table({
   caption: 'Rejected rows',
   empty: 'No row was rejected.',
   rows: shown,
@@ -105,8 +104,7 @@ ${table({
     { header: 'Account ID', cell: (error) => error.acctid || '—' },
     { header: 'Reason', cell: (error) => error.reason },
   ],
-})}
-</div>
+}))}
 ${more > 0 ? html`<p>… and ${more} more rejected rows, not listed here. The <code>crm import FILE --errors errors.csv</code> command lists every one.</p>` : ''}`
 }
 </section>`;

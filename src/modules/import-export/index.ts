@@ -3,7 +3,7 @@
  * importer and exporter that `crm import` and `crm export` run too. The rest
  * of this folder is its own.
  */
-export { importRoutes, type ImportRoutesOptions } from './import-export.routes.js';
+export { IMPORT_NAV, importRoutes, type ImportRoutesOptions } from './import-export.routes.js';
 export { exportAccounts, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './exporter.js';
 export {
   ADJUSTMENT_MEMO,

@@ -12,10 +12,10 @@ import {
   type AdminUsersView,
   type RowProblem,
 } from './admin-users.views.js';
-import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from './form-problems.js';
+import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
 import { actorOf, principalOf } from './principal.js';
 import { ROLES } from './roles.js';
-import { HTML, staffPage } from './staff-page.js';
+import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { changeRole, createUser, listUsers, setDisabled, setPassword } from './users.js';
 
 const ACCESS = { access: 'users:manage' } as const;
@@ -58,6 +58,10 @@ function doneFlash(done: string | undefined): FlashMessage[] {
 const CREATE_REFUSALS = { BAD_USERNAME: 'username', USERNAME_TAKEN: 'username', UNKNOWN_ROLE: 'role', WEAK_PASSWORD: 'password' } as const;
 
 type PageExtras = Pick<AdminUsersView, 'createProblems' | 'createForm' | 'rowProblem'> & { readonly flash?: readonly FlashMessage[] };
+
+
+/** The staff navigation's link to these pages. */
+export const ADMIN_USERS_NAV: NavEntry = { href: ADMIN_USERS_PATH, label: 'Users', access: 'users:manage', admin: true };
 
 /**
  * User administration (users:manage): list, create, change role, disable,

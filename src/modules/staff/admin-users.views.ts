@@ -1,11 +1,11 @@
-import { errorSummary, field, form, select, table, type FieldError, type SelectChoice } from '../../platform/views/components.js';
+import { errorSummary, field, form, scrollRegion, select, table, type FieldError, type SelectChoice } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import type { FormProblem } from './form-problems.js';
+import type { FormProblem } from '../../platform/views/form-problems.js';
 import { ME_PATH } from './me.views.js';
 import { PASSWORD_MIN_LENGTH } from './password.js';
 import { isRole, ROLES } from './roles.js';
-import { shownTime } from './shown-time.js';
 import { USERNAME_RULE, type StaffUser } from './users.js';
+import { shownTime, timeTag } from '../../platform/views/time.js';
 
 export const ADMIN_USERS_PATH = '/admin/users';
 export const ADMIN_USERS_TITLE = 'Users';
@@ -156,7 +156,7 @@ export function adminUsersBody(view: AdminUsersView): SafeHtml {
       { header: 'User name', rowHeader: true, cell: (user) => user.username },
       { header: 'Role', cell: (user) => user.role },
       { header: 'Status', cell: (user) => userStatus(user) },
-      { header: 'Created', cell: (user) => shownTime(user.createdAt) },
+      { header: 'Created', cell: (user) => timeTag(user.createdAt) },
       { header: 'Actions', cell: (user) => actions(user, view) },
     ],
   });
@@ -166,8 +166,6 @@ ${createSection(view)}
 <section class="wide" aria-labelledby="users-heading">
 <h2 id="users-heading">All users</h2>
 <p>Changing a role, disabling a user or resetting their password signs them out everywhere. The last active admin can be neither disabled nor demoted.</p>
-<div class="table-scroll">
-${users}
-</div>
+${scrollRegion('users-heading', users)}
 </section>`;
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { FormProtection } from '../../platform/http/form-protection.js';
 import type { Guard } from '../../platform/http/scopes.js';
+import type { StaffViewer } from '../../platform/views/staff-page.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../../schema.js';
 import { can, isPermission, type Permission } from './roles.js';
@@ -25,6 +26,15 @@ function loginRedirect(request: FastifyRequest): string {
   return `${LOGIN_PATH}${back}`;
 }
 
+/** Sets request.principal from a live session in the cookie; false (and nothing set) without one. */
+async function signInFromCookie(db: Kysely<Database>, policy: SessionPolicy, request: FastifyRequest): Promise<boolean> {
+  const id = request.cookies[SESSION_COOKIE];
+  const session = id === undefined ? undefined : await findLiveSession(db, id, policy);
+  if (!session) return false;
+  request.principal = { userId: session.userId, username: session.username, role: session.role, sessionIdHash: session.idHash, tokenId: null };
+  return true;
+}
+
 /**
  * The staff pages' guard: a live session from the cookie, or a redirect to
  * the sign-in page (for a page someone opened) or a 401 (for a form post).
@@ -32,14 +42,10 @@ function loginRedirect(request: FastifyRequest): string {
 export function sessionGuard(db: Kysely<Database>, policy: SessionPolicy): Guard {
   return {
     authenticate: async (request: FastifyRequest, reply: FastifyReply) => {
-      const id = request.cookies[SESSION_COOKIE];
-      const session = id === undefined ? undefined : await findLiveSession(db, id, policy);
-      if (!session) {
-        if (id !== undefined) reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(0));
-        if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect(loginRedirect(request), 303);
-        throw new AppError(401, 'SIGN_IN_REQUIRED', 'Your session has ended. Please sign in again.');
-      }
-      request.principal = { userId: session.userId, username: session.username, role: session.role, sessionIdHash: session.idHash, tokenId: null };
+      if (await signInFromCookie(db, policy, request)) return;
+      if (request.cookies[SESSION_COOKIE] !== undefined) reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(0));
+      if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect(loginRedirect(request), 303);
+      throw new AppError(401, 'SIGN_IN_REQUIRED', 'Your session has ended. Please sign in again.');
     },
     authorize,
     knows: isPermission,
@@ -57,6 +63,28 @@ export function sessionForms(secret: string): FormProtection {
       done(new AppError(403, 'FORM_TOKEN_INVALID', 'This form could not be verified (its security token is missing or belongs to another session). Reload the page and try again.'));
     },
     token: (request) => sessionFormToken(secret, idHashOf(request)),
+  };
+}
+
+/**
+ * Whether a request outside the staff scope (a page nobody registered) comes
+ * from a signed-in user, who then keeps the staff layout; sets request.principal.
+ */
+export function recognizeSession(db: Kysely<Database>, policy: SessionPolicy): (request: FastifyRequest) => Promise<boolean> {
+  return (request) => signInFromCookie(db, policy, request);
+}
+
+/** The signed-in user as a staff page shows them: name, role, what they may open, and the sign-out form's token. */
+export function staffViewer(forms: FormProtection): (request: FastifyRequest, reply: FastifyReply) => StaffViewer | null {
+  return (request, reply) => {
+    const principal = request.principal;
+    if (!principal || principal.sessionIdHash === null) return null;
+    return {
+      name: principal.username,
+      role: principal.role,
+      may: (access) => isPermission(access) && can(principal.role, access),
+      formToken: forms.token(request, reply),
+    };
   };
 }
 

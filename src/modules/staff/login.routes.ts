@@ -8,7 +8,7 @@ import { LOGIN_PATH } from './guards.js';
 import { loginPage, SIGN_IN_FAILED } from './login.views.js';
 import { endSession, hashSessionId, SESSION_COOKIE, sessionCookieOptions, type SessionPolicy } from './sessions.js';
 import { signIn, type LockoutPolicy } from './sign-in.js';
-import { HTML } from './staff-page.js';
+import { HTML } from '../../platform/views/staff-page.js';
 import { normalizeUsername } from './users.js';
 
 /** Where staff land after signing in when no page asked for them (the dashboard). */

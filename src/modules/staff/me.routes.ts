@@ -6,11 +6,11 @@ import { keyedLimit } from '../../platform/http/rate-limit.js';
 import type { FlashMessage } from '../../platform/views/components.js';
 import type { Database } from '../../schema.js';
 import { recordAudit } from '../audit/audit.repository.js';
-import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from './form-problems.js';
+import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
 import { MAX_TOKEN_DAYS, ME_DONE, ME_PATH, ME_TITLE, meBody, type MeView } from './me.views.js';
 import { actorOf, principalOf } from './principal.js';
 import { createSession, SESSION_COOKIE, sessionCookieOptions, type SessionPolicy } from './sessions.js';
-import { HTML, staffPage } from './staff-page.js';
+import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { createToken, listTokens, revokeToken, TOKEN_LABEL_MAX } from './tokens.js';
 import { isCurrentPassword, setPassword } from './users.js';
 
@@ -84,6 +84,10 @@ export interface MeRoutesOptions {
 }
 
 type MeExtras = Omit<MeView, 'username' | 'role' | 'tokens' | 'csrfToken' | 'now'> & { readonly flash?: readonly FlashMessage[] };
+
+
+/** The staff navigation's link to these pages. */
+export const ME_NAV: NavEntry = { href: ME_PATH, label: 'My account', access: 'self' };
 
 /**
  * "My account" (any signed-in user): who they are, changing their own

@@ -1,9 +1,9 @@
-import { errorSummary, field, form, table, type FieldError } from '../../platform/views/components.js';
+import { errorSummary, field, form, scrollRegion, table, type FieldError } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import type { FormProblem } from './form-problems.js';
+import type { FormProblem } from '../../platform/views/form-problems.js';
 import { PASSWORD_MIN_LENGTH } from './password.js';
-import { shownTime } from './shown-time.js';
 import { TOKEN_LABEL_MAX, type ApiTokenInfo } from './tokens.js';
+import { shownTime, timeTag } from '../../platform/views/time.js';
 
 export const ME_PATH = '/me';
 export const ME_TITLE = 'My account';
@@ -109,9 +109,9 @@ function tokensSection(view: MeView): SafeHtml {
     columns: [
       { header: 'Label', rowHeader: true, cell: (token) => token.label },
       { header: 'Token', cell: (token) => html`<code>${token.prefix}…</code>` },
-      { header: 'Created', cell: (token) => shownTime(token.createdAt) },
-      { header: 'Last used', cell: (token) => (token.lastUsedAt === null ? 'never' : shownTime(token.lastUsedAt)) },
-      { header: 'Expires', cell: (token) => (token.expiresAt === null ? 'never' : shownTime(token.expiresAt)) },
+      { header: 'Created', cell: (token) => timeTag(token.createdAt) },
+      { header: 'Last used', cell: (token) => (token.lastUsedAt === null ? 'never' : timeTag(token.lastUsedAt)) },
+      { header: 'Expires', cell: (token) => (token.expiresAt === null ? 'never' : timeTag(token.expiresAt)) },
       { header: 'Status', cell: (token) => tokenStatus(token, now) },
       {
         header: 'Action',
@@ -127,9 +127,7 @@ function tokensSection(view: MeView): SafeHtml {
   return html`<section aria-labelledby="tokens-heading">
 <h2 id="tokens-heading">API tokens</h2>
 <p>A token lets a script call the API as you, with your role. Revoking one stops it at once.</p>
-<div class="table-scroll" role="group" aria-labelledby="tokens-heading" tabindex="0">
-${tokens}
-</div>
+${scrollRegion('tokens-heading', tokens)}
 <h3>Create a token</h3>
 ${form({
   action: `${ME_PATH}/tokens`,

@@ -1,21 +1,29 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { html, page } from '../views/html.js';
+import { html } from '../views/html.js';
+import { page } from '../views/layout.js';
+import { HTML, shellPage, type StaffShell } from '../views/staff-page.js';
 import { toPublicError, type PublicError, type ScopeContext } from './errors.js';
 
 /** How a scope shows an error: an HTML page, or RFC 9457 problem+json. */
 export type ErrorRenderer = (request: FastifyRequest, reply: FastifyReply, shown: PublicError) => FastifyReply;
 
-export const renderHtmlError: ErrorRenderer = (_request, reply, shown) => {
-  const body = html`<h1>${shown.title}</h1>
+/** An error page in `shell` (the staff layout, for a signed-in viewer), or with only the brand when null. */
+export function renderHtmlErrorIn(shell: StaffShell | null): ErrorRenderer {
+  return (request, reply, shown) => {
+    const body = html`<h1>${shown.title}</h1>
 <p class="problem" role="alert">${shown.message}</p>
 <p><a href="/">Go to the start page</a></p>`;
-  return reply
-    .code(shown.statusCode)
-    .headers(shown.headers)
-    .header('cache-control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(page(shown.title, body));
-};
+    return reply
+      .code(shown.statusCode)
+      .headers(shown.headers)
+      .header('cache-control', 'no-store')
+      .type(HTML)
+      .send(shell ? shellPage(shell, request, reply, { title: shown.title, body }) : page(shown.title, body));
+  };
+}
+
+/** An error page in the layout of the scope the route lives in. */
+export const renderHtmlError: ErrorRenderer = (request, reply, shown) => renderHtmlErrorIn(reply.staffShell ?? null)(request, reply, shown);
 
 export const renderProblem: ErrorRenderer = (request, reply, shown) =>
   reply

@@ -7,10 +7,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { errorHandler, notFoundHandler, renderHtmlError, renderProblem } from './error-rendering.js';
+import { errorHandler, notFoundHandler, renderHtmlError, renderHtmlErrorIn, renderProblem } from './error-rendering.js';
 import { registerRateLimits } from './rate-limit.js';
 import { RequestLogController } from './request-log.js';
 import { applySecurityHeaders, registerSecurity } from './security.js';
+import type { StaffShell } from '../views/staff-page.js';
 import { validatorCompiler } from './text-hygiene.js';
 import { tlsOptions } from './tls.js';
 
@@ -30,6 +31,11 @@ export interface HttpOptions {
   readonly publicDir: string;
   /** Paths under this prefix answer framework errors as problem+json. */
   readonly apiPrefix: string;
+  /**
+   * For a page nobody registered: the staff shell to show the 404 in when the
+   * visitor is signed in (so they keep their navigation), or null.
+   */
+  readonly notFoundShell?: (request: FastifyRequest) => Promise<StaffShell | null>;
 }
 
 /** A hop count trusts that many proxies nearest to us; a list trusts those addresses. */
@@ -106,6 +112,20 @@ function recordRoutes(app: FastifyInstance): void {
   });
 }
 
+/** The 404 page for a path no route has: in the staff layout for a signed-in visitor, with only the brand otherwise. */
+function notFoundPage(shellFor: HttpOptions['notFoundShell']) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    let shell: StaffShell | null = null;
+    try {
+      shell = shellFor ? await shellFor(request) : null;
+    } catch (error) {
+      // Who the visitor is only decides the layout: the 404 is shown anyway.
+      request.log.warn({ err: error }, 'could not recognize the visitor of a missing page');
+    }
+    return notFoundHandler(renderHtmlErrorIn(shell))(request, reply);
+  };
+}
+
 export async function createHttpApp(options: HttpOptions): Promise<App> {
   const { timeouts } = options;
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
@@ -141,7 +161,7 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(renderHtmlError));
-  app.setNotFoundHandler(notFoundHandler(renderHtmlError));
+  app.setNotFoundHandler(notFoundPage(options.notFoundShell));
   recordRoutes(app);
   await registerSecurity(app, options.sessionSecret);
   await registerRateLimits(app, { redis: options.redis, logger: options.logger ?? silentLogger });

@@ -1,6 +1,7 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../../shared/errors.js';
+import type { StaffShell } from '../views/staff-page.js';
 import { errorHandler, notFoundHandler, renderHtmlError, renderProblem } from './error-rendering.js';
 import { cookieFormProtection, type FormProtection } from './form-protection.js';
 import { keyedLimit, type KeyedLimit } from './rate-limit.js';
@@ -61,6 +62,8 @@ export interface HtmlScopeOptions {
   readonly onFormRefused?: FormRefusalListener;
   /** Applied to every route after authentication (per signed-in user); absent = no limit. */
   readonly rateLimit?: KeyedLimit;
+  /** The layout of the scope's pages and error pages (navigation, who is signed in); the brand only unless told. */
+  readonly shell?: StaffShell;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -123,7 +126,8 @@ function limitEachRequest(scope: FastifyInstance, rateLimit: KeyedLimit | undefi
   if (limit) scope.addHook('preValidation', limit);
 }
 
-export async function htmlScope(scope: FastifyInstance, { routes, guard, forms = cookieFormProtection, onFormRefused, rateLimit }: HtmlScopeOptions): Promise<void> {
+export async function htmlScope(scope: FastifyInstance, { routes, guard, forms = cookieFormProtection, onFormRefused, rateLimit, shell }: HtmlScopeOptions): Promise<void> {
+  scope.decorateReply('staffShell', { getter: () => shell ?? null });
   scope.setErrorHandler(errorHandler(renderHtmlError, { accepts: 'application/x-www-form-urlencoded (a form)' }));
   await formBodiesOnly(scope);
   requireDeclaredAccess(scope, guard);

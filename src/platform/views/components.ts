@@ -2,9 +2,6 @@
  * Small, feature-agnostic view pieces that compose: each returns SafeHtml and
  * escapes everything it is given. Text parameters take a string (escaped) or
  * SafeHtml (kept as is); none takes a string as markup.
- *
- * html.ts imports layout.ts, which imports this module and html.ts back: use
- * html and SafeHtml only inside functions here, never at module top level.
  */
 import { html, SafeHtml, type Interpolation } from './html.js';
 
@@ -289,5 +286,16 @@ export function errorSummary(errors: readonly FieldError[], title: Text = 'There
 <ul>
 ${lines(items)}
 </ul>
+</div>`;
+}
+
+/**
+ * A wide table that may scroll sideways inside the page: the region takes
+ * focus (tabindex=0) so a keyboard can scroll it, and is named by the
+ * heading whose id is `labelledBy`.
+ */
+export function scrollRegion(labelledBy: string, content: SafeHtml, className?: string): SafeHtml {
+  return html`<div class="${className === undefined ? 'table-scroll' : `table-scroll ${className}`}" role="group" aria-labelledby="${labelledBy}" tabindex="0">
+${content}
 </div>`;
 }

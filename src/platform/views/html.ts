@@ -1,6 +1,4 @@
 import escapeHtml from 'escape-html';
-// layout.ts imports this module back (a cycle): it and components.ts use html and SafeHtml only inside functions.
-import { layout } from './layout.js';
 
 /** Marks text that is already safe HTML, so it is not escaped twice. */
 export class SafeHtml {
@@ -37,12 +35,4 @@ function render(value: Interpolation): string {
   }
   if (value === undefined || value === null || value === false) return '';
   return escapeHtml(String(value));
-}
-
-/**
- * A page with only the brand in its header: the lookup and error pages. A
- * thin call of layout(), kept so their markup stays byte for byte the same.
- */
-export function page(title: string, body: SafeHtml): string {
-  return layout({ title, body });
 }

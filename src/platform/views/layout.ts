@@ -1,10 +1,6 @@
 /**
  * The whole HTML document every page shares: head, header (brand, nav, the
  * signed-in user and sign-out), flash messages and main.
- *
- * html.ts imports this module (page() calls layout()) and this module imports
- * html.ts back: use html and SafeHtml only inside functions here, never at
- * module top level.
  */
 import { flash, form, siteHref, type FlashMessage, type Text } from './components.js';
 import { html, type SafeHtml } from './html.js';
@@ -76,4 +72,9 @@ ${flashes}${body}
 </body>
 </html>
 `.value;
+}
+
+/** A page with only the brand in its header: the lookup and error pages. */
+export function page(title: string, body: SafeHtml): string {
+  return layout({ title, body });
 }

@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors.js';
-import { can, isPermission } from './roles.js';
 
 /**
  * What a staff form page shows when its input is refused: the page again,
@@ -72,7 +71,8 @@ export function showAgainWhenInvalid(
     const problems = schemaProblems(error, part);
     const access = request.routeOptions.config.access;
     // The scope authorizes before validation; this holds even if that order changes.
-    const allowed = request.principal !== null && access !== undefined && isPermission(access) && can(request.principal.role, access);
+    const viewer = reply.staffShell?.viewer(request, reply);
+    const allowed = access !== undefined && viewer != null && viewer.may(access);
     if (!problems || !allowed) throw error;
     // An error while showing the page goes on to the scope's handler (Fastify's next error handler).
     show(request, reply, problems).catch((failure: unknown) => reply.send(failure));
