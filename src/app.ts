@@ -1,24 +1,29 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
-import { accountsApiRoutes } from './modules/accounts/accounts.api.js';
-import { ACCOUNTS_NAV, accountRoutes } from './modules/accounts/accounts.routes.js';
-import { LOOKUP_NAV, lookupRoutes } from './modules/accounts/lookup.routes.js';
+import { ACCOUNTS_NAV, accountRoutes, accountsApiRoutes, entriesApiRoutes, LOOKUP_NAV, lookupRoutes } from './modules/accounts/index.js';
+import { AUDIT_NAV, auditApiRoutes, auditRoutes, recordAudit } from './modules/audit/index.js';
+import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dashboard/index.js';
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
-import { auditApiRoutes } from './modules/audit/audit.api.js';
-import { recordAudit } from './modules/audit/audit.repository.js';
-import { AUDIT_NAV, auditRoutes } from './modules/audit/audit.routes.js';
-import { DASHBOARD_NAV, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
-import { summaryApiRoutes } from './modules/dashboard/summary.api.js';
-import { entriesApiRoutes } from './modules/ledger/entries.api.js';
-import { ADMIN_USERS_NAV, adminUserRoutes } from './modules/staff/admin-users.routes.js';
-import { staffApiRoutes } from './modules/staff/api.routes.js';
-import { perSignedInUser, perToken, recognizeSession, sessionForms, sessionGuard, staffViewer, tokenGuard } from './modules/staff/guards.js';
-import { loginRoutes } from './modules/staff/login.routes.js';
-import { ME_NAV, meRoutes } from './modules/staff/me.routes.js';
-import { preparePasswordVerification } from './modules/staff/password.js';
-import { actorOf, declarePrincipal } from './modules/staff/principal.js';
-import { sessionRoutes } from './modules/staff/session.routes.js';
+import {
+  actorOf,
+  ADMIN_USERS_NAV,
+  adminUserRoutes,
+  declarePrincipal,
+  loginRoutes,
+  ME_NAV,
+  meRoutes,
+  perSignedInUser,
+  perToken,
+  preparePasswordVerification,
+  recognizeSession,
+  sessionForms,
+  sessionGuard,
+  sessionRoutes,
+  staffApiRoutes,
+  staffViewer,
+  tokenGuard,
+} from './modules/staff/index.js';
 import { registerApiDocs } from './platform/http/api-docs.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AccountSearchTermTable, AccountTable } from './modules/accounts/account.table.js';
-import type { AuditEventTable } from './modules/audit/audit.table.js';
-import type { IdempotencyKeyTable } from './modules/ledger/idempotency.table.js';
-import type { LedgerEntryTable } from './modules/ledger/ledger.table.js';
-import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/staff.tables.js';
+import type { AccountSearchTermTable, AccountTable } from './modules/accounts/index.js';
+import type { AuditEventTable } from './modules/audit/index.js';
+import type { IdempotencyKeyTable } from './platform/db/idempotency.table.js';
+import type { LedgerEntryTable } from './modules/ledger/index.js';
+import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/index.js';
 
 /** Every table the app knows; features add theirs here. */
 export interface Database {

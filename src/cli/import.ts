@@ -9,7 +9,7 @@ import { closeSync, createReadStream, createWriteStream, openSync, renameSync, r
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
-import { CLI_ACTOR } from '../modules/audit/audit.repository.js';
+import { CLI_ACTOR } from '../modules/audit/index.js';
 import {
   exportAccounts,
   EXPORT_FORMATS,

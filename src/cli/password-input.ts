@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { read } from 'read';
-import { PASSWORD_MAX_LENGTH, passwordProblem } from '../modules/staff/password.js';
+import { PASSWORD_MAX_LENGTH, passwordProblem } from '../modules/staff/index.js';
 import { CliFailure, EXIT, note } from './context.js';
 
 export interface PasswordSource {

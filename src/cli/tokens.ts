@@ -1,8 +1,7 @@
 /** `crm tokens …`: API bearer tokens, which act with their owner's role. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { CLI_ACTOR } from '../modules/audit/audit.repository.js';
-import { createToken, listTokens, revokeToken, TOKEN_LABEL_MAX, type ApiTokenInfo } from '../modules/staff/tokens.js';
-import { findUserByName, normalizeUsername, UserNotFoundError } from '../modules/staff/users.js';
+import { CLI_ACTOR } from '../modules/audit/index.js';
+import { type ApiTokenInfo, createToken, findUserByName, listTokens, normalizeUsername, revokeToken, TOKEN_LABEL_MAX, UserNotFoundError } from '../modules/staff/index.js';
 import { formatTable, formatTime, note, print, withDatabase } from './context.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

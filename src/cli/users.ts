@@ -1,19 +1,8 @@
 /** `crm users …`: add, list, disable, enable, reset-password. */
 import { Option, type Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { CLI_ACTOR } from '../modules/audit/audit.repository.js';
-import { ROLES } from '../modules/staff/roles.js';
-import {
-  createUser,
-  findUserByName,
-  listUsers,
-  normalizeUsername,
-  setDisabled,
-  setPassword,
-  usernameProblem,
-  UserNotFoundError,
-  type StaffUser,
-} from '../modules/staff/users.js';
+import { CLI_ACTOR } from '../modules/audit/index.js';
+import { createUser, findUserByName, listUsers, normalizeUsername, ROLES, setDisabled, setPassword, type StaffUser, usernameProblem, UserNotFoundError } from '../modules/staff/index.js';
 import type { Database } from '../schema.js';
 import { CliFailure, formatTable, formatTime, print, withDatabase } from './context.js';
 import { checkPasswordSource, PASSWORD_STDIN_HELP, readNewPassword, type PasswordSource } from './password-input.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { termsOf } from '../modules/accounts/search-terms.js';
+import { termsOf } from '../modules/accounts/index.js';
 import { dialectOf, tableDefaults } from '../platform/db/dialect.js';
 
 /**

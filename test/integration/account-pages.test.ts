@@ -6,7 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
 import { createAccount, setAccountClosed } from '../../src/modules/accounts/accounts.service.js';
-import { recordEntry, type EntryKind } from '../../src/modules/ledger/ledger.service.js';
+import { recordEntry, type EntryKind } from '../../src/modules/ledger/index.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { addUser, postStaffForm, signInWith } from '../support/staff.js';

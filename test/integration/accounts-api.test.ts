@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
-import { ledgerMismatches } from '../../src/modules/ledger/ledger.service.js';
+import { ledgerMismatches } from '../../src/modules/ledger/index.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { addToken, addUser } from '../support/staff.js';

@@ -11,7 +11,7 @@ import { createAccounts, setAccountClosed } from '../../src/modules/accounts/acc
 import { FIGURE_IDS } from '../../src/modules/dashboard/dashboard.views.js';
 import type { SummaryResponse } from '../../src/modules/dashboard/summary.api.js';
 import { BALANCE_BANDS, LARGEST_BALANCES, RECENT_ENTRIES, summarize, WEEK_MS, weekStart, WEEKS, type DashboardSummary } from '../../src/modules/dashboard/summary.js';
-import { recordEntry, type EntryKind, type NewEntry } from '../../src/modules/ledger/ledger.service.js';
+import { recordEntry, type EntryKind, type NewEntry } from '../../src/modules/ledger/index.js';
 import { dialectOf } from '../../src/platform/db/dialect.js';
 import type { Database } from '../../src/schema.js';
 import { formatCents } from '../../src/shared/money.js';

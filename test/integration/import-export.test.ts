@@ -13,7 +13,7 @@ import type { Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
 import { getAccount } from '../../src/modules/accounts/accounts.service.js';
 import { ADJUSTMENT_MEMO, exportAccounts, importAccounts, type ExportFormat, type ImportOptions, type ImportReport } from '../../src/modules/import-export/index.js';
-import { ledgerMismatches } from '../../src/modules/ledger/ledger.service.js';
+import { ledgerMismatches } from '../../src/modules/ledger/index.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { addUser, signInWith, staffFormToken, type TestUser } from '../support/staff.js';

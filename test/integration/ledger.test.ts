@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { findAccount } from '../../src/modules/accounts/account.repository.js';
-import { ledgerMismatches, MAX_ENTRY_CENTS, recordEntry, type NewEntry } from '../../src/modules/ledger/ledger.service.js';
+import { ledgerMismatches, MAX_ENTRY_CENTS, recordEntry, type NewEntry } from '../../src/modules/ledger/index.js';
 import { migrations } from '../../src/migrations/index.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { migrateToLatest } from '../../src/platform/db/migrate.js';

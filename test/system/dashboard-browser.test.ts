@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createAccounts } from '../../src/modules/accounts/accounts.service.js';
 import { WEEK_MS } from '../../src/modules/dashboard/summary.js';
-import { recordEntry } from '../../src/modules/ledger/ledger.service.js';
+import { recordEntry } from '../../src/modules/ledger/index.js';
 import { assertAccessible, clearScreenshots, OWN_SERVER_BROWSER_SKIP, saveScreenshot, startVisit, type BrowserVisit } from '../support/browser.js';
 import { uniqueAcctId } from '../support/test-databases.js';
 

@@ -20,7 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { CLI_ACTOR } from '../../src/modules/audit/audit.repository.js';
 import { createAccounts } from '../../src/modules/accounts/accounts.service.js';
-import { ledgerMismatches } from '../../src/modules/ledger/ledger.service.js';
+import { ledgerMismatches } from '../../src/modules/ledger/index.js';
 import type { Database } from '../../src/schema.js';
 import { makeCertDir, OWN_SERVER_SKIP, startServer, type ServerProcess } from '../support/server-process.js';
 import { addToken, addUser } from '../support/staff.js';

@@ -1,7 +1,7 @@
 import { field, form, hiddenField, scrollRegion, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
-import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/ledger.service.js';
+import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/index.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { accountPath, ACCOUNTS_PATH, messageFor, problemSummary } from './accounts.views.js';
 import type { AccountDetails } from './accounts.service.js';

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { idempotencyHeaders, idempotencyKeyOf, markReplayed } from '../../platform/http/idempotency-key.js';
 import type { Database } from '../../schema.js';
-import { idempotencyHeaders, idempotentWrite } from '../ledger/idempotent-write.js';
-import { actorOf } from '../staff/principal.js';
+import { actorOf, ownKey } from '../staff/index.js';
 import { accountChanges, newAccountFields } from './account-fields.js';
 import { accountJson, accountPath, acctidParams, strictObjectErrors, toAccountJson } from './account.json.js';
 import { accountSearchQuery, SCAN_ROWS, searchAccounts, type AccountSearch } from './account-search.js';
-import { createAccount, requireAccount, setAccountClosed, updateAccount } from './accounts.service.js';
+import { requireAccount, setAccountClosed, updateAccount } from './accounts.service.js';
+import { createAccountUseCase } from './create-account.use-case.js';
 
 /** The same fields and rules as the form, refusing unknown fields by name. */
 const newAccountBody = z.strictObject(newAccountFields.shape, { error: strictObjectErrors('field', Object.keys(newAccountFields.shape)) });
@@ -50,6 +51,8 @@ function nextPageQuery(search: AccountSearch, cursor: string): string {
  * integer cents beside the formatted amount (account.json.ts).
  */
 export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+  const createAccountOnce = createAccountUseCase({ db });
+
   app.get(
     '/accounts',
     {
@@ -79,12 +82,13 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
       },
     },
     async (request, reply) => {
-      const input = request.body;
-      const { body } = await idempotentWrite(db, request, reply, request.routeOptions.url ?? '/accounts', async (trx) => ({
-        statusCode: 201,
-        body: toAccountJson(await createAccount(trx, actorOf(request), input)),
-      }));
-      return reply.code(201).header('location', accountPath(request.routeOptions.url, body.acctid)).send(body);
+      const { value: account, replayed } = await createAccountOnce({
+        actor: actorOf(request),
+        account: request.body,
+        once: ownKey(request, idempotencyKeyOf(request)),
+      });
+      markReplayed(reply, replayed);
+      return reply.code(201).header('location', accountPath(request.routeOptions.url, account.acctid)).send(toAccountJson(account));
     },
   );
 

@@ -9,17 +9,17 @@ import type { SafeHtml } from '../../platform/views/html.js';
 import { FieldsError } from '../../shared/errors.js';
 import { InvalidAmountError, parseAmount } from '../../shared/money.js';
 import type { Database } from '../../schema.js';
-import { fingerprintOf, runIdempotently } from '../ledger/idempotency.js';
-import { ENTRY_KINDS, listEntries, MEMO_MAX, recordEntry, type NewEntry } from '../ledger/ledger.service.js';
+import { brokenEntryRules, ENTRY_KINDS, listEntries, MEMO_MAX, type EntryRule } from '../ledger/index.js';
 import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
-import { actorOf, principalOf } from '../staff/principal.js';
-import { can } from '../staff/roles.js';
+import { actorOf, can, ownKey, principalOf } from '../staff/index.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { accountChanges, acctidField, NOTES_MAX, newAccountFields } from './account-fields.js';
 import { accountSearchQuery, PAGE_SIZE_DEFAULT, searchAccounts, type AccountSearch } from './account-search.js';
 import { normalizeAcctId } from './account.js';
 import { ACCOUNT_DONE, accountPageBody, accountTitle, entryRecordedMessage, HISTORY_PAGE_SIZE, type AccountPageView } from './account-page.views.js';
-import { createAccount, requireAccount, setAccountClosed, updateAccount, type AccountDetails } from './accounts.service.js';
+import { requireAccount, setAccountClosed, updateAccount, type AccountDetails } from './accounts.service.js';
+import { createAccountUseCase } from './create-account.use-case.js';
+import { recordEntryUseCase } from './record-entry.use-case.js';
 import { multiLineText } from '../../platform/http/text-hygiene.js';
 import {
   accountFormBody,
@@ -87,6 +87,15 @@ const amountText = z
     }
   });
 
+/**
+ * How the form words the ledger's entry rules for a person; a rule without
+ * wording here reaches the ledger, whose message the page shows by the amount.
+ */
+const FORM_WORDING: Partial<Record<EntryRule, (kind: string) => string>> = {
+  'amount-not-positive': (kind) => `A ${kind} needs an amount above zero, like 12.34. To move the balance the other way, record an adjustment.`,
+  'adjustment-without-memo': () => 'An adjustment needs a memo saying why.',
+};
+
 const ENTRY_KEY_RULE = 'This form is out of date. Reload the page and record the entry again.';
 
 const entryForm = z
@@ -103,16 +112,10 @@ const entryForm = z
     },
     { error: 'Please fill in the entry form.' },
   )
-  .superRefine((form, context) => {
-    if (form.kind !== 'adjustment' && form.amount.cents <= 0) {
-      context.addIssue({
-        code: 'custom',
-        path: ['amount'],
-        message: `A ${form.kind} needs an amount above zero, like 12.34. To move the balance the other way, record an adjustment.`,
-      });
-    }
-    if (form.kind === 'adjustment' && form.memo.trim() === '') {
-      context.addIssue({ code: 'custom', path: ['memo'], message: 'An adjustment needs a memo saying why.' });
+  .superRefine(({ kind, amount, memo }, context) => {
+    for (const { rule, field } of brokenEntryRules({ kind, amountCents: amount.cents, memo })) {
+      const wording = FORM_WORDING[rule];
+      if (wording) context.addIssue({ code: 'custom', path: [field], message: wording(kind) });
     }
   });
 
@@ -177,6 +180,9 @@ export const ACCOUNTS_NAV: NavEntry = { href: ACCOUNTS_PATH, label: 'Accounts', 
  * form shows the page again with each message beside its field.
  */
 export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+  const createAccountOnce = createAccountUseCase({ db });
+  const recordEntryOnce = recordEntryUseCase({ db });
+
   /** One whole transaction, run again if the database rolled it back as a deadlock victim (nothing of it remains). */
   const inTransaction = <T>(write: (trx: Transaction<Database>) => Promise<T>) => retryOnDeadlock(() => db.transaction().execute(write));
 
@@ -233,7 +239,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
     async (request, reply) => {
       const { acctid, name, email, phone, notes } = request.body;
       try {
-        await inTransaction((trx) => createAccount(trx, actorOf(request), { acctid, name, email, phone, notes }));
+        await createAccountOnce({ actor: actorOf(request), account: { acctid, name, email, phone, notes } });
       } catch (error) {
         if (!(error instanceof FieldsError)) throw error;
         // What was typed, as typed (the id as it will be stored).
@@ -296,21 +302,15 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
     async (request, reply) => {
       const { acctid } = request.params;
       const { kind, amount, memo, entry_key: key } = request.body;
-      const entry: NewEntry = { acctid, kind, amountCents: amount.cents, memo };
-      const actor = actorOf(request);
       let entryId: number;
       try {
-        if (key === undefined) {
-          entryId = (await inTransaction((trx) => recordEntry(trx, actor, entry))).id;
-        } else {
-          // The same form sent twice (a double click, a resend) records one entry and answers the same.
-          // A deadlock victim (MySQL/MariaDB gap locks on the key table) was rolled back whole: it runs again.
-          const keyed = { userId: principalOf(request).userId, key: `form:${key}`, fingerprint: fingerprintOf('POST', `${accountPath(acctid)}/entries`, { kind, amountCents: amount.cents, memo }) };
-          const answer = await retryOnDeadlock(() =>
-            runIdempotently(db, keyed, async (trx) => ({ statusCode: 303, body: { entry: (await recordEntry(trx, actor, entry)).id } })),
-          );
-          entryId = Number((answer.body as { entry?: unknown } | null)?.entry);
-        }
+        // The same form sent twice (a double click, a resend) records one entry and answers the same.
+        const { value } = await recordEntryOnce({
+          actor: actorOf(request),
+          entry: { acctid, kind, amountCents: amount.cents, memo },
+          once: ownKey(request, key === undefined ? undefined : `form:${key}`),
+        });
+        entryId = value.entry.id;
       } catch (error) {
         const problem = serviceProblem(error, ENTRY_REFUSALS);
         if (!problem) throw error;

@@ -1,7 +1,7 @@
 import { formatCents } from '../../shared/money.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { page } from '../../platform/views/layout.js';
-import { LOGIN_PATH } from '../staff/guards.js';
+import { LOGIN_PATH } from '../staff/index.js';
 import { balanceCents, ACCTID_MAX_LENGTH, type Account } from './account.js';
 
 export type LookupOutcome =

@@ -1,7 +1,7 @@
 import { scrollRegion, siteHref, table } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
-import type { EntryKind } from '../ledger/ledger.service.js';
+import type { EntryKind } from '../ledger/index.js';
 import { barChart, type ChartSeries } from './charts.js';
 import { AGGREGATES_MAX_AGE_MS, WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
 import { timeTag } from '../../platform/views/time.js';

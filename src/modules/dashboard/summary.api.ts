@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../schema.js';
 import { formatCents, type Cents } from '../../shared/money.js';
-import { ENTRY_KINDS } from '../ledger/ledger.service.js';
+import { ENTRY_KINDS } from '../ledger/index.js';
 import { currentSummary, type DashboardSummary } from './summary.js';
 
 const cents = (what: string) => z.number().int().describe(`${what}, in cents.`);

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Queryable } from '../../schema.js';
 import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
-import type { EntryKind } from '../ledger/ledger.service.js';
+import type { EntryKind } from '../ledger/index.js';
 
 /**
  * The dashboard's figures, one service for the page and the API. Every

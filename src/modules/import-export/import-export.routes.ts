@@ -8,8 +8,7 @@ import { errorHandler, renderHtmlError } from '../../platform/http/error-renderi
 import { crossSiteRefusal } from '../../platform/http/same-origin.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../../schema.js';
-import { actorOf } from '../staff/principal.js';
-import { can } from '../staff/roles.js';
+import { actorOf, can } from '../staff/index.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { exportAccounts, EXPORT_FORMATS } from './exporter.js';
 import { ImportConflictError, importAccounts } from './importer.js';

@@ -5,8 +5,8 @@
  */
 import type { z } from 'zod';
 import { formatCents, parseAmount, type Cents } from '../../shared/money.js';
-import { MAX_ENTRY_CENTS } from '../ledger/ledger.service.js';
-import { accountDetails, acctidField } from '../accounts/account-fields.js';
+import { accountDetails, acctidField } from '../accounts/index.js';
+import { MAX_ENTRY_CENTS } from '../ledger/index.js';
 
 /** A row that cannot be imported, or a problem with the file at that line. */
 export interface RowError {

@@ -21,11 +21,9 @@ import { lockForUpdate } from '../../platform/db/dialect.js';
 import { AppError, FieldsError } from '../../shared/errors.js';
 import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
-import type { Actor } from '../audit/audit.repository.js';
-import { recordEntry } from '../ledger/ledger.service.js';
-import type { AccountChanges } from '../accounts/account-fields.js';
-import { createAccounts, updateAccount, type NewAccount } from '../accounts/accounts.service.js';
-import { termsOf } from '../accounts/search-terms.js';
+import { createAccounts, termsOf, updateAccount, type AccountChanges, type NewAccount } from '../accounts/index.js';
+import type { Actor } from '../audit/index.js';
+import { recordEntry } from '../ledger/index.js';
 import { detectFormat, readRows, type ImportFormat, type ImportSource } from './import-readers.js';
 import { checkRow, isRowError, type ImportRow, type RowError } from './import-rows.js';
 

@@ -1,62 +1,10 @@
 import { sql, type Transaction } from 'kysely';
 import { AppError } from '../../shared/errors.js';
-import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import { centsFromColumn, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
-import { recordAudit, type Actor } from '../audit/audit.repository.js';
+import { recordAudit, type Actor } from '../audit/index.js';
+import { balanceEffect, brokenEntryRules, effectOf, entryRuleMessage, type EntryKind, type LedgerEntry, type NewEntry } from './entry.js';
 import type { LedgerEntryRow } from './ledger.table.js';
-
-export const ENTRY_KINDS = ['payment', 'charge', 'adjustment'] as const;
-export type EntryKind = (typeof ENTRY_KINDS)[number];
-
-/** 1,000,000,000.00: the largest amount one entry may carry. */
-export const MAX_ENTRY_CENTS = 100_000_000_000;
-export const MEMO_MAX = 500;
-
-export interface NewEntry {
-  readonly acctid: string;
-  readonly kind: EntryKind;
-  /** Positive for payments and charges; an adjustment's sign says which way (+ owed more, − owed less). */
-  readonly amountCents: Cents;
-  readonly memo: string;
-}
-
-export interface LedgerEntry extends NewEntry {
-  readonly id: number;
-  /** The account's balance (due − paid) just after this entry. */
-  readonly balanceAfterCents: Cents;
-  readonly actor: string;
-  readonly createdAt: number;
-}
-
-/** How an entry moves the balance (due − paid): a payment lowers it, a charge raises it, an adjustment by its sign. */
-export function balanceEffect(kind: EntryKind, amountCents: Cents): Cents {
-  return kind === 'payment' ? -amountCents : amountCents;
-}
-
-/** Which total an entry moves, and by how much (always up: totals never go below zero). */
-export function effectOf(kind: EntryKind, amountCents: Cents): { column: 'paid_cents' | 'due_cents'; by: Cents } {
-  if (kind === 'payment') return { column: 'paid_cents', by: amountCents };
-  if (kind === 'charge') return { column: 'due_cents', by: amountCents };
-  // A negative adjustment is a credit: it counts as paid.
-  return amountCents > 0 ? { column: 'due_cents', by: amountCents } : { column: 'paid_cents', by: -amountCents };
-}
-
-/** A person-readable reason the entry is refused, or null. */
-export function entryProblem(entry: Omit<NewEntry, 'acctid'>): string | null {
-  const { kind, amountCents, memo } = entry;
-  if (!(ENTRY_KINDS as readonly string[]).includes(kind)) return `The kind must be one of: ${ENTRY_KINDS.join(', ')}.`;
-  if (!Number.isSafeInteger(amountCents)) return 'The amount must be a whole number of cents.';
-  const limit = formatCents(MAX_ENTRY_CENTS);
-  if (kind === 'adjustment') {
-    if (amountCents === 0) return 'An adjustment must change the balance: its amount cannot be zero.';
-    if (Math.abs(amountCents) > MAX_ENTRY_CENTS) return `An adjustment can be at most ${limit} either way.`;
-    if (memo.trim() === '') return 'An adjustment needs a memo saying why.';
-  } else if (amountCents <= 0 || amountCents > MAX_ENTRY_CENTS) {
-    return `A ${kind}'s amount must be more than 0.00 and at most ${limit}.`;
-  }
-  if (memo.length > MEMO_MAX) return `The memo can be at most ${MEMO_MAX} characters.`;
-  return null;
-}
 
 function toEntry(row: LedgerEntryRow): LedgerEntry {
   return {
@@ -78,8 +26,8 @@ function toEntry(row: LedgerEntryRow): LedgerEntry {
  * @throws AppError 400 for a refused entry, 404 for an unknown account.
  */
 export async function recordEntry(trx: Transaction<Database>, actor: Actor, entry: NewEntry, at = Date.now()): Promise<LedgerEntry> {
-  const problem = entryProblem(entry);
-  if (problem) throw new AppError(400, 'INVALID_ENTRY', problem);
+  const [broken] = brokenEntryRules(entry);
+  if (broken) throw new AppError(400, 'INVALID_ENTRY', entryRuleMessage(broken.rule, entry.kind));
   const { column, by } = effectOf(entry.kind, entry.amountCents);
   const moved = await trx
     .updateTable('account')

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../../schema.js';
-import type { Actor } from '../audit/audit.repository.js';
+import type { Actor } from '../audit/index.js';
 import { countUsers, createUser, type StaffUser } from './users.js';
 
 /** Who the audit log says created the first admin. */

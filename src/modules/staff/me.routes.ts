@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { keyedLimit } from '../../platform/http/rate-limit.js';
 import type { FlashMessage } from '../../platform/views/components.js';
 import type { Database } from '../../schema.js';
-import { recordAudit } from '../audit/audit.repository.js';
+import { recordAudit } from '../audit/index.js';
 import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
 import { MAX_TOKEN_DAYS, ME_DONE, ME_PATH, ME_TITLE, meBody, type MeView } from './me.views.js';
 import { actorOf, principalOf } from './principal.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Actor } from '../audit/audit.repository.js';
+import type { Actor } from '../audit/index.js';
 import type { Role } from './roles.js';
 
 /** Who a request acts for: a signed-in user (session) or a script (API token), with the user's role. */
@@ -34,4 +34,9 @@ export function principalOf(request: FastifyRequest): Principal {
 /** The audit log's "who and from where" for a request. */
 export function actorOf(request: FastifyRequest): Actor {
   return { name: request.principal?.username ?? 'anonymous', ip: request.ip, requestId: request.id };
+}
+
+/** An idempotency key made this user's own (keys are per user); undefined when there is none. */
+export function ownKey(request: FastifyRequest, key: string | undefined): { readonly userId: number; readonly key: string } | undefined {
+  return key === undefined ? undefined : { userId: principalOf(request).userId, key };
 }

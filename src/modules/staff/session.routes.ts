@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema.js';
-import { recordAudit } from '../audit/audit.repository.js';
+import { recordAudit } from '../audit/index.js';
 import { LOGIN_PATH } from './guards.js';
 import { actorOf, principalOf } from './principal.js';
 import { endSession, SESSION_COOKIE, sessionCookieOptions } from './sessions.js';

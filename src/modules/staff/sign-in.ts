@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema.js';
-import { recordAudit, type Actor } from '../audit/audit.repository.js';
+import { recordAudit, type Actor } from '../audit/index.js';
 import { PASSWORD_MAX_LENGTH, verifyPassword } from './password.js';
 import { createSession, pruneExpiredSessions, type SessionPolicy } from './sessions.js';
 import { normalizeUsername } from './users.js';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../shared/errors.js';
 import type { Database, Queryable } from '../../schema.js';
-import { recordAudit, type Actor } from '../audit/audit.repository.js';
+import { recordAudit, type Actor } from '../audit/index.js';
 import type { Role } from './roles.js';
 import type { ApiTokenRow } from './staff.tables.js';
 

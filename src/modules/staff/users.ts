@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../platform/db/constraint.js';
 import { lockForUpdate } from '../../platform/db/dialect.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database, Queryable } from '../../schema.js';
-import { recordAudit, type Actor } from '../audit/audit.repository.js';
+import { recordAudit, type Actor } from '../audit/index.js';
 import { hashPassword, isAcceptableHash, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from './password.js';
 import { isRole, ROLES, type Role } from './roles.js';
 import { endUserSessions } from './sessions.js';

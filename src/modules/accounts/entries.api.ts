@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { formatCents } from '../../shared/money.js';
+import { idempotencyHeaders, idempotencyKeyOf, markReplayed } from '../../platform/http/idempotency-key.js';
 import type { Database } from '../../schema.js';
-import { accountJson, accountPath, acctidParams, isoTime, strictObjectErrors, toAccountJson } from '../accounts/account.json.js';
-import { requireAccount } from '../accounts/accounts.service.js';
-import { actorOf } from '../staff/principal.js';
-import { idempotencyHeaders, idempotentWrite } from './idempotent-write.js';
-import { ENTRY_KINDS, listEntries, MAX_ENTRY_CENTS, MEMO_MAX, recordEntry, type LedgerEntry } from './ledger.service.js';
+import { brokenEntryRules, ENTRY_KINDS, listEntries, MAX_ENTRY_CENTS, MEMO_MAX, type EntryRule, type LedgerEntry } from '../ledger/index.js';
+import { actorOf, ownKey } from '../staff/index.js';
 import { multiLineText } from '../../platform/http/text-hygiene.js';
+import { accountJson, accountPath, acctidParams, isoTime, strictObjectErrors, toAccountJson } from './account.json.js';
+import { requireAccount } from './accounts.service.js';
+import { recordEntryUseCase } from './record-entry.use-case.js';
 
 export const ENTRIES_PAGE_SIZE = 50;
 export const ENTRIES_MAX_LIMIT = 200;
@@ -33,7 +34,17 @@ const entriesQuery = z.strictObject(
 const AMOUNT_RULE = 'amount_cents must be a whole number of cents (an integer: 1050 is 10.50 USD).';
 const LIMIT_TEXT = `${MAX_ENTRY_CENTS} (${formatCents(MAX_ENTRY_CENTS)})`;
 
-/** An entry as the API takes it; the ledger service checks the same rules again. */
+/** How the API words each entry rule, in its own field names (the memo's length and the kind are the schema's). */
+const API_WORDING: Partial<Record<EntryRule, (kind: string) => string>> = {
+  'adjustment-zero': () => 'An adjustment must change the balance: amount_cents cannot be 0.',
+  'adjustment-too-large': () => `An adjustment's amount_cents can be at most ${LIMIT_TEXT} either way.`,
+  'adjustment-without-memo': () => 'An adjustment needs a memo saying why.',
+  'amount-not-positive': (kind) => `A ${kind}'s amount_cents must be more than 0 and at most ${LIMIT_TEXT}.`,
+  'amount-too-large': (kind) => `A ${kind}'s amount_cents must be more than 0 and at most ${LIMIT_TEXT}.`,
+};
+const API_FIELD = { kind: 'kind', amount: 'amount_cents', memo: 'memo' } as const;
+
+/** An entry as the API takes it; the ledger's rules (brokenEntryRules) answer in the API's words. */
 const newEntryBody = z
   .strictObject(
     {
@@ -48,13 +59,10 @@ const newEntryBody = z
     },
     { error: strictObjectErrors('field', ['kind', 'amount_cents', 'memo']) },
   )
-  .superRefine(({ kind, amount_cents: amount, memo }, context) => {
-    if (kind === 'adjustment') {
-      if (amount === 0) context.addIssue({ code: 'custom', path: ['amount_cents'], message: 'An adjustment must change the balance: amount_cents cannot be 0.' });
-      else if (Math.abs(amount) > MAX_ENTRY_CENTS) context.addIssue({ code: 'custom', path: ['amount_cents'], message: `An adjustment's amount_cents can be at most ${LIMIT_TEXT} either way.` });
-      if ((memo ?? '').trim() === '') context.addIssue({ code: 'custom', path: ['memo'], message: 'An adjustment needs a memo saying why.' });
-    } else if (amount <= 0 || amount > MAX_ENTRY_CENTS) {
-      context.addIssue({ code: 'custom', path: ['amount_cents'], message: `A ${kind}'s amount_cents must be more than 0 and at most ${LIMIT_TEXT}.` });
+  .superRefine(({ kind, amount_cents: amountCents, memo = '' }, context) => {
+    for (const { rule, field } of brokenEntryRules({ kind, amountCents, memo })) {
+      const wording = API_WORDING[rule];
+      if (wording) context.addIssue({ code: 'custom', path: [API_FIELD[field]], message: wording(kind) });
     }
   });
 
@@ -97,6 +105,8 @@ const recorded = z.object({ entry: entryJson, account: accountJson.describe('The
  * adjustment (payments:record), honouring Idempotency-Key.
  */
 export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+  const recordEntryOnce = recordEntryUseCase({ db });
+
   app.get(
     '/accounts/:acctid/entries',
     {
@@ -134,12 +144,13 @@ export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
     async (request, reply) => {
       const { acctid } = request.params;
       const { kind, amount_cents: amountCents, memo = '' } = request.body;
-      const path = `${accountPath(request.routeOptions.url, acctid)}/entries`;
-      const { body } = await idempotentWrite(db, request, reply, path, async (trx) => {
-        const entry = await recordEntry(trx, actorOf(request), { acctid, kind, amountCents, memo });
-        return { statusCode: 201, body: { entry: toEntryJson(entry), account: toAccountJson(await requireAccount(trx, acctid)) } };
+      const { value, replayed } = await recordEntryOnce({
+        actor: actorOf(request),
+        entry: { acctid, kind, amountCents, memo },
+        once: ownKey(request, idempotencyKeyOf(request)),
       });
-      return reply.code(201).send(body);
+      markReplayed(reply, replayed);
+      return reply.code(201).send({ entry: toEntryJson(value.entry), account: toAccountJson(value.account) });
     },
   );
 };

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import type { AccountDetails } from './accounts.service.js';
+
+const cents = z.number().int();
+const instant = z.number().int();
+
+/**
+ * An account as an idempotent write stored it (JSON), read back into the
+ * domain: a replay answers from exactly what the first write returned.
+ */
+export const accountSnapshot: z.ZodType<AccountDetails> = z.object({
+  acctid: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  notes: z.string(),
+  paidCents: cents,
+  dueCents: cents,
+  balanceCents: cents,
+  closedAt: instant.nullable(),
+  createdAt: instant,
+  updatedAt: instant,
+});

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { ENTRY_KINDS, type LedgerEntry } from './entry.js';
+
+/** An entry as an idempotent write stored it (JSON), read back into the domain. */
+export const entrySnapshot: z.ZodType<LedgerEntry> = z.object({
+  id: z.number().int(),
+  acctid: z.string(),
+  kind: z.enum(ENTRY_KINDS),
+  amountCents: z.number().int(),
+  balanceAfterCents: z.number().int(),
+  memo: z.string(),
+  actor: z.string(),
+  createdAt: z.number().int(),
+});
