@@ -12,10 +12,10 @@ import { createRedis, waitForRedis } from '../../src/platform/redis.js';
 import type { Database } from '../../src/schema.js';
 import { TEST_SECRET } from '../support/app.js';
 import { openForm, postLookup } from '../support/inject.js';
-import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
+import { openTestDatabase, startHint, TEST_DATABASES, TEST_REDIS_URL } from '../support/test-databases.js';
 import { skipReason } from '../support/tools.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 
 function memoryLogger() {
   const lines: string[] = [];
@@ -36,7 +36,7 @@ async function redisReachable(): Promise<string | false> {
     await probe.ping();
     return false;
   } catch (error) {
-    const reason = skipReason(`Redis at ${REDIS_URL} is not reachable (${(error as Error).message})`, 'redis-server --daemonize yes');
+    const reason = skipReason(`Redis at ${REDIS_URL} is not reachable (${(error as Error).message})`, startHint('TEST_REDIS_URL'));
     if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`, { cause: error });
     return reason;
   } finally {

@@ -12,7 +12,7 @@
  * 127.0.0.1 would spend the budget of a re-run (or another suite) within it.
  *
  * Needs MariaDB (mysql://root@127.0.0.1:3306/crm_test, or TEST_MYSQL_URL) and
- * Redis (redis://127.0.0.1:6379, or TEST_REDIS_URL): `bash scripts/test-databases.sh`.
+ * Redis (redis://127.0.0.1:6379, or TEST_REDIS_URL): `bash scripts/test.sh` starts private ones.
  * Skipped without them, except under CI=true, where that is a failure.
  */
 import assert from 'node:assert/strict';
@@ -26,11 +26,11 @@ import type { Database } from '../../src/schema.js';
 import { Browser, formToken, setCookies, type Reply } from '../support/https-client.js';
 import { makeCertDir, OWN_SERVER_SKIP, startServer, type ServerProcess } from '../support/server-process.js';
 import { addUser, uniqueUsername, type TestUser } from '../support/staff.js';
-import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
+import { openTestDatabase, startHint, TEST_DATABASES, TEST_REDIS_URL } from '../support/test-databases.js';
 import { skipReason } from '../support/tools.js';
 
 const MARIADB = TEST_DATABASES[1]!;
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const SESSION_COOKIE = '__Host-crm-session';
 const LOGIN_LIMIT = 4;
 const BALANCE = /Account balance: -?\d+\.\d{2} USD/;
@@ -43,7 +43,7 @@ async function redisSkip(): Promise<string | false> {
     await redis.ping();
     return false;
   } catch (error) {
-    const reason = skipReason(`Redis at ${REDIS_URL} is not reachable (${(error as Error).message})`, 'bash scripts/test-databases.sh');
+    const reason = skipReason(`Redis at ${REDIS_URL} is not reachable (${(error as Error).message})`, startHint('TEST_REDIS_URL'));
     if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`, { cause: error });
     return reason;
   } finally {

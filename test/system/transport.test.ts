@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { makeCertDir, OWN_SERVER_SKIP, runServerToExit, startServer, type ServerProcess } from '../support/server-process.js';
+import { startHint, TEST_DATABASES } from '../support/test-databases.js';
+import { skipReason } from '../support/tools.js';
 
 const skip = OWN_SERVER_SKIP;
 
@@ -78,11 +80,11 @@ describe('refused database credentials', { skip }, () => {
         TLS_CERT_FILE: join(dir, 'ssl', 'cert.pem'),
         TLS_KEY_FILE: join(dir, 'ssl', 'key.pem'),
         // A made-up user and password that must not be printed. secretlint-disable-next-line
-        DATABASE_URL: `${(process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crm_test').replace(/\/\/[^@]*@/, '//crm_nobody:wrong-password-xyz@')}`,
+        DATABASE_URL: `${TEST_DATABASES[1]!.url.replace(/\/\/[^@]*@/, '//crm_nobody:wrong-password-xyz@')}`,
         DB_CONNECT_ATTEMPTS: '10',
         DB_CONNECT_DELAY_MS: '2000',
       });
-      if (/ECONNREFUSED/.test(run.stderr) && process.env.CI !== 'true') return t.skip('MariaDB is not running; to run: bash scripts/test-databases.sh');
+      if (/ECONNREFUSED/.test(run.stderr) && process.env.CI !== 'true') return t.skip(skipReason('MariaDB is not running', startHint('TEST_MYSQL_URL')));
       assert.equal(run.status, 1, run.stderr);
       assert.match(run.stderr, /access denied by the mysql at/);
       assert.doesNotMatch(run.stderr, /could not reach/);

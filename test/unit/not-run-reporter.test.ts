@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
 import { countInSource, splitReason } from '../support/not-run-reporter.js';
+import { startHint, TEST_COMMAND } from '../support/test-databases.js';
 import { ROOT } from '../support/paths.js';
 
 const FIXTURE = `
@@ -111,4 +112,12 @@ test('a skip reason splits into why and the command after "; to run: "', () => {
     enable: 'bash scripts/test-databases.sh',
   });
   assert.deepEqual(splitReason('CRM_BASE_URL targets an external server'), { why: 'CRM_BASE_URL targets an external server', enable: undefined });
+});
+
+test('an unreachable default test server points at the test command; one a TEST_*_URL names is the user\'s to start', () => {
+  assert.equal(startHint('TEST_MYSQL_URL', {}), TEST_COMMAND);
+  const custom = startHint('TEST_MYSQL_URL', { TEST_MYSQL_URL: 'mysql://root@127.0.0.1:3999/mine' });
+  assert.match(custom, /start the server TEST_MYSQL_URL names/);
+  assert.match(custom, /env -u TEST_MYSQL_URL bash scripts\/test\.sh$/);
+  assert.equal(startHint('TEST_REDIS_URL', { TEST_MYSQL_URL: 'mysql://elsewhere/x' }), TEST_COMMAND);
 });

@@ -85,13 +85,40 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
   }
 }
 
+/**
+ * better-sqlite3 is compiled for one Node.js ABI. Loaded by another Node, it
+ * fails with "compiled against a different Node.js version using
+ * NODE_MODULE_VERSION 137 … requires 115", which would otherwise read as a
+ * database that cannot be reached. Says what it is and the command that fixes it.
+ */
+export class NativeAddonMismatchError extends Error {
+  override name = 'NativeAddonMismatchError';
+}
+
+export function nativeAddonMismatch(error: unknown, nodeVersion = process.version): NativeAddonMismatchError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const versions = [...error.message.matchAll(/NODE_MODULE_VERSION (\d+)/g)].map((match) => match[1]);
+  if (versions.length < 2) return undefined;
+  const [builtFor, running] = versions;
+  return new NativeAddonMismatchError(
+    `not a database problem: better-sqlite3, the SQLite driver, was compiled for another Node.js (ABI ${builtFor}) ` +
+      `than the one running, ${nodeVersion} (ABI ${running}). Rebuild it for this Node with: npm rebuild better-sqlite3`,
+    { cause: error },
+  );
+}
+
 async function openSqlite(file: string) {
-  const { default: SqliteDatabase } = await import('better-sqlite3');
   const memory = file === ':memory:';
   // The path comes from the operator's DATABASE_URL.
   // eslint-disable-next-line security/detect-non-literal-fs-filename
   if (!memory) mkdirSync(dirname(file), { recursive: true });
-  const sqlite = new SqliteDatabase(file);
+  let sqlite;
+  try {
+    const { default: SqliteDatabase } = await import('better-sqlite3');
+    sqlite = new SqliteDatabase(file);
+  } catch (error) {
+    throw nativeAddonMismatch(error) ?? error;
+  }
   // Another process (a migration run, a second server) may hold a lock briefly:
   // wait for it, and set this first, since switching to WAL takes a lock too.
   sqlite.pragma('busy_timeout = 5000');

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
+import { NativeAddonMismatchError } from './database.js';
 import { isAccessDenied } from './unavailable.js';
 
 export interface RetryPolicy {
@@ -37,6 +38,8 @@ export async function waitForDatabase<T>(
       await pingDatabase(db);
       return;
     } catch (error) {
+      // Waiting cannot help a driver that this Node cannot load; its message says what can.
+      if (error instanceof NativeAddonMismatchError) throw error;
       if (isAccessDenied(error)) {
         throw new DatabaseAccessDeniedError(`access denied by the ${where}: ${describeError(error)} (check the user, password and database name)`, { cause: error });
       }
