@@ -53,7 +53,8 @@ as_user() { # user, command...
 pg_bin() {
   local found
   found="$(command -v "$1" 2>/dev/null || true)"
-  [[ -n "$found" ]] || found="$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n1)"
+  [[ -n "$found" ]] || found="$(printf '%s\n' /usr/lib/postgresql/*/bin/"$1" | sort -V | tail -n1)"
+  [[ -x "$found" ]] || found=""
   [[ -n "$found" ]] || die "PostgreSQL's $1 is not installed (Debian: apt-get install -y postgresql)"
   echo "$found"
 }
@@ -62,6 +63,7 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/crm-test-servers.XXXXXX")"
 chmod 755 "$tmp" # the mysql and postgres users must reach their directories
 stoppers=()
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   local stop
   for stop in "${stoppers[@]}"; do eval "$stop" >/dev/null 2>&1 || true; done
