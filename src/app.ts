@@ -15,6 +15,7 @@ import {
   meRoutes,
   perSignedInUser,
   perToken,
+  perTokenOwner,
   preparePasswordVerification,
   recognizeSession,
   sessionForms,
@@ -103,7 +104,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     shell: staffShell,
     routes: [
       (scope) => scope.register(sessionRoutes, { db }),
-      (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login }),
+      (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login, tokens: { livePerUser: config.tokensPerUser } }),
       (scope) => scope.register(adminUserRoutes, { db }),
       (scope) => scope.register(auditRoutes, { db }),
       (scope) => scope.register(importRoutes, { db }),
@@ -119,7 +120,10 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
   await app.register(apiScope, {
     prefix: API_PREFIX,
     guard: tokenGuard(db),
-    rateLimit: { perMinute: config.rateLimits.api, key: perToken, whose: 'with this token' },
+    rateLimits: [
+      { perMinute: config.rateLimits.api, key: perToken, whose: 'with this token' },
+      { perMinute: config.rateLimits.apiPerUser, key: perTokenOwner, whose: 'from your account (all your tokens together)' },
+    ],
     routes: [
       (scope) => scope.register(staffApiRoutes),
       (scope) => scope.register(auditApiRoutes, { db }),

@@ -49,6 +49,8 @@ const environment = z.object({
   LOGIN_RATE_LIMIT: perMinute(10),
   API_RATE_LIMIT: perMinute(600),
   STAFF_RATE_LIMIT: perMinute(300),
+  API_USER_RATE_LIMIT: perMinute(600),
+  API_TOKENS_PER_USER: integer(1, 1000, 10),
   LOGIN_LOCKOUT_THRESHOLD: integer(0, 1000, 5),
   LOGIN_LOCKOUT_SECONDS: integer(1, 86_400, 60),
   SESSION_IDLE_MINUTES: integer(1, 7 * 24 * 60, 30),
@@ -92,8 +94,10 @@ export interface Config {
   /** Where the secret came from when SESSION_SECRET was not set. */
   readonly sessionSecretSource: 'environment' | 'development file' | 'random';
   readonly redisUrl: string | null;
-  /** Requests per minute (lookup and sign-in per client address and per user name, API per token, staff pages per signed-in user); 0 means no limit. */
-  readonly rateLimits: { readonly lookup: number; readonly login: number; readonly api: number; readonly staff: number };
+  /** Requests per minute (lookup and sign-in per client address and per user name, API per token and per user, staff pages per signed-in user); 0 means no limit. */
+  readonly rateLimits: { readonly lookup: number; readonly login: number; readonly api: number; readonly apiPerUser: number; readonly staff: number };
+  /** Live (unrevoked, unexpired) API tokens a user may hold at once. */
+  readonly tokensPerUser: number;
   readonly sessions: { readonly idleMs: number; readonly maxAgeMs: number };
   /** Failures in a row before an account locks (0 = never), the first lock's length, doubling per further failure up to maxMs. */
   readonly lockout: { readonly threshold: number; readonly baseMs: number; readonly maxMs: number };
@@ -204,7 +208,8 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>,
     sessionSecret,
     sessionSecretSource,
     redisUrl: env.REDIS_URL ?? null,
-    rateLimits: Object.freeze({ lookup: env.LOOKUP_RATE_LIMIT, login: env.LOGIN_RATE_LIMIT, api: env.API_RATE_LIMIT, staff: env.STAFF_RATE_LIMIT }),
+    rateLimits: Object.freeze({ lookup: env.LOOKUP_RATE_LIMIT, login: env.LOGIN_RATE_LIMIT, api: env.API_RATE_LIMIT, apiPerUser: env.API_USER_RATE_LIMIT, staff: env.STAFF_RATE_LIMIT }),
+    tokensPerUser: env.API_TOKENS_PER_USER,
     sessions: Object.freeze({ idleMs: env.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: env.SESSION_MAX_HOURS * 3_600_000 }),
     lockout: Object.freeze({ threshold: env.LOGIN_LOCKOUT_THRESHOLD, baseMs: env.LOGIN_LOCKOUT_SECONDS * 1000, maxMs: LOCKOUT_MAX_MS }),
     publicLookup: env.CRM_PUBLIC_LOOKUP,

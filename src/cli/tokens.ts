@@ -31,11 +31,11 @@ export function registerTokensCommands(program: Command): void {
     .requiredOption('--label <text>', `what the token is for, to recognise it later (1 to ${TOKEN_LABEL_MAX} characters)`)
     .option('--expires-in-days <n>', `days until it stops working (1 to ${MAX_DAYS}); without it, it lasts until revoked`, wholeNumber(1, MAX_DAYS, `It must be a whole number of days from 1 to ${MAX_DAYS}.`))
     .action(async (name: string, options: { label: string; expiresInDays?: number }) => {
-      await withDatabase(async ({ db }) => {
+      await withDatabase(async ({ db, config }) => {
         const user = await findUserByName(db, name);
         if (!user) throw new UserNotFoundError(`named "${normalizeUsername(name)}" (crm users list shows them all)`);
         const expiresAt = options.expiresInDays === undefined ? null : Date.now() + options.expiresInDays * DAY_MS;
-        const { token, info } = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label: options.label, expiresAt });
+        const { token, info } = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label: options.label, expiresAt }, { livePerUser: config.tokensPerUser });
         // The token alone on stdout, so `TOKEN=$(crm tokens create …)` captures exactly it.
         print(token);
         const expiry = info.expiresAt === null ? 'does not expire' : `expires ${formatTime(info.expiresAt)}`;

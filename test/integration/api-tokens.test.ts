@@ -7,7 +7,7 @@ import { CLI_ACTOR } from '../../src/modules/audit/audit.repository.js';
 import { createToken, hashToken, revokeToken } from '../../src/modules/staff/tokens.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
-import { addToken, addUser, signInWith } from '../support/staff.js';
+import { addToken, addUser, signInWith, TEST_TOKEN_POLICY } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES } from '../support/test-databases.js';
 
 const me = (app: App, authorization?: string, cookie?: string) =>
@@ -66,8 +66,8 @@ for (const target of TEST_DATABASES) {
 
     test('a revoked token, an expired token and a disabled owner’s token stop working at once', async () => {
       const user = await addUser(db, 'viewer');
-      const revoked = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label: 'revoked', expiresAt: null });
-      const expiring = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label: 'expiring', expiresAt: Date.now() + 60_000 });
+      const revoked = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label: 'revoked', expiresAt: null }, TEST_TOKEN_POLICY);
+      const expiring = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label: 'expiring', expiresAt: Date.now() + 60_000 }, TEST_TOKEN_POLICY);
       const plain = await addToken(db, user);
       for (const token of [revoked.token, expiring.token, plain]) assert.equal((await me(app, `Bearer ${token}`)).statusCode, 200);
 
@@ -107,6 +107,26 @@ describe('the API rate limit', () => {
       assert.match(String(limited.headers['retry-after']), /^\d+$/);
       assert.match(limited.json<{ detail: string }>().detail, /Too many requests with this token/);
       assert.equal((await me(app, `Bearer ${second}`)).statusCode, 200);
+    } finally {
+      await app.close();
+      await db!.destroy();
+    }
+  });
+
+  test("API_USER_RATE_LIMIT counts all of a user's tokens together: more tokens do not buy more calls, another user is unaffected", async () => {
+    const { db } = await openTestDatabase(TEST_DATABASES[0]!);
+    const app = await testApp(db!, { API_RATE_LIMIT: '3', API_USER_RATE_LIMIT: '4' });
+    try {
+      const user = await addUser(db!, 'viewer');
+      const tokens = [await addToken(db!, user), await addToken(db!, user), await addToken(db!, user)];
+      const statuses = [];
+      for (const token of [...tokens, ...tokens]) statuses.push((await me(app, `Bearer ${token}`)).statusCode);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429]);
+      const limited = await me(app, `Bearer ${tokens[2]!}`);
+      assert.match(String(limited.headers['retry-after']), /^\d+$/);
+      assert.match(limited.json<{ detail: string }>().detail, /Too many requests from your account/);
+      const other = await addUser(db!, 'viewer');
+      assert.equal((await me(app, `Bearer ${await addToken(db!, other)}`)).statusCode, 200);
     } finally {
       await app.close();
       await db!.destroy();

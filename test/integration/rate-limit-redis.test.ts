@@ -12,6 +12,7 @@ import { createRedis, waitForRedis } from '../../src/platform/redis.js';
 import type { Database } from '../../src/schema.js';
 import { TEST_SECRET } from '../support/app.js';
 import { openForm, postLookup } from '../support/inject.js';
+import { addToken, addUser } from '../support/staff.js';
 import { openTestDatabase, startHint, TEST_DATABASES, TEST_REDIS_URL } from '../support/test-databases.js';
 import { skipReason } from '../support/tools.js';
 
@@ -47,8 +48,14 @@ async function redisReachable(): Promise<string | false> {
 const sqlite = await openTestDatabase(TEST_DATABASES[0]!);
 const redisSkip = await redisReachable();
 
-async function replica(db: Kysely<Database>, redisUrl: string, limit: number, logger = memoryLogger().logger): Promise<{ app: App; redis: Redis }> {
-  const config = loadConfig({ SESSION_SECRET: TEST_SECRET, REDIS_URL: redisUrl, LOOKUP_RATE_LIMIT: String(limit) });
+async function replica(
+  db: Kysely<Database>,
+  redisUrl: string,
+  limit: number,
+  logger = memoryLogger().logger,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ app: App; redis: Redis }> {
+  const config = loadConfig({ SESSION_SECRET: TEST_SECRET, REDIS_URL: redisUrl, LOOKUP_RATE_LIMIT: String(limit), ...env });
   const redis = createRedis(redisUrl, logger);
   const app = await buildApp({ config, db, redis, logger });
   return { app, redis };
@@ -81,6 +88,27 @@ describe('lookup rate limits with Redis', { skip: redisSkip }, () => {
         statuses.push(reply.statusCode);
       }
       assert.deepEqual(statuses.map((status) => (status === 429 ? 429 : 'served')), ['served', 'served', 'served', 429]);
+    } finally {
+      await Promise.all([a.app.close(), b.app.close()]);
+      a.redis.disconnect();
+      b.redis.disconnect();
+    }
+  });
+
+  test("two replicas sharing Redis count one user's API tokens together", async () => {
+    const perUser = { API_RATE_LIMIT: '100', API_USER_RATE_LIMIT: '3' };
+    const a = await replica(db, REDIS_URL, 100, undefined, perUser);
+    const b = await replica(db, REDIS_URL, 100, undefined, perUser);
+    assert.ok((await waitForRedis(a.redis, 2000)) && (await waitForRedis(b.redis, 2000)), 'both replicas reach Redis');
+    try {
+      // A new user per run: the counters live for a minute in the shared Redis.
+      const user = await addUser(db, 'viewer');
+      const [first, second] = [await addToken(db, user), await addToken(db, user)];
+      const statuses: number[] = [];
+      for (const [app, token] of [[a.app, first], [b.app, second], [a.app, second], [b.app, first]] as const) {
+        statuses.push((await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode);
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
     } finally {
       await Promise.all([a.app.close(), b.app.close()]);
       a.redis.disconnect();

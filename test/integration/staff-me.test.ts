@@ -248,6 +248,33 @@ for (const target of TEST_DATABASES) {
       assert.equal((await postStaffForm(app, cookie, '/me/tokens/987654321/revoke', {})).statusCode, 404);
     });
 
+    test('a user holds at most API_TOKENS_PER_USER live tokens: one more is refused on the form with the reason; a revoked or expired one makes room', async () => {
+      const capped = await testApp(db, { LOGIN_RATE_LIMIT: '0', API_RATE_LIMIT: '0', API_TOKENS_PER_USER: '2' });
+      try {
+        const user = await addUser(db, 'viewer');
+        const { cookie } = await signInWith(capped, user.username, user.password);
+        const create = (label: string) => postStaffForm(capped, cookie, '/me/tokens', { label, expires_in_days: '' });
+        assert.equal((await create('one')).statusCode, 200);
+        assert.equal((await create('two')).statusCode, 200);
+        const refused = await create('three');
+        assert.equal(refused.statusCode, 409);
+        assert.match(refused.body, /You already have 2 live API tokens, the most allowed\. Revoke one you no longer use/);
+        assert.match(refused.body, /name="label" value="three"/);
+        assert.equal(shownToken(refused.body), undefined);
+        const rows = await db.selectFrom('api_token').select('id').where('user_id', '=', user.id).orderBy('id').execute();
+        assert.equal(rows.length, 2, 'no third token');
+
+        await db.updateTable('api_token').set({ expires_at: Date.now() - 1 }).where('id', '=', rows[0]!.id).execute();
+        assert.equal((await create('three')).statusCode, 200, 'an expired token does not count');
+        assert.equal((await create('four')).statusCode, 409);
+        const revoke = await postStaffForm(capped, cookie, `/me/tokens/${rows[1]!.id}/revoke`, {});
+        assert.equal(revoke.statusCode, 303);
+        assert.equal((await create('four')).statusCode, 200, 'a revoked token does not count');
+      } finally {
+        await capped.close();
+      }
+    });
+
     test('an expiry in days sets expires_at that far ahead; a missing label or a bad expiry gets 400 with the form as typed', async () => {
       const user = await addUser(db, 'viewer');
       const { cookie } = await signInWith(app, user.username, user.password);

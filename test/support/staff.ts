@@ -29,9 +29,12 @@ export async function addUser(db: Kysely<Database>, role: Role, username = uniqu
   return { ...user, password };
 }
 
+/** Room for the tokens a test makes (the cap itself is tested through API_TOKENS_PER_USER). */
+export const TEST_TOKEN_POLICY = { livePerUser: 1000 } as const;
+
 /** A bearer token for a user, as `crm tokens create` makes one. */
 export async function addToken(db: Kysely<Database>, user: StaffUser, label = 'test'): Promise<string> {
-  const { token } = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label, expiresAt: null });
+  const { token } = await createToken(db, CLI_ACTOR, { userId: user.id, username: user.username, label, expiresAt: null }, TEST_TOKEN_POLICY);
   return token;
 }
 

@@ -121,7 +121,8 @@ describe('limits, timeouts and proxies', () => {
     assert.equal(config.maxConnections, 1000);
     assert.equal(config.pool.statementTimeoutMs, 5000);
     assert.equal(config.pool.acquireTimeoutMs, 3000);
-    assert.deepEqual(config.rateLimits, { lookup: 60, login: 10, api: 600, staff: 300 });
+    assert.deepEqual(config.rateLimits, { lookup: 60, login: 10, api: 600, apiPerUser: 600, staff: 300 });
+    assert.equal(config.tokensPerUser, 10);
     assert.equal(config.redisUrl, null);
     assert.equal(config.trustProxy, false);
     assert.equal(config.httpRedirectPort, null);

@@ -120,3 +120,8 @@ export function perSignedInUser(request: FastifyRequest): string {
 export function perToken(request: FastifyRequest): string {
   return request.principal?.tokenId != null ? `token:${request.principal.tokenId}` : `ip:${request.ip}`;
 }
+
+/** Counts API calls per token owner, all their tokens together (per address before a token is known). */
+export function perTokenOwner(request: FastifyRequest): string {
+  return request.principal ? `api-user:${request.principal.userId}` : `ip:${request.ip}`;
+}

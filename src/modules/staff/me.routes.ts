@@ -11,7 +11,7 @@ import { MAX_TOKEN_DAYS, ME_DONE, ME_PATH, ME_TITLE, meBody, type MeView } from 
 import { actorOf, principalOf } from './principal.js';
 import { createSession, SESSION_COOKIE, sessionCookieOptions, type SessionPolicy } from './sessions.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
-import { createToken, listTokens, revokeToken, TOKEN_LABEL_MAX } from './tokens.js';
+import { createToken, listTokens, revokeToken, TOKEN_LABEL_MAX, type TokenPolicy } from './tokens.js';
 import { isCurrentPassword, setPassword } from './users.js';
 
 const DAY_MS = 86_400_000;
@@ -81,6 +81,8 @@ export interface MeRoutesOptions {
   readonly session: SessionPolicy;
   /** Current-password checks per minute per user (each is an argon2 verification); 0 = no limit. */
   readonly passwordChecksPerMinute: number;
+  /** How many live API tokens a user may hold. */
+  readonly tokens: TokenPolicy;
 }
 
 type MeExtras = Omit<MeView, 'username' | 'role' | 'tokens' | 'csrfToken' | 'now'> & { readonly flash?: readonly FlashMessage[] };
@@ -94,7 +96,7 @@ export const ME_NAV: NavEntry = { href: ME_PATH, label: 'My account', access: 's
  * password (which rotates this browser's session and ends the others), and
  * their API tokens: create (shown once), list, revoke.
  */
-export const meRoutes: FastifyPluginAsyncZod<MeRoutesOptions> = async (app, { db, session, passwordChecksPerMinute }) => {
+export const meRoutes: FastifyPluginAsyncZod<MeRoutesOptions> = async (app, { db, session, passwordChecksPerMinute, tokens }) => {
   async function showMe(request: FastifyRequest, reply: FastifyReply, status: number, { flash = [], ...extras }: MeExtras = {}) {
     const { userId, username, role } = principalOf(request);
     const tokens = await listTokens(db, userId);
@@ -162,9 +164,9 @@ export const meRoutes: FastifyPluginAsyncZod<MeRoutesOptions> = async (app, { db
       const expiresAt = days === null || days === undefined ? null : Date.now() + days * DAY_MS;
       let created: Awaited<ReturnType<typeof createToken>>;
       try {
-        created = await createToken(db, actorOf(request), { userId, username, label, expiresAt });
+        created = await createToken(db, actorOf(request), { userId, username, label, expiresAt }, tokens);
       } catch (error) {
-        const problem = serviceProblem(error, { BAD_TOKEN_LABEL: 'label', BAD_TOKEN_EXPIRY: 'expires_in_days' });
+        const problem = serviceProblem(error, { BAD_TOKEN_LABEL: 'label', BAD_TOKEN_EXPIRY: 'expires_in_days', TOO_MANY_TOKENS: null });
         if (!problem) throw error;
         return showMe(request, reply, problem.status, { tokenProblems: [problem], tokenForm: { label, expiresInDays: days == null ? '' : String(days) } });
       }

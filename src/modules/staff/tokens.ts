@@ -67,8 +67,16 @@ export interface NewToken {
 
 export const TOKEN_LABEL_MAX = 100;
 
+export interface TokenPolicy {
+  /**
+   * Live (unrevoked, unexpired) tokens a user may hold at once: each token has
+   * its own rate limit, so tokens without end would multiply what one user may do.
+   */
+  readonly livePerUser: number;
+}
+
 /** Creates a token; the returned `token` is the only time anyone sees it. */
-export async function createToken(db: Kysely<Database>, actor: Actor, input: NewToken): Promise<{ token: string; info: ApiTokenInfo }> {
+export async function createToken(db: Kysely<Database>, actor: Actor, input: NewToken, policy: TokenPolicy): Promise<{ token: string; info: ApiTokenInfo }> {
   const label = input.label.trim();
   if (label === '' || label.length > TOKEN_LABEL_MAX) throw new AppError(400, 'BAD_TOKEN_LABEL', `A token needs a label of 1 to ${TOKEN_LABEL_MAX} characters, to recognise it later.`);
   const now = Date.now();
@@ -77,6 +85,21 @@ export async function createToken(db: Kysely<Database>, actor: Actor, input: New
   const prefix = token.slice(0, 10);
   const tokenHash = hashToken(token);
   return db.transaction().execute(async (trx) => {
+    const live = await trx
+      .selectFrom('api_token')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('user_id', '=', input.userId)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirstOrThrow();
+    if (Number(live.count) >= policy.livePerUser) {
+      throw new AppError(
+        409,
+        'TOO_MANY_TOKENS',
+        `${actor.name === input.username ? 'You already have' : `${input.username} already has`} ${policy.livePerUser} live API tokens, the most allowed. ` +
+          'Revoke one you no longer use, then create this one.',
+      );
+    }
     await trx
       .insertInto('api_token')
       .values({ user_id: input.userId, label, token_hash: tokenHash, prefix, created_at: now, expires_at: input.expiresAt })

@@ -131,7 +131,7 @@ const PROBLEM_RESPONSES: Record<string, OpenAPIV3_1.ResponseObject> = {
     'WWW-Authenticate': { description: 'Bearer realm="globomantics-crm", with error="invalid_token" for a bad token.', schema: { type: 'string' } },
   }),
   Forbidden: problemResponse("The token owner's role does not allow this operation."),
-  TooManyRequests: problemResponse('Too many requests with this token in a minute (API_RATE_LIMIT).', {
+  TooManyRequests: problemResponse('Too many requests in a minute with this token (API_RATE_LIMIT) or from its owner, all their tokens together (API_USER_RATE_LIMIT).', {
     'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
   }),
   Problem: problemResponse('Any other error (404, 406, 415, 503 while the database is unavailable, 500, …).'),

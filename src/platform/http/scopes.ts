@@ -142,11 +142,11 @@ export async function htmlScope(scope: FastifyInstance, { routes, guard, forms =
 export interface ApiScopeOptions {
   readonly routes: ScopeRoutes;
   readonly guard: Guard;
-  /** Applied to every route after authentication, so it can count per token; absent = no limit. */
-  readonly rateLimit?: KeyedLimit;
+  /** Applied to every route after authentication, so they can count per token or user; a request must be within each. */
+  readonly rateLimits?: readonly KeyedLimit[];
 }
 
-export async function apiScope(scope: FastifyInstance, { routes, guard, rateLimit }: ApiScopeOptions): Promise<void> {
+export async function apiScope(scope: FastifyInstance, { routes, guard, rateLimits = [] }: ApiScopeOptions): Promise<void> {
   scope.setErrorHandler(errorHandler(renderProblem, { accepts: 'application/json' }));
   scope.setNotFoundHandler(notFoundHandler(renderProblem));
   const json = scope.getDefaultJsonParser('error', 'error');
@@ -154,7 +154,7 @@ export async function apiScope(scope: FastifyInstance, { routes, guard, rateLimi
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, json);
   requireDeclaredAccess(scope, guard);
   authorizeEachRoute(scope, guard);
-  limitEachRequest(scope, rateLimit);
+  for (const rateLimit of rateLimits) limitEachRequest(scope, rateLimit);
   noStore(scope);
   for (const addRoutes of routes) await addRoutes(scope);
 }
