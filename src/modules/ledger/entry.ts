@@ -1,4 +1,5 @@
 import { formatCents, type Cents } from '../../shared/money.js';
+import { isBlank } from '../../shared/text.js';
 
 export const ENTRY_KINDS = ['payment', 'charge', 'adjustment'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
@@ -65,7 +66,7 @@ export function brokenEntryRules(entry: Omit<NewEntry, 'acctid'>): BrokenEntryRu
   if (kind === 'adjustment') {
     if (amountCents === 0) broken.push({ rule: 'adjustment-zero', field: 'amount' });
     else if (Math.abs(amountCents) > MAX_ENTRY_CENTS) broken.push({ rule: 'adjustment-too-large', field: 'amount' });
-    if (memo.trim() === '') broken.push({ rule: 'adjustment-without-memo', field: 'memo' });
+    if (isBlank(memo)) broken.push({ rule: 'adjustment-without-memo', field: 'memo' });
   } else if (amountCents <= 0) {
     broken.push({ rule: 'amount-not-positive', field: 'amount' });
   } else if (amountCents > MAX_ENTRY_CENTS) {
