@@ -67,56 +67,8 @@ const environment = z.object({
   MAX_CONNECTIONS: integer(1, 1_000_000, 1000),
 });
 
-/** Which proxies' X-Forwarded-For counts: none, a hop count, or a list of addresses/CIDRs. */
-export type TrustProxy = false | number | readonly string[];
-
-export interface Config {
-  readonly env: 'development' | 'production' | 'test';
-  readonly host: string;
-  readonly port: number;
-  /** A plain-HTTP port that only redirects to HTTPS; null when off. */
-  readonly httpRedirectPort: number | null;
-  readonly tls: { readonly certFile: string; readonly keyFile: string };
-  readonly trustProxy: TrustProxy;
-  readonly database: DatabaseTarget;
-  readonly pool: {
-    readonly size: number;
-    readonly connectAttempts: number;
-    readonly connectMaxDelayMs: number;
-    readonly statementTimeoutMs: number;
-    readonly acquireTimeoutMs: number;
-  };
-  readonly migrateOnStart: boolean;
-  /** The seed file's accounts are added at start-up when missing; null when switched off. */
-  readonly seedFile: string | null;
-  /** Signs cookies; every replica must share it so forms survive load balancing. */
-  readonly sessionSecret: string;
-  /** Where the secret came from when SESSION_SECRET was not set. */
-  readonly sessionSecretSource: 'environment' | 'development file' | 'random';
-  readonly redisUrl: string | null;
-  /** Requests per minute (lookup and sign-in per client address and per user name, API per token and per user, staff pages per signed-in user); 0 means no limit. */
-  readonly rateLimits: { readonly lookup: number; readonly login: number; readonly api: number; readonly apiPerUser: number; readonly staff: number };
-  /** Live (unrevoked, unexpired) API tokens a user may hold at once. */
-  readonly tokensPerUser: number;
-  readonly sessions: { readonly idleMs: number; readonly maxAgeMs: number };
-  /** Failures in a row before an account locks (0 = never), the first lock's length, doubling per further failure up to maxMs. */
-  readonly lockout: { readonly threshold: number; readonly baseMs: number; readonly maxMs: number };
-  /** Whether the balance lookup at / is open to everyone (true) or to signed-in staff only. */
-  readonly publicLookup: boolean;
-  /** A secret file with the first admin's name and password (or hash), used once while there are no users. */
-  readonly bootstrapAdminFile: string | null;
-  readonly logLevel: string;
-  /** JSON lines for collectors; pretty (pino-pretty) for a person reading a terminal. Default: pretty in development only. */
-  readonly logFormat: 'json' | 'pretty';
-  readonly bodyLimitBytes: number;
-  readonly timeouts: {
-    readonly requestMs: number;
-    readonly headersMs: number;
-    readonly keepAliveMs: number;
-    readonly connectionMs: number;
-  };
-  readonly maxConnections: number;
-}
+/** The names of every setting the app reads: the schema's, and nothing else (a test holds .env.example and docs/configuration.md to it). */
+export const SETTINGS: readonly string[] = Object.keys(environment.shape);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -125,7 +77,7 @@ export class ConfigError extends Error {
   }
 }
 
-function parseTrustProxy(value: string): TrustProxy | string {
+function parseTrustProxy(value: string): false | number | string[] | string {
   const text = value.trim();
   if (text === 'false' || text === '0') return false;
   if (/^\d+$/.test(text)) return Number(text);
@@ -146,85 +98,112 @@ const LOCKOUT_MAX_MS = 60 * 60 * 1000;
 export const DEV_SECRET_FILE = 'var/dev-session-secret';
 
 /**
+ * The settings as the app uses them: the variables parsed, checked against
+ * each other, and shaped into a frozen Config. Config is this schema's output
+ * type, so the shape is declared here once.
+ */
+function configSchema(devSecret?: () => string) {
+  return environment.transform((env, context) => {
+    let problems = 0;
+    const problem = (variable: string, message: string) => {
+      problems += 1;
+      context.addIssue({ code: 'custom', path: [variable], message });
+    };
+    let database: DatabaseTarget | undefined;
+    try {
+      database = parseDatabaseUrl(env.DATABASE_URL, env.DATABASE_PASSWORD);
+    } catch (error) {
+      problem('DATABASE_URL', (error as Error).message);
+    }
+    const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+    if (typeof trustProxy === 'string') problem('TRUST_PROXY', trustProxy);
+    if (env.SESSION_SECRET !== undefined) {
+      const weak = weakSecretReason(env.SESSION_SECRET);
+      if (weak) problem('SESSION_SECRET', `${weak}; generate one with: openssl rand -hex 32`);
+    } else if (env.NODE_ENV === 'production') {
+      problem('SESSION_SECRET', 'is required when NODE_ENV=production (at least 32 random characters, shared by every replica)');
+    }
+    if (env.HTTP_REDIRECT_PORT !== undefined && env.HTTP_REDIRECT_PORT !== 0 && env.HTTP_REDIRECT_PORT === env.PORT) {
+      problem('HTTP_REDIRECT_PORT', 'must differ from PORT');
+    }
+    if (problems > 0 || !database || typeof trustProxy === 'string') return z.NEVER;
+
+    const { sessionSecret, sessionSecretSource } =
+      env.SESSION_SECRET !== undefined
+        ? { sessionSecret: env.SESSION_SECRET, sessionSecretSource: 'environment' as const }
+        : env.NODE_ENV === 'development' && devSecret
+          ? { sessionSecret: devSecret(), sessionSecretSource: 'development file' as const }
+          : { sessionSecret: randomBytes(32).toString('hex'), sessionSecretSource: 'random' as const };
+
+    return Object.freeze({
+      env: env.NODE_ENV,
+      host: env.HOST,
+      port: env.PORT,
+      /** A plain-HTTP port that only redirects to HTTPS; null when off. */
+      httpRedirectPort: env.HTTP_REDIRECT_PORT ?? null,
+      tls: Object.freeze({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }),
+      /** Which proxies' X-Forwarded-For counts: none, a hop count, or a list of addresses/CIDRs. */
+      trustProxy: typeof trustProxy === 'object' ? Object.freeze([...trustProxy]) : trustProxy,
+      database: Object.freeze(database),
+      pool: Object.freeze({
+        size: env.DB_POOL_SIZE,
+        connectAttempts: env.DB_CONNECT_ATTEMPTS,
+        connectMaxDelayMs: env.DB_CONNECT_DELAY_MS,
+        statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+        acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
+      }),
+      migrateOnStart: env.MIGRATE_ON_START,
+      /** The seed file's accounts are added at start-up when missing; null when switched off. */
+      seedFile: env.SEED_ACCOUNTS ? env.SEED_FILE : null,
+      /** Signs cookies; every replica must share it so forms survive load balancing. */
+      sessionSecret,
+      /** Where the secret came from when SESSION_SECRET was not set. */
+      sessionSecretSource,
+      redisUrl: env.REDIS_URL ?? null,
+      /** Requests per minute (lookup and sign-in per client address and per user name, API per token and per user, staff pages per signed-in user); 0 means no limit. */
+      rateLimits: Object.freeze({ lookup: env.LOOKUP_RATE_LIMIT, login: env.LOGIN_RATE_LIMIT, api: env.API_RATE_LIMIT, apiPerUser: env.API_USER_RATE_LIMIT, staff: env.STAFF_RATE_LIMIT }),
+      /** Live (unrevoked, unexpired) API tokens a user may hold at once. */
+      tokensPerUser: env.API_TOKENS_PER_USER,
+      sessions: Object.freeze({ idleMs: env.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: env.SESSION_MAX_HOURS * 3_600_000 }),
+      /** Failures in a row before an account locks (0 = never), the first lock's length, doubling per further failure up to maxMs. */
+      lockout: Object.freeze({ threshold: env.LOGIN_LOCKOUT_THRESHOLD, baseMs: env.LOGIN_LOCKOUT_SECONDS * 1000, maxMs: LOCKOUT_MAX_MS }),
+      /** Whether the balance lookup at / is open to everyone (true) or to signed-in staff only. */
+      publicLookup: env.CRM_PUBLIC_LOOKUP,
+      /** A secret file with the first admin's name and password (or hash), used once while there are no users. */
+      bootstrapAdminFile: env.CRM_BOOTSTRAP_ADMIN_FILE ?? null,
+      logLevel: env.LOG_LEVEL,
+      /** JSON lines for collectors; pretty (pino-pretty) for a person reading a terminal. Default: pretty in development only. */
+      logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      timeouts: Object.freeze({
+        requestMs: env.REQUEST_TIMEOUT_MS,
+        headersMs: env.HEADERS_TIMEOUT_MS,
+        keepAliveMs: env.KEEP_ALIVE_TIMEOUT_MS,
+        connectionMs: env.CONNECTION_TIMEOUT_MS,
+      }),
+      maxConnections: env.MAX_CONNECTIONS,
+    });
+  });
+}
+
+/** The app's configuration, as configSchema shapes it. */
+export type Config = z.output<ReturnType<typeof configSchema>>;
+
+/** Which proxies' X-Forwarded-For counts: none, a hop count, or a list of addresses/CIDRs. */
+export type TrustProxy = Config['trustProxy'];
+
+/**
  * Parses the variables into a frozen Config, naming every bad one. Pure:
  * `readConfig` is what a process calls.
  */
 export function loadConfig(source: Readonly<Record<string, string | undefined>>, devSecret?: () => string): Config {
   // An empty variable means "not set", as in a .env file with `PORT=`.
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = environment.safeParse(present);
+  const parsed = configSchema(devSecret).safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const env = parsed.data;
-  const problems: string[] = [];
-
-  let database: DatabaseTarget | undefined;
-  try {
-    database = parseDatabaseUrl(env.DATABASE_URL, env.DATABASE_PASSWORD);
-  } catch (error) {
-    problems.push(`DATABASE_URL: ${(error as Error).message}`);
-  }
-  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
-  if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
-  if (env.SESSION_SECRET !== undefined) {
-    const weak = weakSecretReason(env.SESSION_SECRET);
-    if (weak) problems.push(`SESSION_SECRET: ${weak}; generate one with: openssl rand -hex 32`);
-  } else if (env.NODE_ENV === 'production') {
-    problems.push('SESSION_SECRET: is required when NODE_ENV=production (at least 32 random characters, shared by every replica)');
-  }
-  if (env.HTTP_REDIRECT_PORT !== undefined && env.HTTP_REDIRECT_PORT !== 0 && env.HTTP_REDIRECT_PORT === env.PORT) {
-    problems.push('HTTP_REDIRECT_PORT: must differ from PORT');
-  }
-  if (problems.length > 0 || !database || typeof trustProxy === 'string') throw new ConfigError(problems);
-
-  let sessionSecret = env.SESSION_SECRET;
-  let sessionSecretSource: Config['sessionSecretSource'] = 'environment';
-  if (sessionSecret === undefined && env.NODE_ENV === 'development' && devSecret) {
-    sessionSecret = devSecret();
-    sessionSecretSource = 'development file';
-  } else if (sessionSecret === undefined) {
-    sessionSecret = randomBytes(32).toString('hex');
-    sessionSecretSource = 'random';
-  }
-
-  return Object.freeze({
-    env: env.NODE_ENV,
-    host: env.HOST,
-    port: env.PORT,
-    httpRedirectPort: env.HTTP_REDIRECT_PORT ?? null,
-    tls: Object.freeze({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }),
-    trustProxy: typeof trustProxy === 'object' ? Object.freeze([...trustProxy]) : trustProxy,
-    database: Object.freeze(database),
-    pool: Object.freeze({
-      size: env.DB_POOL_SIZE,
-      connectAttempts: env.DB_CONNECT_ATTEMPTS,
-      connectMaxDelayMs: env.DB_CONNECT_DELAY_MS,
-      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
-      acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
-    }),
-    migrateOnStart: env.MIGRATE_ON_START,
-    seedFile: env.SEED_ACCOUNTS ? env.SEED_FILE : null,
-    sessionSecret,
-    sessionSecretSource,
-    redisUrl: env.REDIS_URL ?? null,
-    rateLimits: Object.freeze({ lookup: env.LOOKUP_RATE_LIMIT, login: env.LOGIN_RATE_LIMIT, api: env.API_RATE_LIMIT, apiPerUser: env.API_USER_RATE_LIMIT, staff: env.STAFF_RATE_LIMIT }),
-    tokensPerUser: env.API_TOKENS_PER_USER,
-    sessions: Object.freeze({ idleMs: env.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: env.SESSION_MAX_HOURS * 3_600_000 }),
-    lockout: Object.freeze({ threshold: env.LOGIN_LOCKOUT_THRESHOLD, baseMs: env.LOGIN_LOCKOUT_SECONDS * 1000, maxMs: LOCKOUT_MAX_MS }),
-    publicLookup: env.CRM_PUBLIC_LOOKUP,
-    bootstrapAdminFile: env.CRM_BOOTSTRAP_ADMIN_FILE ?? null,
-    logLevel: env.LOG_LEVEL,
-    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
-    bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    timeouts: Object.freeze({
-      requestMs: env.REQUEST_TIMEOUT_MS,
-      headersMs: env.HEADERS_TIMEOUT_MS,
-      keepAliveMs: env.KEEP_ALIVE_TIMEOUT_MS,
-      connectionMs: env.CONNECTION_TIMEOUT_MS,
-    }),
-    maxConnections: env.MAX_CONNECTIONS,
-  });
+  return parsed.data;
 }
 
 /** Reads (or makes, mode 0600) the git-ignored development secret. */

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
-import { getAccount } from '../../src/modules/accounts/accounts.service.js';
+import { getAccount } from '../../src/modules/accounts/account.repository.js';
 import { ADJUSTMENT_MEMO, exportAccounts, importAccounts, type ExportFormat, type ImportOptions, type ImportReport } from '../../src/modules/import-export/index.js';
 import { ledgerMismatches } from '../../src/modules/ledger/index.js';
 import type { Database } from '../../src/schema.js';

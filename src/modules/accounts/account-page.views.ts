@@ -4,7 +4,7 @@ import { formatCents } from '../../shared/money.js';
 import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/index.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { accountPath, ACCOUNTS_PATH, messageFor, problemSummary } from './accounts.views.js';
-import type { AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
 import { timeTag } from '../../platform/views/time.js';
 
 /** One account's page: its details, what the user may do with it, and its history. */

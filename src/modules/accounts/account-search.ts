@@ -4,7 +4,8 @@ import { keysetAfter } from '../../platform/db/dialect.js';
 import { AppError } from '../../shared/errors.js';
 import { centsFromColumn } from '../../shared/money.js';
 import type { Queryable } from '../../schema.js';
-import { ACCOUNT_COLUMNS, toAccountDetails, type AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
+import { ACCOUNT_COLUMNS, toAccountDetails } from './account.repository.js';
 import { queryWords } from './search-terms.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
 
 const cents = z.number().int();
 const instant = z.number().int();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatCents } from '../../shared/money.js';
 import { acctidField } from './account-fields.js';
-import type { AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
 
 /**
  * How the JSON API shows an account: snake_case fields, money as integer

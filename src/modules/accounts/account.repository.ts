@@ -1,14 +1,38 @@
-import { insertUnlessPresent } from '../../platform/db/dialect.js';
-import { centsFromColumn } from '../../shared/money.js';
-import type { Queryable } from '../../schema.js';
-import type { Account } from './account.js';
+import type { Transaction } from 'kysely';
+import { insertUnlessPresent, lockForUpdate } from '../../platform/db/dialect.js';
+import { AppError } from '../../shared/errors.js';
+import { centsFromColumn, type Cents } from '../../shared/money.js';
+import type { Database, Queryable } from '../../schema.js';
+import type { Account, AccountDetails } from './account.js';
+import type { NewAccountInput } from './account-fields.js';
 import type { AccountRow } from './account.table.js';
+import { sortName, termsOf } from './search-terms.js';
 
+/** The account table's SQL: reads, writes and the search terms kept beside each account. */
+
+export const ACCOUNT_COLUMNS = ['acctid', 'name', 'email', 'phone', 'notes', 'paid_cents', 'due_cents', 'balance_cents', 'closed_at', 'created_at', 'updated_at'] as const;
+
+/** A row's id and totals as the domain's Account. */
 function toAccount(row: Pick<AccountRow, 'acctid' | 'paid_cents' | 'due_cents'>): Account {
   return {
     acctid: row.acctid,
     paidCents: centsFromColumn(row.paid_cents),
     dueCents: centsFromColumn(row.due_cents),
+  };
+}
+
+/** The one mapper from an account row to the domain: the totals through toAccount, the rest beside them. */
+export function toAccountDetails(row: Pick<AccountRow, (typeof ACCOUNT_COLUMNS)[number]>): AccountDetails {
+  return {
+    ...toAccount(row),
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    notes: row.notes,
+    balanceCents: centsFromColumn(row.balance_cents),
+    closedAt: row.closed_at === null ? null : Number(row.closed_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   };
 }
 
@@ -20,6 +44,19 @@ export async function findAccount(db: Queryable, acctid: string): Promise<Accoun
     .where('acctid', '=', acctid)
     .executeTakeFirst();
   return row && toAccount(row);
+}
+
+export async function getAccount(db: Queryable, acctid: string): Promise<AccountDetails | undefined> {
+  const row = await db.selectFrom('account').select(ACCOUNT_COLUMNS).where('acctid', '=', acctid).executeTakeFirst();
+  return row && toAccountDetails(row);
+}
+
+/** The account (its row locked until commit when `lock`), or a 404 that names it. */
+export async function requireAccount(db: Queryable, acctid: string, lock = false): Promise<AccountDetails> {
+  const query = db.selectFrom('account').select(ACCOUNT_COLUMNS).where('acctid', '=', acctid);
+  const row = await (lock ? lockForUpdate(db, query) : query).executeTakeFirst();
+  if (!row) throw new AppError(404, 'ACCOUNT_NOT_FOUND', `There is no account ${acctid}.`);
+  return toAccountDetails(row);
 }
 
 /**
@@ -42,4 +79,64 @@ export async function insertAccountIfMissing(db: Queryable, account: Account): P
   });
   const result = await insertUnlessPresent(db, insert, ['acctid']).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** New accounts' rows, with the totals they start with (zero unless given). A taken id is the driver's unique violation. */
+export async function insertAccounts(
+  trx: Transaction<Database>,
+  accounts: readonly (NewAccountInput & { readonly openingPaidCents?: Cents; readonly openingDueCents?: Cents })[],
+  at: number,
+): Promise<void> {
+  const rows = accounts.map((account) => {
+    const paid = account.openingPaidCents ?? 0;
+    const due = account.openingDueCents ?? 0;
+    return {
+      acctid: account.acctid,
+      name: account.name,
+      sort_name: sortName(account.name),
+      email: account.email ?? null,
+      phone: account.phone ?? null,
+      notes: account.notes ?? '',
+      paid_cents: paid,
+      due_cents: due,
+      balance_cents: due - paid,
+      created_at: at,
+      updated_at: at,
+    };
+  });
+  await trx.insertInto('account').values(rows).execute();
+}
+
+/** The details staff may change, as stored (a type, not an interface: the audit takes it as a plain record). */
+export type AccountColumnChanges = {
+  name?: string;
+  email?: string | null;
+  phone?: string | null;
+  notes?: string;
+};
+
+/** Writes changed details (and the sort name with a new name). */
+export async function updateAccountColumns(trx: Transaction<Database>, acctid: string, changed: AccountColumnChanges, at: number): Promise<void> {
+  await trx
+    .updateTable('account')
+    .set({ ...changed, ...(changed.name === undefined ? {} : { sort_name: sortName(changed.name) }), updated_at: at })
+    .where('acctid', '=', acctid)
+    .execute();
+}
+
+/** Closes (a time) or reopens (null) an account. */
+export async function setClosedAt(trx: Transaction<Database>, acctid: string, closedAt: number | null, at: number): Promise<void> {
+  await trx.updateTable('account').set({ closed_at: closedAt, updated_at: at }).where('acctid', '=', acctid).execute();
+}
+
+/** Makes accounts findable by their id and name words, and sortable by name within a word (see search-terms.ts). */
+export async function writeSearchTerms(trx: Transaction<Database>, accounts: readonly { acctid: string; name: string }[]): Promise<void> {
+  const rows = accounts.flatMap(({ acctid, name }) => termsOf(acctid, name).map((term) => ({ term, acctid, sort_name: sortName(name) })));
+  if (rows.length > 0) await trx.insertInto('account_search_term').values(rows).execute();
+}
+
+/** A renamed account's terms: the old name's go (by primary key: they are known, so the table needs no second index), the new name's come. */
+export async function replaceSearchTerms(trx: Transaction<Database>, acctid: string, oldName: string, newName: string): Promise<void> {
+  await trx.deleteFrom('account_search_term').where('acctid', '=', acctid).where('term', 'in', termsOf(acctid, oldName)).execute();
+  await writeSearchTerms(trx, [{ acctid, name: newName }]);
 }

@@ -11,6 +11,19 @@ export interface Account {
   readonly dueCents: Cents;
 }
 
+/** An account as staff see it. */
+export interface AccountDetails extends Account {
+  readonly name: string;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly notes: string;
+  readonly balanceCents: Cents;
+  /** Milliseconds since the epoch; null while open. */
+  readonly closedAt: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
 export function balanceCents(account: Account): Cents {
   return account.dueCents - account.paidCents;
 }

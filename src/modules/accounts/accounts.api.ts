@@ -7,7 +7,8 @@ import { actorOf, ownKey } from '../staff/index.js';
 import { accountChanges, newAccountFields } from './account-fields.js';
 import { accountJson, accountPath, acctidParams, strictObjectErrors, toAccountJson } from './account.json.js';
 import { accountSearchQuery, SCAN_ROWS, searchAccounts, type AccountSearch } from './account-search.js';
-import { requireAccount, setAccountClosed, updateAccount } from './accounts.service.js';
+import { requireAccount } from './account.repository.js';
+import { setAccountClosed, updateAccount } from './accounts.service.js';
 import { createAccountUseCase } from './create-account.use-case.js';
 
 /** The same fields and rules as the form, refusing unknown fields by name. */

@@ -17,7 +17,9 @@ import { accountChanges, acctidField, NOTES_MAX, newAccountFields } from './acco
 import { accountSearchQuery, PAGE_SIZE_DEFAULT, searchAccounts, type AccountSearch } from './account-search.js';
 import { normalizeAcctId } from './account.js';
 import { ACCOUNT_DONE, accountPageBody, accountTitle, entryRecordedMessage, HISTORY_PAGE_SIZE, type AccountPageView } from './account-page.views.js';
-import { requireAccount, setAccountClosed, updateAccount, type AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
+import { requireAccount } from './account.repository.js';
+import { setAccountClosed, updateAccount } from './accounts.service.js';
 import { createAccountUseCase } from './create-account.use-case.js';
 import { recordEntryUseCase } from './record-entry.use-case.js';
 import { multiLineText } from '../../platform/http/text-hygiene.js';

@@ -5,7 +5,7 @@ import type { FormProblem } from '../../platform/views/form-problems.js';
 import { ACCTID_MAX_LENGTH } from './account.js';
 import { EMAIL_MAX, NAME_MAX, NOTES_MAX, PHONE_MAX } from './account-fields.js';
 import { SCAN_ROWS, type AccountFilter, type AccountSort } from './account-search.js';
-import type { AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
 
 /** The staff account pages: the list with its search, and the form that creates or edits an account. */
 

@@ -3,7 +3,8 @@ import type { Deps } from '../../deps.js';
 import type { Actor } from '../audit/index.js';
 import type { NewAccountInput } from './account-fields.js';
 import { accountSnapshot } from './account-snapshot.js';
-import { createAccount, type AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
+import { createAccount } from './accounts.service.js';
 
 export interface CreateAccountCommand {
   readonly actor: Actor;

@@ -8,7 +8,7 @@ import { brokenEntryRules, ENTRY_KINDS, listEntries, MAX_ENTRY_CENTS, MEMO_MAX, 
 import { actorOf, ownKey } from '../staff/index.js';
 import { multiLineText } from '../../platform/http/text-hygiene.js';
 import { accountJson, accountPath, acctidParams, isoTime, strictObjectErrors, toAccountJson } from './account.json.js';
-import { requireAccount } from './accounts.service.js';
+import { requireAccount } from './account.repository.js';
 import { recordEntryUseCase } from './record-entry.use-case.js';
 
 export const ENTRIES_PAGE_SIZE = 50;

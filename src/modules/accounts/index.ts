@@ -3,12 +3,13 @@
  * API, the public balance lookup, the seed, and the two use cases every door
  * shares (create an account; record an entry on one, through the ledger).
  */
-export { type Account } from './account.js';
+export type { Account, AccountDetails } from './account.js';
 export { type AccountChanges, accountDetails, acctidField, type NewAccountInput } from './account-fields.js';
 export type { AccountSearchTermTable, AccountTable } from './account.table.js';
 export { accountsApiRoutes } from './accounts.api.js';
 export { ACCOUNTS_NAV, accountRoutes } from './accounts.routes.js';
-export { createAccounts, requireAccount, updateAccount, writeSearchTerms, type AccountDetails, type NewAccount } from './accounts.service.js';
+export { requireAccount, writeSearchTerms } from './account.repository.js';
+export { createAccounts, updateAccount, type NewAccount } from './accounts.service.js';
 export { createAccountUseCase, type CreateAccountCommand } from './create-account.use-case.js';
 export { entriesApiRoutes } from './entries.api.js';
 export { recordEntryUseCase, type EntryRecorded, type RecordEntryCommand } from './record-entry.use-case.js';

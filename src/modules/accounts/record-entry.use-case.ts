@@ -4,7 +4,8 @@ import type { Actor } from '../audit/index.js';
 import { entrySnapshot, recordEntry, type LedgerEntry, type NewEntry } from '../ledger/index.js';
 import { z } from 'zod';
 import { accountSnapshot } from './account-snapshot.js';
-import { requireAccount, type AccountDetails } from './accounts.service.js';
+import type { AccountDetails } from './account.js';
+import { requireAccount } from './account.repository.js';
 
 export interface RecordEntryCommand {
   readonly actor: Actor;
