@@ -14,7 +14,7 @@ const MODULE_USES = {
   staff: ['audit'],
   ledger: ['audit'],
   accounts: ['audit', 'ledger', 'staff'],
-  dashboard: ['ledger', 'staff'],
+  dashboard: ['accounts', 'ledger', 'staff'],
   'import-export': ['accounts', 'audit', 'ledger', 'staff'],
 };
 

@@ -3,7 +3,8 @@ import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
 import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/index.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
-import { accountPath, ACCOUNTS_PATH, messageFor, problemSummary } from './accounts.views.js';
+import { accountPath, ACCOUNTS_PATH } from './account-path.js';
+import { messageFor, problemSummary } from './accounts.views.js';
 import type { AccountDetails } from './account.js';
 import { timeTag } from '../../platform/views/time.js';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatCents } from '../../shared/money.js';
+import { isoTime } from '../../shared/time.js';
 import { acctidField } from './account-fields.js';
 import type { AccountDetails } from './account.js';
 
@@ -32,9 +33,6 @@ export const accountJson = z.object({
 });
 export type AccountJson = z.output<typeof accountJson>;
 
-/** ms since the epoch → ISO 8601 in UTC. */
-export const isoTime = (ms: number): string => new Date(ms).toISOString();
-
 export function toAccountJson(account: AccountDetails): AccountJson {
   return {
     acctid: account.acctid,
@@ -57,29 +55,3 @@ export function toAccountJson(account: AccountDetails): AccountJson {
 
 /** The `{acctid}` path parameter: trimmed, upper-cased, and refused with the id rules' message when malformed. */
 export const acctidParams = z.object({ acctid: acctidField });
-
-const ACCOUNTS = '/accounts';
-
-/** Where an account lives in the API, from a route's own URL pattern (which carries the scope's prefix). */
-export function accountPath(routeUrl: string | undefined, acctid: string): string {
-  const url = routeUrl ?? '';
-  const collection = url.indexOf(ACCOUNTS);
-  return `${collection < 0 ? url : url.slice(0, collection + ACCOUNTS.length)}/${encodeURIComponent(acctid)}`;
-}
-
-/**
- * A strict object's own messages, which zod words for programmers: a body that
- * is not an object, and fields or query parameters the route does not take
- * (named, with the ones it does).
- */
-export function strictObjectErrors(noun: 'field' | 'query parameter', known: readonly string[]) {
-  const takes = known.join(', ');
-  return (issue: { readonly code?: string; readonly keys?: readonly string[] }): string | undefined => {
-    if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys ?? [];
-      return `Unknown ${noun}${keys.length === 1 ? '' : 's'} ${keys.map((key) => `"${key}"`).join(', ')}: this request takes only ${takes}.`;
-    }
-    if (issue.code === 'invalid_type' && noun === 'field') return `The body must be a JSON object with the fields ${takes}.`;
-    return undefined;
-  };
-}

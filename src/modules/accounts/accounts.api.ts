@@ -5,7 +5,9 @@ import { idempotencyHeaders, idempotencyKeyOf, markReplayed } from '../../platfo
 import type { Database } from '../../schema.js';
 import { actorOf, ownKey } from '../staff/index.js';
 import { accountChanges, newAccountFields } from './account-fields.js';
-import { accountJson, accountPath, acctidParams, strictObjectErrors, toAccountJson } from './account.json.js';
+import { strictObjectErrors } from '../../platform/http/strict-object-errors.js';
+import { accountJson, acctidParams, toAccountJson } from './account.json.js';
+import { accountPath, prefixOf } from './account-path.js';
 import { accountSearchQuery, SCAN_ROWS, searchAccounts, type AccountSearch } from './account-search.js';
 import { requireAccount } from './account.repository.js';
 import { setAccountClosed, updateAccount } from './accounts.service.js';
@@ -89,7 +91,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
         once: ownKey(request, idempotencyKeyOf(request)),
       });
       markReplayed(reply, replayed);
-      return reply.code(201).header('location', accountPath(request.routeOptions.url, account.acctid)).send(toAccountJson(account));
+      return reply.code(201).header('location', accountPath(account.acctid, prefixOf(request.routeOptions.url))).send(toAccountJson(account));
     },
   );
 

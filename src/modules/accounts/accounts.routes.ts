@@ -22,12 +22,11 @@ import { requireAccount } from './account.repository.js';
 import { setAccountClosed, updateAccount } from './accounts.service.js';
 import { createAccountUseCase } from './create-account.use-case.js';
 import { recordEntryUseCase } from './record-entry.use-case.js';
+import { accountPath, ACCOUNTS_PATH } from './account-path.js';
 import { multiLineText } from '../../platform/http/text-hygiene.js';
 import {
   accountFormBody,
   accountListBody,
-  accountPath,
-  ACCOUNTS_PATH,
   ACCOUNTS_TITLE,
   editAccountTitle,
   EMPTY_ACCOUNT_FORM,

@@ -3,20 +3,16 @@ import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { ACCTID_MAX_LENGTH } from './account.js';
+import { accountPath, ACCOUNTS_PATH } from './account-path.js';
 import { EMAIL_MAX, NAME_MAX, NOTES_MAX, PHONE_MAX } from './account-fields.js';
 import { SCAN_ROWS, type AccountFilter, type AccountSort } from './account-search.js';
 import type { AccountDetails } from './account.js';
 
 /** The staff account pages: the list with its search, and the form that creates or edits an account. */
 
-export const ACCOUNTS_PATH = '/accounts';
 export const ACCOUNTS_TITLE = 'Accounts';
 export const NEW_ACCOUNT_PATH = `${ACCOUNTS_PATH}/new`;
 
-/** The account's own page (ids are letters, digits and - _ . only; encoded all the same). */
-export function accountPath(acctid: string): string {
-  return `${ACCOUNTS_PATH}/${encodeURIComponent(acctid)}`;
-}
 
 export function accountStatus(account: Pick<AccountDetails, 'closedAt'>): 'open' | 'closed' {
   return account.closedAt === null ? 'open' : 'closed';

@@ -7,7 +7,10 @@ import type { Database } from '../../schema.js';
 import { brokenEntryRules, ENTRY_KINDS, listEntries, MAX_ENTRY_CENTS, MEMO_MAX, type EntryRule, type LedgerEntry } from '../ledger/index.js';
 import { actorOf, ownKey } from '../staff/index.js';
 import { multiLineText } from '../../platform/http/text-hygiene.js';
-import { accountJson, accountPath, acctidParams, isoTime, strictObjectErrors, toAccountJson } from './account.json.js';
+import { strictObjectErrors } from '../../platform/http/strict-object-errors.js';
+import { isoTime } from '../../shared/time.js';
+import { accountJson, acctidParams, toAccountJson } from './account.json.js';
+import { accountPath, prefixOf } from './account-path.js';
 import { requireAccount } from './account.repository.js';
 import { recordEntryUseCase } from './record-entry.use-case.js';
 
@@ -120,7 +123,7 @@ export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
       await requireAccount(db, acctid);
       const { entries, hasMore } = await listEntries(db, acctid, { before, limit });
       const last = entries.at(-1);
-      const next = hasMore && last ? `${accountPath(request.routeOptions.url, acctid)}/entries?${new URLSearchParams({ limit: String(limit), before: String(last.id) }).toString()}` : null;
+      const next = hasMore && last ? `${accountPath(acctid, prefixOf(request.routeOptions.url))}/entries?${new URLSearchParams({ limit: String(limit), before: String(last.id) }).toString()}` : null;
       return { entries: entries.map(toEntryJson), next };
     },
   );

@@ -4,6 +4,7 @@
  * shares (create an account; record an entry on one, through the ledger).
  */
 export type { Account, AccountDetails } from './account.js';
+export { accountPath, ACCOUNTS_PATH } from './account-path.js';
 export { type AccountChanges, accountDetails, acctidField, type NewAccountInput } from './account-fields.js';
 export type { AccountSearchTermTable, AccountTable } from './account.table.js';
 export { accountsApiRoutes } from './accounts.api.js';

@@ -31,7 +31,7 @@ const seedEntry = z.object({
   due: amount,
 });
 
-/** Reads the original's format: [{"acctid":"ACCT100","paid":60.00,"due":100.00}, ...]. */
+/** Reads the seed file's format, amounts in currency units: [{"acctid":"ACCT100","paid":60.00,"due":100.00}, ...]. */
 export function parseSeed(text: string): Account[] {
   let json: unknown;
   try {
@@ -70,8 +70,8 @@ export async function readSeedFile(path: string): Promise<Account[]> {
 
 /**
  * Adds the accounts that do not exist yet and never overwrites one that does,
- * so a restart (or a second replica) is harmless: the original crashed on a
- * duplicate key at its second start.
+ * so a restart (or a second replica) is harmless: seeding runs at every
+ * start, and a duplicate key must not stop one.
  */
 export async function seedAccounts(db: Queryable, accounts: readonly Account[]): Promise<{ inserted: number; existing: number; added: Account[] }> {
   const added: Account[] = [];

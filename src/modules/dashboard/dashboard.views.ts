@@ -1,6 +1,7 @@
 import { scrollRegion, siteHref, table } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { formatCents } from '../../shared/money.js';
+import { accountPath } from '../accounts/index.js';
 import type { EntryKind } from '../ledger/index.js';
 import { barChart, type ChartSeries } from './charts.js';
 import { AGGREGATES_MAX_AGE_MS, WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
@@ -11,7 +12,7 @@ export const DASHBOARD_TITLE = 'Dashboard';
 
 /** The account page (the accounts module's /accounts/:acctid). */
 export function accountHref(acctid: string): string {
-  return siteHref(`/accounts/${encodeURIComponent(acctid)}`);
+  return siteHref(accountPath(acctid));
 }
 
 const KIND_NAMES: Readonly<Record<EntryKind, string>> = { payment: 'Payment', charge: 'Charge', adjustment: 'Adjustment' };

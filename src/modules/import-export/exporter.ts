@@ -15,7 +15,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
 import type { Queryable } from '../../schema.js';
-import { protectCell } from './import-rows.js';
+import { protectCell } from '../../shared/csv-cell.js';
 
 export type ExportFormat = 'csv' | 'json';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];

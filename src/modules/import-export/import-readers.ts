@@ -9,7 +9,8 @@ import { extname } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { parse, type CsvError } from 'csv-parse';
-import { shownAcctid, unprotectCell, type RawRow, type RowError } from './import-rows.js';
+import { unprotectCell } from '../../shared/csv-cell.js';
+import { shownAcctid, type RawRow, type RowError } from './import-rows.js';
 
 export type ImportFormat = 'csv' | 'json';
 

@@ -23,8 +23,9 @@ export async function pingDatabase<T>(db: Kysely<T>): Promise<void> {
 }
 
 /**
- * A database container may still be starting when the app does; the original
- * tried 10 times, 5 s apart. We back off from maxDelay/10 up to maxDelay.
+ * A database container may still be starting when the app does. The pauses
+ * grow from maxDelay/10 up to maxDelay: a database that is nearly up is
+ * reached quickly, one that takes long is not hammered.
  */
 export async function waitForDatabase<T>(
   db: Kysely<T>,

@@ -62,16 +62,17 @@ function validationMessage(issues: readonly ValidationIssue[]): string {
   return messages.length > 0 ? messages.join(' ') : 'The request is incomplete or malformed.';
 }
 
-/**
- * Maps any error to what may be shown. An AppError and the framework's known
- * 4xx explain themselves; a database that is down or slow becomes 503 with
- * Retry-After; anything else is a 500 whose details stay in the log.
- */
+/** What the scope an error happened in tells its message. */
 export interface ScopeContext {
   /** The content type this scope parses, named in a 415's message. */
   readonly accepts?: string;
 }
 
+/**
+ * Maps any error to what may be shown. An AppError and the framework's known
+ * 4xx explain themselves; a database that is down or slow becomes 503 with
+ * Retry-After; anything else is a 500 whose details stay in the log.
+ */
 export function toPublicError(thrown: unknown, scope: ScopeContext = {}): PublicError {
   const error = isDatabaseUnavailable(thrown) ? new ServiceUnavailableError(DATABASE_RETRY_AFTER_SECONDS, { cause: thrown }) : thrown;
   if (error instanceof AppError) {

@@ -85,11 +85,6 @@ function clientErrorHandler(logger: Logger | undefined) {
   };
 }
 
-/**
- * The feature-free part of every app: server limits and timeouts, schema
- * compilers, security headers, cookies and CSRF, rate limits, static files,
- * request logs, and HTML error pages as the default. Scopes come on top.
- */
 /** One registered route and who may use it (see scopes.ts). */
 export interface RouteSummary {
   readonly method: string;
@@ -126,6 +121,11 @@ function notFoundPage(shellFor: HttpOptions['notFoundShell']) {
   };
 }
 
+/**
+ * The feature-free part of every app: server limits and timeouts, schema
+ * compilers, security headers, cookies and CSRF, rate limits, static files,
+ * request logs, and HTML error pages as the default. Scopes come on top.
+ */
 export async function createHttpApp(options: HttpOptions): Promise<App> {
   const { timeouts } = options;
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({

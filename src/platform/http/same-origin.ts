@@ -19,8 +19,8 @@ function hostOf(url: string): string | undefined {
 
 /**
  * Why a state-changing request looks cross-site, or undefined when it does
- * not. Like the original's CSRF protection on HTTPS, the page's origin is
- * checked as well as the token: a browser says where a form came from in
+ * not. The page's origin is checked as well as the token, so a stolen or
+ * leaked token alone does not let another site post: a browser says where a form came from in
  * Sec-Fetch-Site, Origin or Referer. Requests that send none (curl, tests)
  * still need the token.
  */
