@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { findAccount } from '../../src/modules/accounts/account.repository.js';
-import { ledgerMismatches, MAX_ENTRY_CENTS, recordEntry, type NewEntry } from '../../src/modules/ledger/index.js';
+import { ledgerMismatches, MAX_ACCOUNT_TOTAL_CENTS, MAX_ENTRY_CENTS, recordEntry, type NewEntry } from '../../src/modules/ledger/index.js';
 import { migrations } from '../../src/migrations/index.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { migrateToLatest } from '../../src/platform/db/migrate.js';
@@ -74,6 +74,25 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: 0, dueCents: 1000 });
       assert.equal((await db.selectFrom('ledger_entry').select('id').where('acctid', '=', acctid).execute()).length, 1, 'only the opening entry');
       assert.equal((await db.selectFrom('audit_event').select('id').where('target', '=', acctid).execute()).length, 0);
+    });
+
+    test("an entry that would take an account's total due or paid past the most an account holds is a 422 that changes nothing", async () => {
+      const nearTheTop = MAX_ACCOUNT_TOTAL_CENTS - MAX_ENTRY_CENTS / 2;
+      const acctid = await newAccount(nearTheTop, nearTheTop);
+      for (const entry of [
+        { kind: 'charge', amountCents: MAX_ENTRY_CENTS, memo: '' },
+        { kind: 'payment', amountCents: MAX_ENTRY_CENTS, memo: '' },
+        { kind: 'adjustment', amountCents: -MAX_ENTRY_CENTS, memo: 'credit' },
+      ] as const) {
+        await assert.rejects(
+          record({ acctid, ...entry }),
+          (error: Error & { statusCode?: number }) => error.statusCode === 422 && /the most one account can hold/.test(error.message),
+          entry.kind,
+        );
+      }
+      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: nearTheTop, dueCents: nearTheTop });
+      await record({ acctid, kind: 'charge', amountCents: MAX_ENTRY_CENTS / 2, memo: '' });
+      assert.equal((await findAccount(db, acctid))?.dueCents, MAX_ACCOUNT_TOTAL_CENTS, 'up to the cap is fine');
     });
 
     test('an entry whose transaction fails leaves neither the entry, the total nor the audit row', async () => {

@@ -7,6 +7,12 @@ export type EntryKind = (typeof ENTRY_KINDS)[number];
 /** 1,000,000,000.00: the largest amount one entry may carry. */
 export const MAX_ENTRY_CENTS = 100_000_000_000;
 export const MEMO_MAX = 500;
+/**
+ * The most an account's total due or total paid may reach: the largest whole
+ * number a JavaScript number holds exactly (2^53 - 1 cents), past which totals
+ * would be read back wrong.
+ */
+export const MAX_ACCOUNT_TOTAL_CENTS = Number.MAX_SAFE_INTEGER;
 
 export interface NewEntry {
   readonly acctid: string;

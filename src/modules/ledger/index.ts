@@ -10,6 +10,7 @@ export {
   effectOf,
   ENTRY_KINDS,
   entryRuleMessage,
+  MAX_ACCOUNT_TOTAL_CENTS,
   MAX_ENTRY_CENTS,
   MEMO_MAX,
   type BrokenEntryRule,

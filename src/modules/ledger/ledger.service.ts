@@ -1,9 +1,9 @@
 import { sql, type Transaction } from 'kysely';
 import { AppError } from '../../shared/errors.js';
-import { centsFromColumn, type Cents } from '../../shared/money.js';
+import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/index.js';
-import { balanceEffect, brokenEntryRules, effectOf, entryRuleMessage, type EntryKind, type LedgerEntry, type NewEntry } from './entry.js';
+import { balanceEffect, brokenEntryRules, effectOf, entryRuleMessage, MAX_ACCOUNT_TOTAL_CENTS, type EntryKind, type LedgerEntry, type NewEntry } from './entry.js';
 import type { LedgerEntryRow } from './ledger.table.js';
 
 function toEntry(row: LedgerEntryRow): LedgerEntry {
@@ -35,8 +35,19 @@ export async function recordEntry(trx: Transaction<Database>, actor: Actor, entr
     .set(column, sql<number>`${sql.ref(column)} + ${by}`)
     .set('balance_cents', sql<number>`balance_cents + ${balanceEffect(entry.kind, entry.amountCents)}`)
     .where('acctid', '=', entry.acctid)
+    // Checked in the update itself, so concurrent entries cannot pass the cap together.
+    .where(sql.ref(column), '<=', MAX_ACCOUNT_TOTAL_CENTS - by)
     .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) === 0) throw new AppError(404, 'ACCOUNT_NOT_FOUND', `There is no account ${entry.acctid}.`);
+  if (Number(moved.numUpdatedRows) === 0) {
+    const exists = await trx.selectFrom('account').select('acctid').where('acctid', '=', entry.acctid).executeTakeFirst();
+    if (!exists) throw new AppError(404, 'ACCOUNT_NOT_FOUND', `There is no account ${entry.acctid}.`);
+    const total = column === 'due_cents' ? 'total due' : 'total paid';
+    throw new AppError(
+      422,
+      'ACCOUNT_TOTAL_LIMIT',
+      `This entry would take account ${entry.acctid}'s ${total} past ${formatCents(MAX_ACCOUNT_TOTAL_CENTS)}, the most one account can hold. Record it on another account.`,
+    );
+  }
   // The update holds the account's row lock (SQLite: the database's write lock) until commit:
   // the balance read here is the one this entry leaves, and no other entry can come in between.
   const account = await trx.selectFrom('account').select(['balance_cents', 'closed_at']).where('acctid', '=', entry.acctid).executeTakeFirstOrThrow();
