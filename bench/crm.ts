@@ -165,6 +165,7 @@ async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: st
     LOOKUP_RATE_LIMIT: '100000000',
     LOGIN_RATE_LIMIT: '100000',
     API_RATE_LIMIT: '100000000',
+    STAFF_RATE_LIMIT: '100000000',
   });
   const scenarios: Measured[] = [];
   try {
