@@ -53,6 +53,7 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
       LOOKUP_RATE_LIMIT: '100000',
       LOGIN_RATE_LIMIT: '100000',
       API_RATE_LIMIT: '100000',
+      API_USER_RATE_LIMIT: '100000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
