@@ -29,6 +29,7 @@ import { registerApiDocs } from './platform/http/api-docs.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';
 import { apiScope, htmlScope, PUBLIC, type FormRefusalListener } from './platform/http/scopes.js';
+import { configureDisplay } from './platform/views/format.js';
 import type { StaffShell } from './platform/views/staff-page.js';
 import { readiness } from './prepare-database.js';
 
@@ -49,6 +50,7 @@ export interface BuildOptions {
  */
 export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { readonly logger?: Deps['logger'] }, { tls }: BuildOptions = {}): Promise<App> {
   const { config, db } = deps;
+  configureDisplay(config.display);
   const staffForms = sessionForms(config.sessionSecret);
   const signedIn = recognizeSession(db, config.sessions);
   // Each module declares its navigation entry beside its routes; this is the order staff see them in.

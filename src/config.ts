@@ -14,6 +14,15 @@ const integer = (min: number, max: number, fallback: number) =>
     .max(max, { error: `must be at most ${max}` })
     .default(fallback);
 
+/** Whether Intl accepts a setting (it throws a RangeError for an unknown locale or time zone). */
+function isSupported(use: () => unknown): boolean {
+  try {
+    use();
+    return true;
+  } catch {
+    return false;
+  }
+}
 const flag = (fallback: boolean) => z.stringbool({ error: 'must be true or false' }).default(fallback);
 
 /** Requests per minute; 0 switches the limit off. */
@@ -56,6 +65,14 @@ const environment = z.object({
   SESSION_IDLE_MINUTES: integer(1, 7 * 24 * 60, 30),
   SESSION_MAX_HOURS: integer(1, 30 * 24, 12),
   CRM_PUBLIC_LOOKUP: flag(true),
+  CRM_LOCALE: z
+    .string()
+    .refine((tag) => isSupported(() => Intl.getCanonicalLocales(tag)), { error: 'must be a BCP 47 locale such as en-US or de-DE' })
+    .default('en-US'),
+  CRM_TIME_ZONE: z
+    .string()
+    .refine((zone) => isSupported(() => new Intl.DateTimeFormat('en', { timeZone: zone })), { error: 'must be an IANA time zone such as UTC or Europe/Berlin' })
+    .default('UTC'),
   CRM_BOOTSTRAP_ADMIN_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level such as info or debug' }).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
@@ -169,6 +186,8 @@ function configSchema(devSecret?: () => string) {
       lockout: Object.freeze({ threshold: env.LOGIN_LOCKOUT_THRESHOLD, baseMs: env.LOGIN_LOCKOUT_SECONDS * 1000, maxMs: LOCKOUT_MAX_MS }),
       /** Whether the balance lookup at / is open to everyone (true) or to signed-in staff only. */
       publicLookup: env.CRM_PUBLIC_LOOKUP,
+      /** How staff pages write numbers, money and dates (a BCP 47 locale), and the business time zone they show times in. */
+      display: Object.freeze({ locale: env.CRM_LOCALE, timeZone: env.CRM_TIME_ZONE }),
       /** A secret file with the first admin's name and password (or hash), used once while there are no users. */
       bootstrapAdminFile: env.CRM_BOOTSTRAP_ADMIN_FILE ?? null,
       logLevel: env.LOG_LEVEL,

@@ -42,7 +42,7 @@ function linkHref(body: string, text: string): string | undefined {
 
 /** The history table's rows as [kind, amount, memo, balance after]. */
 function historyRows(body: string): string[][] {
-  const rows = [...body.matchAll(/<tr><th scope="row"><time datetime="[^"]+" title="[^"]+">[^<]+<\/time><\/th><td>[^<]*<\/td><td>([^<]*)<\/td><td class="num">([^<]*)<\/td><td>([^<]*)<\/td><td class="num">([^<]*)<\/td><\/tr>/g)];
+  const rows = [...body.matchAll(/<tr><th scope="row"><time datetime="[^"]+" title="[^"]+">[^<]+<\/time><\/th><td data-label="Who">[^<]*<\/td><td data-label="Kind">([^<]*)<\/td><td class="num" data-label="Amount">([^<]*)<\/td><td data-label="Memo">([^<]*)<\/td><td class="num" data-label="Balance after">([^<]*)<\/td><\/tr>/g)];
   return rows.map((match) => match.slice(1));
 }
 
@@ -106,7 +106,7 @@ for (const target of TEST_DATABASES) {
         assert.deepEqual(await search(`q=${encodeURIComponent(`SMITH ${word.toUpperCase()}`)}`), [acctid]);
         assert.deepEqual(await search(`q=${encodeURIComponent(`ærøskøbing ${word}`)}`), [acctid]);
         const page = await get(`/accounts?q=zoe+${word}`);
-        assertHas(page.body, `<tr><th scope="row"><a href="/accounts/${acctid}">${acctid}</a></th><td>Zoë Ærøskøbing-Smith ${word}</td><td class="num">40.00 USD</td><td>open</td></tr>`);
+        assertHas(page.body, `<tr><th scope="row"><a href="/accounts/${acctid}">${acctid}</a></th><td data-label="Name">Zoë Ærøskøbing-Smith ${word}</td><td class="num" data-label="Balance">40.00 USD</td><td data-label="Status">open</td></tr>`);
         assertHas(page.body, `<caption>Accounts matching “zoe ${word}”, sorted by account ID, ascending</caption>`);
       });
 
@@ -128,7 +128,7 @@ for (const target of TEST_DATABASES) {
       test('says so when nothing matches, and offers no next page', async () => {
         const page = await get(`/accounts?q=${uniqueWord()}`);
         assert.equal(page.statusCode, 200);
-        assertHas(page.body, '<tr class="empty"><td colspan="4">No accounts match this search.</td></tr>');
+        assertHas(page.body, '<tr class="empty"><td colspan="4">No accounts match this search. <a href="/accounts">Clear the search</a> or <a href="/accounts/new">create an account</a>.</td></tr>');
         assert.equal(linkHref(page.body, 'Next page'), undefined);
       });
 
@@ -147,7 +147,7 @@ for (const target of TEST_DATABASES) {
         assert.deepEqual(await found('settled'), [settled]);
         assert.deepEqual(await found('closed'), [closed]);
         const page = await get(`/accounts?q=${word}&filter=closed`);
-        assertHas(page.body, `<td class="num">7.00 USD</td><td>closed</td>`);
+        assertHas(page.body, `<td class="num" data-label="Balance">7.00 USD</td><td data-label="Status">closed</td>`);
         assert.match(page.body, /<option value="closed" selected>Closed<\/option>/, 'the filter stays chosen');
       });
 
@@ -417,7 +417,7 @@ for (const target of TEST_DATABASES) {
         assertHas(first.body, '<caption>Ledger entries, newest first</caption>');
         assertHas(first.body, '<th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Kind</th><th scope="col" class="num">Amount</th><th scope="col">Memo</th><th scope="col" class="num">Balance after</th>');
         assertHas(first.body, '<div class="table-scroll money-table" role="group" aria-labelledby="history-heading" tabindex="0">');
-        assert.match(first.body, /<tr><th scope="row"><time datetime="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z" title="[^"]+">[^<]+<\/time><\/th><td>writer-1<\/td><td>payment<\/td>/);
+        assert.match(first.body, /<tr><th scope="row"><time datetime="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z" title="[^"]+">[^<]+<\/time><\/th><td data-label="Who">writer-1<\/td><td data-label="Kind">payment<\/td>/);
         assert.deepEqual(historyRows(first.body), expected.slice(0, 25));
         assertHas(first.body, '<span class="pager-disabled">Newest entries</span>');
         const older = linkHref(first.body, 'Older entries');
@@ -439,7 +439,7 @@ for (const target of TEST_DATABASES) {
         const page = await get(`/accounts/${acctid}`, viewerCookie);
         assert.equal(page.statusCode, 200);
         assertHas(page.body, '<dt>Balance</dt><dd><strong>12.00 USD</strong></dd>');
-        assertHas(page.body, '<td>charge</td><td class="num">12.00 USD</td>');
+        assertHas(page.body, '<td data-label="Kind">charge</td><td class="num" data-label="Amount">12.00 USD</td>');
         assertLacks(page.body, 'Record an entry');
         assertLacks(page.body, '/entries"');
         assertLacks(page.body, '/close"');

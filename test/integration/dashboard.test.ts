@@ -14,6 +14,7 @@ import { BALANCE_BANDS, LARGEST_BALANCES, RECENT_ENTRIES, summarize, WEEK_MS, we
 import { recordEntry, type EntryKind, type NewEntry } from '../../src/modules/ledger/index.js';
 import { dialectOf } from '../../src/platform/db/dialect.js';
 import type { Database } from '../../src/schema.js';
+import { money } from '../../src/platform/views/format.js';
 import { formatCents } from '../../src/shared/money.js';
 import { testApp } from '../support/app.js';
 import { addToken, addUser, signInWith } from '../support/staff.js';
@@ -40,7 +41,7 @@ function tileValue(body: string, id: string): string | undefined {
 
 /** The figures the page shows, as the API would format them. */
 function pageFigures(body: string) {
-  const largest = [...body.matchAll(/<tr><th scope="row"><a href="\/accounts\/([^"]+)">[^<]*<\/a>.*?<\/th><td class="num">([^<]*)<\/td><\/tr>/g)].map(([, acctid, balance]) => [decodeURIComponent(acctid!), balance]);
+  const largest = [...body.matchAll(/<tr><th scope="row"><a href="\/accounts\/([^"]+)">[^<]*<\/a>.*?<\/th><td class="num" data-label="Balance">([^<]*)<\/td><\/tr>/g)].map(([, acctid, balance]) => [decodeURIComponent(acctid!), balance]);
   return {
     total_due: tileValue(body, FIGURE_IDS.totalDue),
     total_paid: tileValue(body, FIGURE_IDS.totalPaid),
@@ -57,15 +58,15 @@ function pageFigures(body: string) {
 function apiFigures(summary: SummaryResponse): ReturnType<typeof pageFigures> {
   const count = (n: number) => n.toLocaleString('en-US');
   return {
-    total_due: summary.total_due,
-    total_paid: summary.total_paid,
-    net_receivables: summary.net_receivables,
+    total_due: money(BigInt(summary.total_due_cents)),
+    total_paid: money(BigInt(summary.total_paid_cents)),
+    net_receivables: money(BigInt(summary.net_receivables_cents)),
     accounts: count(summary.accounts.total),
     owing: count(summary.accounts.owing),
     overpaid: count(summary.accounts.overpaid),
     settled: count(summary.accounts.settled),
     closed: count(summary.accounts.closed),
-    largest: summary.largest_balances.map((row) => [row.acctid, row.balance]),
+    largest: summary.largest_balances.map((row) => [row.acctid, money(BigInt(row.balance_cents))]),
   };
 }
 
@@ -275,13 +276,13 @@ for (const target of TEST_DATABASES) {
       assert.match(body, /<title>Dashboard · Globomantics CRM<\/title>/);
       assert.match(body, /<a href="\/dashboard" aria-current="page">Dashboard<\/a>/);
       for (const id of Object.values(FIGURE_IDS)) assert.ok(tileValue(body, id) !== undefined, `tile ${id}`);
-      assert.match(tileValue(body, FIGURE_IDS.totalDue)!, /^\d+\.\d{2} USD$/);
+      assert.match(tileValue(body, FIGURE_IDS.totalDue)!, /^\d{1,3}(?:,\d\d\d)+\.\d\d USD$/, 'thousands separated');
       const [acctid] = committed;
       assert.ok(body.includes(`<a href="/accounts/${acctid}">${acctid}</a> <span class="account-name">Dashboard Page &lt;Test&gt; &amp; Co</span>`), 'the largest balance links to its account, its name escaped');
-      assert.ok(body.includes(`<td class="num">${formatCents(PAGE_BALANCE)}</td>`));
+      assert.ok(body.includes(`<td class="num" data-label="Balance">${money(PAGE_BALANCE)}</td>`));
       assert.match(body, /<caption>Latest ledger entries, newest first<\/caption>/);
 
-      const charts = [...body.matchAll(/<svg class="chart" role="img" aria-labelledby="([\w-]+)-title" aria-describedby="\1-desc" viewBox="0 0 \d+ \d+" width="100%"[^>]*>([\s\S]*?)<\/svg>/g)];
+      const charts = [...body.matchAll(/<svg class="chart[^"]*" role="img" aria-labelledby="([\w-]+)-title" aria-describedby="\1-desc" viewBox="0 0 \d+ \d+" width="100%"[^>]*>([\s\S]*?)<\/svg>/g)];
       assert.equal(charts.length, 2, 'two charts');
       for (const [, id, inner] of charts) {
         assert.ok(inner!.startsWith(`\n<title id="${id}-title">`), `${id}: the <title> comes first`);
@@ -290,7 +291,8 @@ for (const target of TEST_DATABASES) {
       }
       const [bands, weekly] = charts.map((chart) => chart[2]!);
       assert.equal([...bands!.matchAll(/<text class="chart-value"[^>]*>\d[\d,]* accounts?<\/text>/g)].length, BALANCE_BANDS.length, 'each band bar carries its count');
-      assert.equal([...weekly!.matchAll(/<text class="chart-value"[^>]*>-?\d+\.\d{2} USD<\/text>/g)].length, WEEKS * 2, 'each week has a payments and a charges bar with its amount');
+      assert.equal([...weekly!.matchAll(/<title>W\d{2} (Payments|Charges): -?[\d,]+\.\d{2} USD<\/title>/g)].length, WEEKS * 2, 'each week has a payments and a charges column, its amount in its title');
+      assert.match(weekly!, /<line class="chart-baseline"/, 'the baseline is drawn, so an empty week shows as the baseline');
       assert.match(body, /<caption>Accounts by balance band<\/caption>/);
       assert.match(body, /<caption>Payments and charges per ISO week \(UTC\)<\/caption>/);
       assert.doesNotMatch(body, /\sstyle=|<script/i, 'nothing the CSP would block');

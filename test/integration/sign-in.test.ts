@@ -149,13 +149,13 @@ for (const target of TEST_DATABASES) {
       for (const url of ['/no-such-page', '/accounts/NOSUCHACCT1']) {
         const missing = await app.inject({ method: 'GET', url, headers: { cookie } });
         assert.equal(missing.statusCode, 404, url);
-        assert.ok(missing.body.includes('<nav aria-label="Main">'), `${url}: the staff navigation`);
+        assert.ok(missing.body.includes('<nav aria-label="Main"'), `${url}: the staff navigation`);
         assert.ok(missing.body.includes(`Signed in as ${user.username} (viewer)`), url);
         assert.ok(!missing.body.includes('href="/admin/users"'), `${url}: only the entries a viewer may open`);
       }
       const anonymous = await app.inject({ method: 'GET', url: '/no-such-page' });
       assert.equal(anonymous.statusCode, 404);
-      assert.ok(!anonymous.body.includes('<nav aria-label="Main">'));
+      assert.ok(!anonymous.body.includes('<nav aria-label="Main"'));
       assert.ok(!anonymous.body.includes('Signed in as'));
     });
 

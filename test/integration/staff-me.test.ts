@@ -281,7 +281,7 @@ for (const target of TEST_DATABASES) {
       const start = Date.now();
       const made = await postStaffForm(app, cookie, '/me/tokens', { label: 'weekly', expires_in_days: '7' });
       assert.equal(made.statusCode, 200);
-      assert.match(made.body, /It expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\./);
+      assert.match(made.body, /It expires [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M\./);
       const [row] = await db.selectFrom('api_token').select('expires_at').where('user_id', '=', user.id).execute();
       const expiresAt = Number(row!.expires_at);
       assert.ok(expiresAt >= start + 7 * 86_400_000 && expiresAt <= Date.now() + 7 * 86_400_000);

@@ -155,9 +155,13 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     readonly device?: 'desktop' | 'phone';
   }
 
-  /** The checks every page gets: a screenshot, axe-core (serious and critical fail), and on a phone the width. */
+  /** The checks every page gets: a screenshot in each colour scheme, axe-core (serious and critical fail), and on a phone the width. */
   async function checkPage(on: Page, where: string, shot: string, { device = 'desktop' }: PageChecks = {}): Promise<void> {
-    screenshots.push(await saveScreenshot(on, `crm-${device}-${shot}`));
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await on.emulateMedia({ colorScheme });
+      screenshots.push(await saveScreenshot(on, `crm-${device}-${shot}-${colorScheme}`));
+    }
+    await on.emulateMedia({ colorScheme: null });
     notices.push(...(await assertAccessible(on, `${where} (${device})`, { failOn: 'serious' })));
     if (device === 'phone') await assertFitsPhone(on, where);
   }
@@ -255,7 +259,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
 
     await page.getByLabel('Account ID or name').fill('nobody-by-this-name');
     await submit('Search', /\/accounts\?q=nobody-by-this-name/);
-    assert.equal(await text('tr.empty td'), 'No accounts match this search.');
+    assert.match(await text('tr.empty td'), /^No accounts match this search. Clear the search or create an account.$/);
     await checkPage(page, '/accounts with no results', 'accounts-empty');
 
     // A sort the page does not know: 400, the form again with its message, nothing searched.
@@ -286,7 +290,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     assert.equal(await heading(), `Account ${ACCOUNT.acctid}`);
     assert.equal(await text('.flash-success'), 'The account was created.');
     assert.equal(await text('.account-facts dt:text-is("Name") + dd'), ACCOUNT.name);
-    assert.equal(await text('.account-facts dt:text-is("Balance") + dd'), '0.00 USD');
+    assert.equal(await text('.tiles-account dt:text-is("Balance") + dd'), '0.00 USD');
     await checkPage(page, `/accounts/${ACCOUNT.acctid} (new)`, 'account-created');
 
     // Found again without its accents.
@@ -324,7 +328,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     await Promise.all([page.waitForURL(ENTRY_RECORDED), page.keyboard.press('Enter')]);
 
     assert.equal(await text('.flash-success'), 'Recorded a payment of 12.34 USD. The balance is now 37.66 USD.');
-    assert.equal(await text('.account-facts dt:text-is("Balance") + dd'), '37.66 USD');
+    assert.equal(await text('.tiles-account dt:text-is("Balance") + dd'), '37.66 USD');
     const history = tableRows('Ledger entries, newest first');
     const cells = async (row: number) => (await history.nth(row).locator('td').allTextContents()).map((cell) => cell.trim());
     assert.deepEqual((await cells(0)).slice(1), ['payment', '12.34 USD', 'Cheque 1001', '37.66 USD']);
@@ -446,6 +450,11 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     assert.equal(await heading(), 'Audit log');
     assert.ok((await page.locator('tbody tr', { hasText: 'account.imported' }).count()) >= 1, 'the import is in the audit log');
     await checkPage(page, '/admin/audit', 'audit');
+
+    // A page nobody registered keeps the staff layout for a signed-in user.
+    assert.equal((await page.goto(url('/no-such-page')))?.status(), 404);
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard', exact: true }).count(), 1);
+    await checkPage(page, '/no-such-page', 'not-found');
   });
 
   test('at 375×812 the key pages fit the screen, pass axe-core and work', async () => {
@@ -484,6 +493,13 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
         assert.equal(response?.status(), 200, path);
         await checkAll(failures, mobile, path, shot, { device: 'phone' });
       }
+
+      assert.equal((await mobile.goto(url('/no-such-page')))?.status(), 404);
+      await checkAll(failures, mobile, '/no-such-page', 'not-found', { device: 'phone' });
+      // The menu is one button on a phone; opened, it lists the pages.
+      await mobile.getByText('Menu', { exact: true }).click();
+      assert.equal(await mobile.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts', exact: true }).isVisible(), true);
+      await checkAll(failures, mobile, 'the menu, open', 'menu-open', { device: 'phone' });
 
       // The report's table of rejected rows, on a narrow screen (a dry run: nothing is written).
       await mobile.goto(url('/admin/import'));

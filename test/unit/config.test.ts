@@ -144,3 +144,12 @@ describe('limits, timeouts and proxies', () => {
     assert.throws(() => loadConfig({ REDIS_URL: 'http://redis:6379' }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 });
+
+describe('display settings', () => {
+  test('CRM_LOCALE and CRM_TIME_ZONE default to en-US and UTC, take valid values, and refuse unknown ones by name', () => {
+    assert.deepEqual(loadConfig({}).display, { locale: 'en-US', timeZone: 'UTC' });
+    assert.deepEqual(loadConfig({ CRM_LOCALE: 'de-DE', CRM_TIME_ZONE: 'Europe/Berlin' }).display, { locale: 'de-DE', timeZone: 'Europe/Berlin' });
+    assert.throws(() => loadConfig({ CRM_TIME_ZONE: 'Mars/Olympus' }), (error: Error) => error instanceof ConfigError && /CRM_TIME_ZONE/.test(error.message));
+    assert.throws(() => loadConfig({ CRM_LOCALE: 'not a locale!' }), (error: Error) => error instanceof ConfigError && /CRM_LOCALE/.test(error.message));
+  });
+});

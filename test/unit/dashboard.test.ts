@@ -80,7 +80,8 @@ describe('bar charts', () => {
     const body = dashboardBody(empty).value;
     assert.ok(body.includes('No account owes anything.'));
     assert.ok(body.includes('Nothing recorded yet.'));
-    assert.equal([...body.matchAll(/<svg class="chart" role="img"/g)].length, 2);
+    assert.equal([...body.matchAll(/<svg class="chart[^"]*" role="img"/g)].length, 2);
+    assert.match(body, /<line class="chart-baseline"/, 'empty weeks show as the baseline');
     assert.ok(body.includes('W48 (this week so far)'));
     assert.doesNotMatch(body, /NaN|undefined|Infinity/);
   });

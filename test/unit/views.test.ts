@@ -102,17 +102,18 @@ describe('page and layout', () => {
   });
 
   test('a signed-in page shows the nav with the current page, the user and a sign-out form with the CSRF token', () => {
-    assert.match(signedIn, /<header><a class="brand" href="\/">Globomantics CRM<\/a>/);
-    assert.match(signedIn, /<nav aria-label="Main">/);
+    assert.match(signedIn, /<header class="topbar"><a class="brand" href="\/">Globomantics CRM<\/a>/);
+    assert.match(signedIn, /<nav aria-label="Main" class="sidebar">/);
+    assert.match(signedIn, /<details class="nav-menu"><summary>Menu<\/summary>\n<nav aria-label="Main" class="nav-phone">/, 'the phone gets the same links behind a menu button');
     assert.match(signedIn, /<a href="\/accounts" aria-current="page">Accounts<\/a>/);
     assert.match(signedIn, /<a href="\/users">Users<\/a>/);
-    assert.equal(signedIn.split('aria-current').length - 1, 1);
+    assert.equal(signedIn.split('aria-current').length - 1, 2, 'once in the sidebar, once in the phone menu');
     assert.match(signedIn, /Signed in as Ada Lovelace \(admin\)/);
     assert.match(
       signedIn,
       /<form method="post" action="\/logout">\n<input type="hidden" name="csrf_token" value="token-123">\n<button type="submit">Sign out<\/button>\n<\/form>/,
     );
-    const header = signedIn.slice(signedIn.indexOf('<header>'), signedIn.indexOf('</header>'));
+    const header = signedIn.slice(signedIn.indexOf('<header'), signedIn.indexOf('</header>'));
     assert.match(header, /action="\/logout"/, 'the sign-out form is in the header');
   });
 
@@ -125,7 +126,7 @@ describe('page and layout', () => {
 
   test('with no user there is no user area and no sign-out form', () => {
     const anonymous = layout({ title: 'Sign in', body: html`<h1>Sign in</h1>`, nav: [{ href: '/', label: 'Home' }] });
-    assert.match(anonymous, /<nav aria-label="Main">/);
+    assert.match(anonymous, /<nav aria-label="Main" class="sidebar">/);
     assert.doesNotMatch(anonymous, /Signed in as|signed-in|\/logout|csrf_token/);
   });
 
@@ -138,7 +139,7 @@ describe('page and layout', () => {
       csrfToken: EVIL,
       flash: [{ kind: 'error', text: EVIL }],
     });
-    assertEscaped(markup, 8);
+    assertEscaped(markup, 10);
     assert.match(markup, /<title>&lt;script&gt;/);
   });
 

@@ -1,12 +1,12 @@
 import { field, form, hiddenField, scrollRegion, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import { formatCents } from '../../shared/money.js';
 import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/index.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { accountPath, ACCOUNTS_PATH } from './account-path.js';
 import { messageFor, problemSummary } from './accounts.views.js';
 import type { AccountDetails } from './account.js';
-import { timeTag } from '../../platform/views/time.js';
+import { balance, money, timeTag, timeZoneName } from '../../platform/views/format.js';
+import { icon } from '../../platform/views/icons.js';
 
 /** One account's page: its details, what the user may do with it, and its history. */
 
@@ -34,7 +34,7 @@ const ARTICLE: Readonly<Record<EntryKind, string>> = { payment: 'a payment', cha
 
 /** The flash after an entry is recorded: what it was and the balance it left. */
 export function entryRecordedMessage(entry: Pick<LedgerEntry, 'kind' | 'amountCents' | 'balanceAfterCents'>): string {
-  return `Recorded ${ARTICLE[entry.kind]} of ${formatCents(entry.amountCents)}. The balance is now ${formatCents(entry.balanceAfterCents)}.`;
+  return `Recorded ${ARTICLE[entry.kind]} of ${money(entry.amountCents)}. The balance is now ${money(entry.balanceAfterCents)}.`;
 }
 
 /** The entry form's fields as typed. */
@@ -80,16 +80,40 @@ function details(account: AccountDetails): SafeHtml {
 <dt>Phone</dt><dd>${optional(account.phone)}</dd>
 <dt>Notes</dt><dd class="notes">${optional(account.notes)}</dd>
 <dt>Status</dt><dd>${status(account)}</dd>
-<dt>Paid</dt><dd>${formatCents(account.paidCents)}</dd>
-<dt>Due</dt><dd>${formatCents(account.dueCents)}</dd>
-<dt>Balance</dt><dd><strong>${formatCents(account.balanceCents)}</strong></dd>
 </dl>`;
+}
+
+/** The account's figures as cards: what it owes first. */
+function figures(account: AccountDetails): SafeHtml {
+  return html`<dl class="tiles tiles-account">
+<div class="tile"><dt>Balance</dt><dd><strong>${money(account.balanceCents)}</strong>${account.balanceCents < 0 ? html` <span class="pill pill-credit">credit</span>` : ''}</dd></div>
+<div class="tile"><dt>Due</dt><dd>${money(account.dueCents)}</dd></div>
+<div class="tile"><dt>Paid</dt><dd>${money(account.paidCents)}</dd></div>
+</dl>`;
+}
+
+/** Name, id and status under the title; the page's actions on the right. */
+function header(view: AccountPageView): SafeHtml {
+  const { account } = view;
+  const path = accountPath(account.acctid);
+  const closed = account.closedAt !== null;
+  const actions = [
+    view.canRecord ? html`<a class="button button-primary" href="#entry-heading">${icon('plus')}Record entry</a>` : '',
+    view.canWrite ? html`<a class="button" href="${siteHref(`${path}/edit`)}">${icon('pencil')}Edit details</a>` : '',
+  ].filter((action) => action !== '');
+  return html`<div class="page-header">
+<div>
+<h1>${accountTitle(account.acctid)}</h1>
+<p class="subtitle"><span>${account.name}</span><span class="pill ${closed ? 'pill-closed' : 'pill-open'}">${closed ? 'Closed' : 'Open'}</span></p>
+</div>
+${actions.length === 0 ? '' : html`<p class="actions">${actions}</p>`}
+</div>`;
 }
 
 function manageSection({ account, csrfToken }: AccountPageView): SafeHtml {
   const path = accountPath(account.acctid);
   const closed = account.closedAt !== null;
-  return html`<section aria-labelledby="manage-heading">
+  return html`<section class="card danger-zone" aria-labelledby="manage-heading">
 <h2 id="manage-heading">Manage</h2>
 <p><a href="${siteHref(`${path}/edit`)}">Edit details</a></p>
 ${form({
@@ -104,7 +128,7 @@ ${form({
 
 function entrySection({ account, csrfToken, entryKey, entryForm: typed = { kind: 'payment', amount: '', memo: '' }, entryProblems: problems = [] }: AccountPageView): SafeHtml {
   const closed = account.closedAt !== null;
-  return html`<section aria-labelledby="entry-heading">
+  return html`<section class="card" aria-labelledby="entry-heading">
 <h2 id="entry-heading">Record an entry</h2>
 ${form({
   action: `${accountPath(account.acctid)}/entries`,
@@ -150,15 +174,16 @@ ${form({
 function historyTable(entries: readonly LedgerEntry[]): SafeHtml {
   return table({
     caption: 'Ledger entries, newest first',
-    empty: 'No entries yet.',
+    empty: 'No entries yet. Record a payment or a charge above to start the history.',
     rows: entries,
+    stacked: true,
     columns: [
-      { header: 'When (UTC)', rowHeader: true, cell: (entry) => timeTag(entry.createdAt) },
+      { header: `When (${timeZoneName()})`, rowHeader: true, cell: (entry) => timeTag(entry.createdAt) },
       { header: 'Who', cell: (entry) => entry.actor },
       { header: 'Kind', cell: (entry) => entry.kind },
-      { header: 'Amount', numeric: true, cell: (entry) => formatCents(entry.amountCents) },
+      { header: 'Amount', numeric: true, cell: (entry) => money(entry.amountCents) },
       { header: 'Memo', cell: (entry) => optional(entry.memo) },
-      { header: 'Balance after', numeric: true, cell: (entry) => formatCents(entry.balanceAfterCents) },
+      { header: 'Balance after', numeric: true, cell: (entry) => balance(entry.balanceAfterCents) },
     ],
   });
 }
@@ -173,13 +198,17 @@ ${olderHref === undefined ? html`<span class="pager-disabled">Older entries</spa
 
 export function accountPageBody(view: AccountPageView): SafeHtml {
   const { account } = view;
-  return html`<h1>${accountTitle(account.acctid)}</h1>
+  return html`${header(view)}
 ${problemSummary(view.entryProblems ?? [], ENTRY_IDS)}
-${details(account)}
-${view.canWrite ? html`${manageSection(view)}\n` : ''}${view.canRecord ? html`${entrySection(view)}\n` : ''}<section class="wide" aria-labelledby="history-heading">
+${figures(account)}
+${view.canRecord ? html`${entrySection(view)}\n` : ''}<section class="wide" aria-labelledby="history-heading">
 <h2 id="history-heading">History</h2>
 ${scrollRegion('history-heading', historyTable(view.entries), 'money-table')}
 ${historyPaging(view)}
 </section>
-<p><a href="${ACCOUNTS_PATH}">Back to the accounts</a></p>`;
+<section class="card" aria-labelledby="details-heading">
+<h2 id="details-heading">Details</h2>
+${details(account)}
+</section>
+${view.canWrite ? html`${manageSection(view)}\n` : ''}<p><a href="${ACCOUNTS_PATH}">Back to the accounts</a></p>`;
 }

@@ -1,12 +1,13 @@
 import { errorSummary, field, form, scrollRegion, select, siteHref, table, type FieldError, type SelectChoice, type Text } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import { formatCents } from '../../shared/money.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { ACCTID_MAX_LENGTH } from './account.js';
 import { accountPath, ACCOUNTS_PATH } from './account-path.js';
 import { EMAIL_MAX, NAME_MAX, NOTES_MAX, PHONE_MAX } from './account-fields.js';
 import { SCAN_ROWS, type AccountFilter, type AccountSort } from './account-search.js';
 import type { AccountDetails } from './account.js';
+import { balance, count } from '../../platform/views/format.js';
+import { icon } from '../../platform/views/icons.js';
 
 /** The staff account pages: the list with its search, and the form that creates or edits an account. */
 
@@ -114,7 +115,7 @@ function searchForm({ search, problems = [] }: AccountListView): SafeHtml {
         value: search.q,
         maxLength: 200,
         autocomplete: 'off',
-        hint: 'The start of an account ID, or the starts of words in the name. Case and accents do not matter.',
+        hint: 'Start of an ID, or of words in the name.',
         error: messageFor(problems, 'q') ?? messageFor(problems, 'limit') ?? messageFor(problems, 'cursor'),
       }),
       select({ name: 'filter', label: 'Show', choices: FILTER_CHOICES, value: search.filter, error: messageFor(problems, 'filter') }),
@@ -123,6 +124,35 @@ function searchForm({ search, problems = [] }: AccountListView): SafeHtml {
     ],
     submitLabel: 'Search',
   });
+}
+
+const DEFAULT_SEARCH: AccountSearchFields = { q: '', filter: 'all', sort: 'acctid', dir: 'asc' };
+
+/** The list's address with the search's fields, leaving out those at their default. */
+function searchHref(search: AccountSearchFields): string {
+  const params = new URLSearchParams();
+  for (const key of ['q', 'filter', 'sort', 'dir'] as const) if (search[key].trim() !== '' && search[key] !== DEFAULT_SEARCH[key]) params.set(key, search[key].trim());
+  const query = params.toString();
+  return query === '' ? ACCOUNTS_PATH : `${ACCOUNTS_PATH}?${query}`;
+}
+
+/** The result count on this page and each active filter as a chip whose link removes it. */
+function resultSummary(view: AccountListView, shown: number): SafeHtml {
+  const { search } = view;
+  const label = (choices: readonly SelectChoice[], value: string) => choices.find((choice) => choice.value === value)?.label ?? value;
+  const chips: [string, Text, AccountSearchFields][] = [];
+  if (search.q.trim() !== '') chips.push(['q', html`Search: “${search.q.trim()}”`, { ...search, q: '' }]);
+  if (search.filter !== DEFAULT_SEARCH.filter) chips.push(['filter', html`Show: ${label(FILTER_CHOICES, search.filter)}`, { ...search, filter: DEFAULT_SEARCH.filter }]);
+  if (search.sort !== DEFAULT_SEARCH.sort || search.dir !== DEFAULT_SEARCH.dir) {
+    chips.push(['sort', html`Sorted by ${label(SORT_CHOICES, search.sort)}, ${label(DIRECTION_CHOICES, search.dir).toString().toLowerCase()}`, { ...search, sort: DEFAULT_SEARCH.sort, dir: DEFAULT_SEARCH.dir }]);
+  }
+  const more = view.nextHref === undefined ? '' : ' (more on the next page)';
+  return html`<div class="result-bar">
+<p class="result-count">${count(shown)} ${shown === 1 ? 'account' : 'accounts'} on this page${more}</p>
+${chips.length === 0 ? '' : html`<ul class="chips" aria-label="Active filters">
+${chips.map(([key, text, without]) => html`<li class="chip" data-filter="${key}">${text} <a href="${siteHref(searchHref(without))}" aria-label="Remove this filter">×</a></li>
+`)}</ul>`}
+</div>`;
 }
 
 function caption({ search }: AccountListView): string {
@@ -137,12 +167,19 @@ function accountsTable(view: AccountListView, accounts: readonly AccountDetails[
   const searched = view.search.q.trim() !== '' || view.search.filter !== 'all';
   return table({
     caption: caption(view),
-    empty: view.stoppedEarly ? 'None of the accounts looked through so far match.' : searched ? 'No accounts match this search.' : 'There are no accounts yet.',
+    empty: view.stoppedEarly
+      ? 'None of the accounts looked through so far match. The next page carries on.'
+      : searched
+        ? html`No accounts match this search. <a href="${ACCOUNTS_PATH}">Clear the search</a>${view.canCreate ? html` or <a href="${NEW_ACCOUNT_PATH}">create an account</a>` : ''}.`
+        : view.canCreate
+          ? html`There are no accounts yet. <a href="${NEW_ACCOUNT_PATH}">Create the first one</a>.`
+          : 'There are no accounts yet.',
     rows: accounts,
+    stacked: true,
     columns: [
       { header: 'Account ID', rowHeader: true, cell: (account) => html`<a href="${siteHref(accountPath(account.acctid))}">${account.acctid}</a>` },
       { header: 'Name', cell: (account) => account.name },
-      { header: 'Balance', numeric: true, cell: (account) => formatCents(account.balanceCents) },
+      { header: 'Balance', numeric: true, cell: (account) => balance(account.balanceCents) },
       { header: 'Status', cell: (account) => accountStatus(account) },
     ],
   });
@@ -160,22 +197,25 @@ ${nextHref === undefined ? html`<span class="pager-disabled">Next page</span>` :
 export function accountListBody(view: AccountListView): SafeHtml {
   const { accounts, problems = [] } = view;
   // The results can scroll sideways: the wrapper takes focus so a keyboard can scroll it (as on the audit page).
-  return html`<h1>${ACCOUNTS_TITLE}</h1>
-${view.canCreate ? html`<p><a href="${NEW_ACCOUNT_PATH}">New account</a></p>\n` : ''}${problemSummary(problems, SEARCH_IDS)}
-<section aria-labelledby="search-heading">
-<h2 id="search-heading">Find accounts</h2>
+  return html`<div class="page-header">
+<h1>${ACCOUNTS_TITLE}</h1>
+${view.canCreate ? html`<p class="actions"><a class="button button-primary" href="${NEW_ACCOUNT_PATH}">${icon('plus')}New account</a></p>\n` : ''}</div>
+${problemSummary(problems, SEARCH_IDS)}
+<section class="filter-bar" aria-labelledby="search-heading">
+<h2 id="search-heading" class="visually-hidden">Find accounts</h2>
 ${searchForm(view)}
-<p><a href="${ACCOUNTS_PATH}">Clear the search</a></p>
+<p class="filter-clear"><a href="${ACCOUNTS_PATH}">Clear the search</a></p>
 </section>
 <section class="wide" aria-labelledby="results-heading">
-<h2 id="results-heading">Results</h2>
+<h2 id="results-heading" class="visually-hidden">Results</h2>
 <div aria-live="polite">
+${accounts === undefined ? '' : resultSummary(view, accounts.length)}
 ${
   accounts === undefined
     ? html`<p>Nothing was searched: correct the search above and try again.</p>
 ${listPaging(view)}`
     : html`${scrollRegion('results-heading', accountsTable(view, accounts), 'money-table')}
-${view.stoppedEarly ? html`<p>This page stopped after looking through ${SCAN_ROWS.toLocaleString('en')} accounts in this order; the next page carries on from there.</p>
+${view.stoppedEarly ? html`<p>This page stopped after looking through ${count(SCAN_ROWS)} accounts in this order; the next page carries on from there.</p>
 ` : ''}${listPaging(view)}`
 }
 </div>

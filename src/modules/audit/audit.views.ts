@@ -2,7 +2,7 @@ import { errorSummary, field, form, scrollRegion, siteHref, table, type FieldErr
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import type { AuditEntry } from './audit.repository.js';
-import { timeTag } from '../../platform/views/time.js';
+import { timeTag, timeZoneName } from '../../platform/views/format.js';
 
 export const AUDIT_PATH = '/admin/audit';
 export const AUDIT_TITLE = 'Audit log';
@@ -30,7 +30,35 @@ const FILTER_IDS: Readonly<Record<string, string>> = { actor: 'actor', action: '
 
 /** A state as one line of JSON, or a dash for none. */
 function compact(state: unknown): string {
-  return state === null || state === undefined ? '—' : JSON.stringify(state);
+  return state === null || state === undefined ? '—' : typeof state === 'string' ? state : JSON.stringify(state);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The change as a definition list: per field, before → after (or the one side there is); a value that is not an object is one row. */
+function change(before: unknown, after: unknown): SafeHtml {
+  if (before == null && after == null) return html`—`;
+  const old = isRecord(before) ? before : before == null ? {} : { value: before };
+  const now = isRecord(after) ? after : after == null ? {} : { value: after };
+  const fields = [...new Set([...Object.keys(old), ...Object.keys(now)])];
+  const row = (name: string) => {
+    const had = Object.hasOwn(old, name);
+    const has = Object.hasOwn(now, name);
+    const value =
+      had && has
+        ? html`<del>${compact(old[name])}</del> → <ins>${compact(now[name])}</ins>`
+        : had
+          ? html`<del>${compact(old[name])}</del> → —`
+          : html`${compact(now[name])}`;
+    return html`<dt>${name}</dt><dd>${value}</dd>`;
+  };
+  return html`<dl class="diff">${fields.map(row)}</dl>`;
+}
+
+/** A request id shortened to 8 characters, the whole one on hover and for screen readers. */
+function requestId(id: string | null): SafeHtml {
+  if (id === null) return html`—`;
+  return id.length <= 8 ? html`<span class="request-id">${id}</span>` : html`<span class="request-id" title="${id}">${id.slice(0, 8)}<span class="visually-hidden">${id.slice(8)}</span></span>`;
 }
 
 function filterForm({ filters, problems = [] }: AuditPageView): SafeHtml {
@@ -53,14 +81,15 @@ function eventsTable(entries: readonly AuditEntry[], filtered: boolean): SafeHtm
     caption: filtered ? 'Matching audit events, newest first' : 'Audit events, newest first',
     empty: filtered ? 'No events match these filters.' : 'No events yet.',
     rows: entries,
+    stacked: true,
     columns: [
-      { header: 'Time (UTC)', rowHeader: true, cell: (entry) => timeTag(entry.at) },
+      { header: `Time (${timeZoneName()})`, rowHeader: true, cell: (entry) => timeTag(entry.at) },
       { header: 'Actor', cell: (entry) => entry.actor },
       { header: 'Action', cell: (entry) => entry.action },
       { header: 'Target', cell: (entry) => entry.target ?? '—' },
       { header: 'IP', cell: (entry) => entry.ip ?? '—' },
-      { header: 'Request ID', cell: (entry) => entry.requestId ?? '—' },
-      { header: 'Before → after', cell: (entry) => (entry.before === null && entry.after === null ? '—' : html`<code>${compact(entry.before)} → ${compact(entry.after)}</code>`) },
+      { header: 'Request', cell: (entry) => requestId(entry.requestId) },
+      { header: 'Change', cell: (entry) => change(entry.before, entry.after) },
     ],
   });
 }

@@ -101,3 +101,65 @@ export function barChart({ id, title, description, groups, legend = [] }: BarCha
 <desc id="${id}-desc">${description}</desc>
 ${parts.map((part) => html`${part}\n`)}</svg>`;
 }
+
+export interface ColumnGroup {
+  /** Under the columns ("W48"). */
+  readonly label: string;
+  readonly bars: readonly ChartBar[];
+}
+
+export interface ColumnChartOptions extends Pick<BarChartOptions, 'id' | 'title' | 'description'> {
+  readonly groups: readonly ColumnGroup[];
+  readonly legend: readonly ChartSeries[];
+  /** A value on the vertical axis, in short units ("12.3K"). */
+  readonly axisLabel: (value: number) => string;
+}
+
+/** The smallest 1, 2 or 5 times a power of ten at or above `value` (an axis top people read easily). */
+function niceCeiling(value: number): number {
+  if (value <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
+}
+
+const COLUMN_HEIGHT = 200;
+const AXIS_LEFT = 44;
+const AXIS_BOTTOM = 20;
+const LEGEND_HEIGHT = 24;
+
+/**
+ * A column chart over time: one group of columns per period on a shared
+ * axis from zero, gridlines with short labels, and the baseline always
+ * drawn, so an empty period shows as the baseline alone.
+ */
+export function columnChart({ id, title, description, groups, legend, axisLabel }: ColumnChartOptions): SafeHtml {
+  const top = niceCeiling(Math.max(0, ...groups.flatMap((group) => group.bars.map((bar) => bar.value))));
+  const plotTop = LEGEND_HEIGHT + 6;
+  const plotHeight = COLUMN_HEIGHT - plotTop - AXIS_BOTTOM;
+  const baseline = plotTop + plotHeight;
+  const slot = (WIDTH - AXIS_LEFT) / Math.max(1, groups.length);
+  const series = Math.max(1, ...groups.map((group) => group.bars.length));
+  const barWidth = Math.max(2, (slot - 6) / series);
+  const round = (n: number) => Number(n.toFixed(1));
+  const grid = [0.25, 0.5, 0.75, 1].map((share) => {
+    const y = round(baseline - share * plotHeight);
+    return html`<line class="chart-grid" x1="${AXIS_LEFT}" x2="${WIDTH}" y1="${y}" y2="${y}"></line><text class="chart-axis" x="${AXIS_LEFT - 6}" y="${y + 4}" text-anchor="end">${axisLabel(top * share)}</text>`;
+  });
+  const columns = groups.map((group, index) => {
+    const left = AXIS_LEFT + index * slot + 3;
+    const bars = group.bars.map((bar, at) => {
+      const height = bar.value <= 0 ? 0 : Math.max(1.5, (bar.value / top) * plotHeight);
+      return html`<rect class="${bar.series.className}" x="${round(left + at * barWidth)}" y="${round(baseline - height)}" width="${round(barWidth - 1)}" height="${round(height)}"><title>${group.label} ${bar.series.name}: ${bar.text}</title></rect>`;
+    });
+    // Past eight periods every other one is labelled, so the labels stay apart at 375 px.
+    const labelled = groups.length <= 8 || (groups.length - 1 - index) % 2 === 0;
+    return html`<g>${bars}${labelled ? html`<text class="chart-axis" x="${round(left + (slot - 6) / 2)}" y="${baseline + 14}" text-anchor="middle">${group.label}</text>` : ''}</g>`;
+  });
+  return html`<svg class="chart chart-columns" role="img" aria-labelledby="${id}-title" aria-describedby="${id}-desc" viewBox="0 0 ${WIDTH} ${COLUMN_HEIGHT}" width="100%" preserveAspectRatio="xMinYMin meet" font-size="11">
+<title id="${id}-title">${title}</title>
+<desc id="${id}-desc">${description}</desc>
+${legendRow(legend, 0)}
+${grid.map((line) => html`${line}\n`)}${columns.map((column) => html`${column}\n`)}<line class="chart-baseline" x1="${AXIS_LEFT}" x2="${WIDTH}" y1="${baseline}" y2="${baseline}"></line>
+<text class="chart-axis" x="${AXIS_LEFT - 6}" y="${baseline + 4}" text-anchor="end">0</text>
+</svg>`;
+}

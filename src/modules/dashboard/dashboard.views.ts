@@ -1,11 +1,10 @@
 import { scrollRegion, siteHref, table } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import { formatCents } from '../../shared/money.js';
 import { accountPath } from '../accounts/index.js';
 import type { EntryKind } from '../ledger/index.js';
-import { barChart, type ChartSeries } from './charts.js';
+import { barChart, columnChart, type ChartSeries } from './charts.js';
 import { AGGREGATES_MAX_AGE_MS, WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
-import { timeTag } from '../../platform/views/time.js';
+import { balance, count, money, moneyShort, timeTag, timeZoneName } from '../../platform/views/format.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 export const DASHBOARD_TITLE = 'Dashboard';
@@ -16,18 +15,13 @@ export function accountHref(acctid: string): string {
 }
 
 const KIND_NAMES: Readonly<Record<EntryKind, string>> = { payment: 'Payment', charge: 'Charge', adjustment: 'Adjustment' };
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
-const counted = new Intl.NumberFormat('en-US');
 /** A count as shown: "1,234". */
-export const formatCount = (n: number): string => counted.format(n);
+export const formatCount = (n: number): string => count(n);
 const accountsText = (n: number) => `${formatCount(n)} ${n === 1 ? 'account' : 'accounts'}`;
 
-/** "23 Nov 2026" for a Monday 00:00 UTC. */
-function dayOf(ms: number): string {
-  const day = new Date(ms);
-  return `${day.getUTCDate()} ${MONTHS[day.getUTCMonth()] ?? ''} ${day.getUTCFullYear()}`;
-}
+/** "Nov 23, 2026" for a Monday 00:00 UTC (weeks are UTC weeks, so the day is too). */
+const dayOf = (ms: number): string => new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
 
 /** The id of each figure's tile, which tests and scripts may rely on. */
 export const FIGURE_IDS = {
@@ -48,12 +42,12 @@ function tile(id: string, label: string, value: string, hint?: string): SafeHtml
 function tiles(summary: DashboardSummary): SafeHtml {
   const { accounts } = summary;
   return html`<dl class="tiles tiles-money">
-${tile(FIGURE_IDS.totalDue, 'Total due', formatCents(summary.totalDueCents), 'all charges')}
-${tile(FIGURE_IDS.totalPaid, 'Total paid', formatCents(summary.totalPaidCents), 'all payments and credits')}
-${tile(FIGURE_IDS.netReceivables, 'Net receivables', formatCents(summary.netReceivablesCents), 'owed minus credits')}
+${tile(FIGURE_IDS.netReceivables, 'Net receivables', money(summary.netReceivablesCents), 'owed minus credits')}
+${tile(FIGURE_IDS.totalDue, 'Total due', money(summary.totalDueCents), 'all charges')}
+${tile(FIGURE_IDS.totalPaid, 'Total paid', money(summary.totalPaidCents), 'all payments and credits')}
+${tile(FIGURE_IDS.accounts, 'Accounts', formatCount(accounts.total), 'open and closed')}
 </dl>
 <dl class="tiles tiles-counts">
-${tile(FIGURE_IDS.accounts, 'Accounts', formatCount(accounts.total), 'open and closed')}
 ${tile(FIGURE_IDS.owing, 'Owing', formatCount(accounts.owing), 'balance above 0')}
 ${tile(FIGURE_IDS.overpaid, 'Overpaid', formatCount(accounts.overpaid), 'in credit')}
 ${tile(FIGURE_IDS.settled, 'Settled', formatCount(accounts.settled), 'balance 0')}
@@ -70,9 +64,10 @@ function largestTable(summary: DashboardSummary): SafeHtml {
     caption: 'Ten largest balances owed',
     empty: 'No account owes anything.',
     rows: summary.largestBalances,
+    stacked: true,
     columns: [
       { header: 'Account', rowHeader: true, cell: (row) => accountCell(row.acctid, row.name, row.closed) },
-      { header: 'Balance', numeric: true, cell: (row) => formatCents(row.balanceCents) },
+      { header: 'Balance', numeric: true, cell: (row) => balance(row.balanceCents) },
     ],
   });
 }
@@ -80,14 +75,15 @@ function largestTable(summary: DashboardSummary): SafeHtml {
 function recentTable(summary: DashboardSummary): SafeHtml {
   return table({
     caption: 'Latest ledger entries, newest first',
-    empty: 'Nothing recorded yet.',
+    empty: html`Nothing recorded yet. Open an <a href="/accounts">account</a> to record a payment or a charge.`,
     rows: summary.recentActivity,
+    stacked: true,
     columns: [
-      { header: 'When (UTC)', rowHeader: true, cell: (entry) => timeTag(entry.createdAt) },
+      { header: `When (${timeZoneName()})`, rowHeader: true, cell: (entry) => timeTag(entry.createdAt) },
       { header: 'Account', cell: (entry) => accountCell(entry.acctid, entry.name) },
       { header: 'Kind', cell: (entry) => KIND_NAMES[entry.kind] ?? entry.kind },
-      { header: 'Amount', numeric: true, cell: (entry) => formatCents(entry.amountCents) },
-      { header: 'Balance after', numeric: true, cell: (entry) => formatCents(entry.balanceAfterCents) },
+      { header: 'Amount', numeric: true, cell: (entry) => money(entry.amountCents) },
+      { header: 'Balance after', numeric: true, cell: (entry) => balance(entry.balanceAfterCents) },
       { header: 'By', cell: (entry) => entry.actor },
     ],
   });
@@ -98,14 +94,14 @@ const PAYMENTS: ChartSeries = { key: 'payments', name: 'Payments', className: 'b
 const CHARGES: ChartSeries = { key: 'charges', name: 'Charges', className: 'bar-charges' };
 
 function bandsChart(bands: readonly BandFigures[]): SafeHtml {
-  const described = bands.map((b) => `${b.shortLabel} USD: ${accountsText(b.accounts)}, ${formatCents(b.balanceCents)} in all`).join('; ');
+  const described = bands.map((b) => `${b.shortLabel} USD: ${accountsText(b.accounts)}, ${money(b.balanceCents)} in all`).join('; ');
   return barChart({
     id: 'bands-chart',
     title: 'Accounts by balance band',
     description: `How many accounts have a balance in each band, and the sum of their balances. ${described}.`,
     groups: bands.map((b) => ({
       label: `${b.shortLabel} USD`,
-      note: formatCents(b.balanceCents),
+      note: money(b.balanceCents),
       bars: [{ series: ACCOUNTS_SERIES, value: b.accounts, text: accountsText(b.accounts) }],
     })),
   });
@@ -119,7 +115,7 @@ function bandsTable(bands: readonly BandFigures[]): SafeHtml {
     columns: [
       { header: 'Balance', rowHeader: true, cell: (b) => b.label },
       { header: 'Accounts', numeric: true, cell: (b) => formatCount(b.accounts) },
-      { header: 'Sum of balances', numeric: true, cell: (b) => formatCents(b.balanceCents) },
+      { header: 'Sum of balances', numeric: true, cell: (b) => money(b.balanceCents) },
     ],
   });
 }
@@ -132,17 +128,17 @@ function weeklyChart(weeks: readonly WeekFigures[]): SafeHtml {
   const first = weeks[0];
   const last = weeks.at(-1);
   const span = first && last ? ` from ${first.isoWeek} (starting ${dayOf(first.startsAt)}) to ${last.isoWeek}, the current week` : '';
-  return barChart({
+  return columnChart({
     id: 'weekly-chart',
     title: `Payments and charges per week, last ${WEEKS} weeks`,
-    description: `Payments received and charges made in each ISO week (Monday to Sunday, UTC)${span}. In all: payments ${formatCents(payments)}, charges ${formatCents(charges)}. The table below lists every week.`,
+    description: `Payments received and charges made in each ISO week (Monday to Sunday, UTC)${span}. In all: payments ${money(payments)}, charges ${money(charges)}. The table below lists every week.`,
     legend: [PAYMENTS, CHARGES],
-    groups: weeks.map((week, index) => ({
-      label: weekLabel(week, index === weeks.length - 1).replace(/^\d{4}-/, ''),
-      note: `from ${dayOf(week.startsAt)}`,
+    axisLabel: (cents) => moneyShort(Math.round(cents)),
+    groups: weeks.map((week) => ({
+      label: week.isoWeek.replace(/^\d{4}-/, ''),
       bars: [
-        { series: PAYMENTS, value: week.paymentsCents, text: formatCents(week.paymentsCents) },
-        { series: CHARGES, value: week.chargesCents, text: formatCents(week.chargesCents) },
+        { series: PAYMENTS, value: week.paymentsCents, text: money(week.paymentsCents) },
+        { series: CHARGES, value: week.chargesCents, text: money(week.chargesCents) },
       ],
     })),
   });
@@ -155,8 +151,8 @@ function weeklyTable(weeks: readonly WeekFigures[]): SafeHtml {
     rows: weeks,
     columns: [
       { header: 'Week', rowHeader: true, cell: (week) => html`${weekLabel(week, week === weeks.at(-1))}, from <time datetime="${new Date(week.startsAt).toISOString().slice(0, 10)}">${dayOf(week.startsAt)}</time>` },
-      { header: 'Payments', numeric: true, cell: (week) => formatCents(week.paymentsCents) },
-      { header: 'Charges', numeric: true, cell: (week) => formatCents(week.chargesCents) },
+      { header: 'Payments', numeric: true, cell: (week) => money(week.paymentsCents) },
+      { header: 'Charges', numeric: true, cell: (week) => money(week.chargesCents) },
     ],
   });
 }
@@ -180,7 +176,9 @@ ${scrollRegion(`${id}-heading`, data)}
  */
 export function dashboardBody(summary: DashboardSummary): SafeHtml {
   return html`<div class="dashboard wide">
+<div class="page-header">
 <h1>${DASHBOARD_TITLE}</h1>
+</div>
 <p class="hint">Totals, counts and charts as of ${timeTag(summary.asOf)} (never more than ${AGGREGATES_MAX_AGE_MS / 1000} seconds old); the lists are current. A balance is what an account owes: due minus paid.</p>
 <section aria-labelledby="totals-heading">
 <h2 id="totals-heading" class="visually-hidden">Totals</h2>

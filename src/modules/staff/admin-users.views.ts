@@ -5,7 +5,7 @@ import { ME_PATH } from './me.views.js';
 import { PASSWORD_MIN_LENGTH } from './password.js';
 import { isRole, ROLES } from './roles.js';
 import { USERNAME_RULE, type StaffUser } from './users.js';
-import { shownTime, timeTag } from '../../platform/views/time.js';
+import { shownTime, timeTag } from '../../platform/views/format.js';
 
 export const ADMIN_USERS_PATH = '/admin/users';
 export const ADMIN_USERS_TITLE = 'Users';

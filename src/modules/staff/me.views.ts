@@ -3,7 +3,7 @@ import { html, type SafeHtml } from '../../platform/views/html.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { PASSWORD_MIN_LENGTH } from './password.js';
 import { TOKEN_LABEL_MAX, type ApiTokenInfo } from './tokens.js';
-import { shownTime, timeTag } from '../../platform/views/time.js';
+import { shownTime, timeTag } from '../../platform/views/format.js';
 
 export const ME_PATH = '/me';
 export const ME_TITLE = 'My account';

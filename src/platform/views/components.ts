@@ -189,12 +189,15 @@ export interface TableOptions<Row> {
   readonly rows: readonly Row[];
   /** Shown in one row across all columns when there are no rows. */
   readonly empty: Text;
+  /** On a phone each row becomes a card titled by its row header, each other cell labelled with its column's header (data-label, read by crm.css). */
+  readonly stacked?: boolean;
 }
 
-export function table<Row>({ caption, columns, rows, empty }: TableOptions<Row>): SafeHtml {
+export function table<Row>({ caption, columns, rows, empty, stacked = false }: TableOptions<Row>): SafeHtml {
   if (columns.length === 0) throw new Error('a table needs at least one column');
-  const numeric = (column: Column<Row>) => (column.numeric ? html` class="num"` : '');
-  const head = columns.map((column) => html`<th scope="col"${numeric(column)}>${column.header}</th>`);
+  const label = (column: Column<Row>) => (stacked && typeof column.header === 'string' ? html` data-label="${column.header}"` : '');
+  const numeric = (column: Column<Row>) => html`${column.numeric ? html` class="num"` : ''}${label(column)}`;
+  const head = columns.map((column) => html`<th scope="col"${column.numeric ? html` class="num"` : ''}>${column.header}</th>`);
   const body =
     rows.length === 0
       ? [html`<tr class="empty"><td colspan="${columns.length}">${empty}</td></tr>`]
@@ -202,11 +205,11 @@ export function table<Row>({ caption, columns, rows, empty }: TableOptions<Row>)
           (row) =>
             html`<tr>${columns.map((column) =>
               column.rowHeader
-                ? html`<th scope="row"${numeric(column)}>${column.cell(row)}</th>`
+                ? html`<th scope="row"${column.numeric ? html` class="num"` : ''}>${column.cell(row)}</th>`
                 : html`<td${numeric(column)}>${column.cell(row)}</td>`,
             )}</tr>`,
         );
-  return html`<table>
+  return html`<table${stacked ? html` class="stacked"` : ''}>
 <caption>${caption}</caption>
 <thead>
 <tr>${head}</tr>

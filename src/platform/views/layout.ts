@@ -11,6 +11,8 @@ export interface NavItem {
   readonly label: Text;
   /** The page being shown: aria-current="page". */
   readonly current?: boolean;
+  /** Listed under "Admin". */
+  readonly admin?: boolean;
 }
 
 export interface SignedInUser {
@@ -31,15 +33,24 @@ interface LayoutCommon {
 export type LayoutOptions = LayoutCommon &
   ({ readonly user: SignedInUser; readonly csrfToken: string } | { readonly user?: undefined; readonly csrfToken?: undefined });
 
-function navigation(items: readonly NavItem[]): SafeHtml {
-  const links = items.map(
-    ({ href, label, current }) => html`<li><a href="${siteHref(href)}"${current ? html` aria-current="page"` : ''}>${label}</a></li>`,
-  );
-  return html`
-<nav aria-label="Main">
+/** One list of links; the current page is marked with aria-current. */
+function links(items: readonly NavItem[]): SafeHtml {
+  return html`${items.map(
+    ({ href, label, current }) => html`<li><a href="${siteHref(href)}"${current ? html` aria-current="page"` : ''}>${label}</a></li>\n`,
+  )}`;
+}
+
+/** The main links, then the admin ones under their heading. */
+function navigation(items: readonly NavItem[], className: string): SafeHtml {
+  const main = items.filter((item) => !item.admin);
+  const admin = items.filter((item) => item.admin);
+  return html`<nav aria-label="Main" class="${className}">
 <ul>
-${links.map((link) => html`${link}\n`)}</ul>
-</nav>`;
+${links(main)}</ul>
+${admin.length === 0 ? '' : html`<p class="nav-group">Admin</p>
+<ul>
+${links(admin)}</ul>
+`}</nav>`;
 }
 
 function signedIn(user: SignedInUser, csrfToken: string): SafeHtml {
@@ -50,11 +61,8 @@ ${form({ action: '/logout', csrfToken, fields: [], submitLabel: 'Sign out' })}
 </div>`;
 }
 
-/** The document for a page. With no nav, user or flash it is exactly what page() has always rendered. */
-export function layout(options: LayoutOptions): string {
-  const { title, body, nav = [], flash: messages = [] } = options;
-  const headerEnd = nav.length > 0 || options.user !== undefined ? html`\n` : '';
-  const flashes = messages.length > 0 ? html`${flash(messages)}\n` : '';
+/** The whole document: the head every page shares, the body's start (up to its header), and main. */
+function pageDocument(title: string, bodyStart: SafeHtml, main: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -64,14 +72,40 @@ export function layout(options: LayoutOptions): string {
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/crm.css">
 </head>
-<body>
-<header><a class="brand" href="/">Globomantics CRM</a>${nav.length > 0 ? navigation(nav) : ''}${options.user === undefined ? '' : signedIn(options.user, options.csrfToken)}${headerEnd}</header>
+${bodyStart}
 <main>
-${flashes}${body}
+${main}
 </main>
 </body>
 </html>
 `.value;
+}
+
+/**
+ * A page with the staff shell: a top bar (brand, on a phone the menu button,
+ * who is signed in) and the navigation as a sidebar beside the content (in
+ * the header, so Tab meets brand, navigation, then sign-out). The
+ * phone's menu is a <details> (no script); each copy of the navigation shows
+ * at its own screen size only (display: none hides the other from
+ * assistive technology too).
+ */
+function shellDocument(options: LayoutOptions, nav: readonly NavItem[], flashes: SafeHtml | ''): string {
+  const { title, body } = options;
+  const user = options.user === undefined ? '' : signedIn(options.user, options.csrfToken);
+  return pageDocument(title, html`<body class="has-shell">
+<header class="topbar"><a class="brand" href="/">Globomantics CRM</a>${
+    nav.length > 0 ? html`\n<details class="nav-menu"><summary>Menu</summary>\n${navigation(nav, 'nav-phone')}\n</details>\n${navigation(nav, 'sidebar')}` : ''
+  }${user}
+</header>`, html`${flashes}${body}`);
+}
+
+/** The document for a page. With no nav, user or flash it is exactly what page() has always rendered. */
+export function layout(options: LayoutOptions): string {
+  const { title, body, nav = [], flash: messages = [] } = options;
+  const flashes = messages.length > 0 ? html`${flash(messages)}\n` : '';
+  if (nav.length > 0 || options.user !== undefined) return shellDocument(options, nav, flashes);
+  return pageDocument(title, html`<body>
+<header><a class="brand" href="/">Globomantics CRM</a></header>`, html`${flashes}${body}`);
 }
 
 /** A page with only the brand in its header: the lookup and error pages. */

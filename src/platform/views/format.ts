@@ -1,0 +1,115 @@
+/**
+ * How staff pages write money, counts and moments: one Intl.NumberFormat and
+ * one set of Intl.DateTimeFormat, in the business's locale and time zone
+ * (CRM_LOCALE, CRM_TIME_ZONE). The settings are the process's, set once by
+ * the composition root; the API and the public lookup keep their own fixed
+ * formats.
+ */
+import { html, type SafeHtml } from './html.js';
+
+export interface DisplaySettings {
+  /** A BCP 47 locale: "en-US", "de-DE". */
+  readonly locale: string;
+  /** An IANA time zone: "UTC", "Europe/Berlin". */
+  readonly timeZone: string;
+}
+
+const CURRENCY = 'USD';
+const DAY_MS = 86_400_000;
+
+function formatters({ locale, timeZone }: DisplaySettings) {
+  return {
+    settings: { locale, timeZone },
+    amount: new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+    count: new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }),
+    compact: new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }),
+    exact: new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'full', timeStyle: 'long' }),
+    clock: new Intl.DateTimeFormat(locale, { timeZone, hour: 'numeric', minute: '2-digit' }),
+    weekday: new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', hour: 'numeric', minute: '2-digit' }),
+    dateTime: new Intl.DateTimeFormat(locale, { timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' }),
+    date: new Intl.DateTimeFormat(locale, { timeZone, day: 'numeric', month: 'short', year: 'numeric' }),
+    dayMonth: new Intl.DateTimeFormat(locale, { timeZone, day: 'numeric', month: 'short' }),
+    calendarDay: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+  };
+}
+
+let current = formatters({ locale: 'en-US', timeZone: 'UTC' });
+
+/** Sets the locale and time zone every page uses from now on (once, at start). */
+export function configureDisplay(settings: DisplaySettings): void {
+  current = formatters(settings);
+}
+
+/** The business time zone, as shown beside times ("UTC", "Europe/Berlin"). */
+export function timeZoneName(): string {
+  return current.settings.timeZone;
+}
+
+/** Cents as a decimal string ("-1234.05"), exact at any size (Intl formats such a string without going through a float). */
+function decimal(cents: number | bigint): string {
+  if (typeof cents === 'number' && !Number.isSafeInteger(cents)) throw new RangeError(`${cents} is not a whole number of cents`);
+  const big = BigInt(cents);
+  const magnitude = big < 0n ? -big : big;
+  return `${big < 0n ? '-' : ''}${magnitude / 100n}.${String(magnitude % 100n).padStart(2, '0')}`;
+}
+
+/** An amount with the locale's separators and the currency once: "124,623,315.64 USD". */
+export function money(cents: number | bigint): string {
+  return `${current.amount.format(decimal(cents) as Intl.StringNumericLiteral)} ${CURRENCY}`;
+}
+
+/** An amount without the currency, for a column whose header names it: "124,623,315.64". */
+export function amount(cents: number | bigint): string {
+  return current.amount.format(decimal(cents) as Intl.StringNumericLiteral);
+}
+
+/** An amount in short units for chart axes: "12.3K", "1.2M". */
+export function moneyShort(cents: number | bigint): string {
+  return current.compact.format(decimal(cents) as Intl.StringNumericLiteral);
+}
+
+/** A whole count with the locale's separators: "1,000,000". */
+export function count(value: number | bigint): string {
+  return current.count.format(value);
+}
+
+/** A balance: the amount, and for a negative one (the customer is in credit) a "credit" pill rather than an alarm colour. */
+export function balance(cents: number | bigint): SafeHtml {
+  return cents < 0 ? html`${money(cents)} <span class="pill pill-credit">credit</span>` : html`${money(cents)}`;
+}
+
+/** The calendar day of a moment in the business time zone, comparable as text ("2026-12-05"). */
+function dayOf(ms: number): string {
+  return current.calendarDay.format(ms);
+}
+
+/**
+ * A moment as people say it: "just now", "5 min ago", "2 h ago" today;
+ * "yesterday 14:05"; the weekday and time within the last week; the date
+ * and time after that. The clock is the business time zone's.
+ */
+export function shownTime(ms: number, now = Date.now()): string {
+  const ago = now - ms;
+  if (ago >= 0 && ago < 60_000) return 'just now';
+  if (ago >= 0 && ago < 3_600_000) return `${Math.floor(ago / 60_000)} min ago`;
+  const today = dayOf(now);
+  if (ago >= 0 && dayOf(ms) === today) return `${Math.floor(ago / 3_600_000)} h ago`;
+  if (ago >= 0 && dayOf(ms) === dayOf(now - DAY_MS)) return `yesterday ${current.clock.format(ms)}`;
+  if (ago >= 0 && ago < 7 * DAY_MS) return current.weekday.format(ms);
+  return current.dateTime.format(ms);
+}
+
+/** A date alone: "Dec 5, 2026"; with `short`, without the year: "Dec 5". */
+export function shownDate(ms: number, short = false): string {
+  return (short ? current.dayMonth : current.date).format(ms);
+}
+
+/** The exact moment, for a title: "Saturday, December 5, 2026 at 1:32:27 PM UTC". */
+export function exactTime(ms: number): string {
+  return current.exact.format(ms);
+}
+
+/** A moment on a page: `<time>` with the machine-readable instant, shown as people say it, the exact moment on hover. */
+export function timeTag(ms: number, now = Date.now()): SafeHtml {
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${exactTime(ms)}">${shownTime(ms, now)}</time>`;
+}
