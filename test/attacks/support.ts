@@ -402,7 +402,7 @@ export interface SlowAttackOptions {
   /** Then sent one byte at a time, every `dripMs`. */
   readonly drip: Buffer;
   readonly dripMs: number;
-  /** Every connection must have been closed by the server this long after its first byte. */
+  /** Every connection must have been closed by the server this long after its first byte (one that never reads: two drips later). */
   readonly boundMs: number;
   /** TLS handshakes in flight at once while opening. */
   readonly openConcurrency?: number;
@@ -510,7 +510,9 @@ export async function slowConnectionsAttack<T>(
       const dripper = setInterval(() => {
         if (sent < options.drip.length && socket.writable) socket.write(options.drip.subarray(sent, ++sent));
       }, options.dripMs);
-      const giveUp = setTimeout(() => finish(false), options.boundMs);
+      // A client that never reads learns of the close only when a write fails, which takes up to two
+      // more drips after the server let go (the first write after it draws the reset): allowed for.
+      const giveUp = setTimeout(() => finish(false), reads ? options.boundMs : options.boundMs + 2 * options.dripMs);
       if (reads) {
         socket.on('data', (chunk: Buffer) => {
           if (said.length < 200) said += chunk.toString('latin1');
