@@ -238,13 +238,16 @@ for (const target of TEST_DATABASES) {
       assert.equal((await getAccount(db, `${p}B`))?.name, 'Named');
       assert.deepEqual(await ledgerMismatches(db, [`${p}A`, `${p}B`]), []);
 
-      const bad = `  \n[\n{"acctid":"${p}C","paid":1,"due":2},\n{"acctid":"${p}D","paid":"x","due":2},\n{acctid:1},\n"text",\n{"acctid":"${p}C","paid":1,"due":2}\n]`;
+      const bad = `  \n[\n{"acctid":"${p}C","paid":1,"due":2},\n{"acctid":"${p}D","paid":"x","due":2},\n"text",\n{"acctid":"${p}C","paid":1,"due":2},\n{acctid:1}\n]`;
       const refused = await run(bad, {}, 'upload');
       assert.equal(refused.format, 'json');
       assert.deepEqual(
         refused.errors.map((error) => error.line),
         [4, 5, 6, 7],
       );
+      assert.match(refused.errors[1]?.reason ?? '', /This entry is not an object/);
+      assert.match(refused.errors[3]?.reason ?? '', /^Line 7 is not valid JSON \(expected an object key\)/, 'text that is not JSON stops the file');
+      assert.equal(refused.stopped, true);
       assert.deepEqual(await idsWith(`${p}C`), []);
       const broken = await run(`[{"acctid":"${p}E","paid":1,"due":2}`, { mode: 'partial' }, 'broken.json');
       assert.deepEqual([broken.imported, broken.stopped], [1, true]);

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -12,7 +13,7 @@ import { actorOf, can } from '../staff/index.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { exportAccounts, EXPORT_FORMATS } from './exporter.js';
 import { ImportConflictError, importAccounts } from './importer.js';
-import { parseUploadForm, UPLOAD_MAX_BYTES, type UploadForm } from './upload-form.js';
+import { parseUploadForm, removeUpload, UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, type UploadForm } from './upload-form.js';
 import { EXPORT_PATH, IMPORT_PATH, IMPORT_TITLE, importBody, SHOWN_ERRORS_MAX, type ImportChoices, type ImportPageView } from './import-export.views.js';
 
 const PERMISSION = 'accounts:import';
@@ -69,6 +70,8 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
         (error: Error) => done(error),
       );
     });
+    // An upload refused before the handler ran (a bad form token) leaves its spooled file too.
+    upload.addHook('onResponse', async (request) => removeUpload(request.body as UploadForm | undefined));
     upload.setErrorHandler(errorHandler(renderHtmlError, { accepts: 'multipart/form-data (the upload form)' }));
     // Before a byte of the upload is read: a cross-site post, or a signed-in user who may not import, is refused
     // (the scope checks both again, with the form's token, once the form is parsed).
@@ -85,7 +88,7 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
       const form = (request.body ?? {}) as UploadForm;
       const choices: ImportChoices = { partial: form.partial !== undefined, update: form.update !== undefined, dryRun: form.dry_run !== undefined };
       const file = form.file;
-      if (!file || file.data.length === 0) {
+      if (!file || file.bytes === 0) {
         return show(request, reply, 400, { problem: file && file.filename !== '' ? 'The file is empty.' : 'Please choose a CSV or JSON file to import.', choices });
       }
       // A large import sends nothing until it is done: keep Node's idle-socket timeout (CONNECTION_TIMEOUT_MS) from
@@ -96,13 +99,15 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
       try {
         const report = await importAccounts(
           db,
-          { name: file.filename, size: file.data.length, open: () => Readable.from([file.data]) },
+          // eslint-disable-next-line security/detect-non-literal-fs-filename -- the spooled upload's own path (upload-form.ts)
+          { name: file.filename, size: file.bytes, open: () => createReadStream(file.path) },
           {
             actor: actorOf(request),
             mode: choices.partial ? 'partial' : 'all-or-nothing',
             update: choices.update,
             dryRun: choices.dryRun,
             keepErrors: SHOWN_ERRORS_MAX,
+            maxRows: UPLOAD_MAX_ROWS,
           },
         );
         return show(request, reply, report.rejected > 0 ? 422 : 200, { report, choices });
@@ -111,6 +116,7 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
         throw error;
       } finally {
         idle(request.server.server.timeout);
+        removeUpload(form);
       }
     });
   });

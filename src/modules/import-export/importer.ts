@@ -76,6 +76,8 @@ export interface ImportOptions {
   readonly onRowError?: (error: RowError) => void;
   /** How many bad rows the report keeps (default 1000). */
   readonly keepErrors?: number;
+  /** The most data rows an upload may have: the row past it stops the import (no limit when absent). */
+  readonly maxRows?: number;
 }
 
 export interface ImportCounts {
@@ -255,6 +257,12 @@ async function pass(source: ImportSource, format: ImportFormat, options: ImportO
         continue;
       }
       rows++;
+      if (options.maxRows !== undefined && rows > options.maxRows) {
+        const line = item.row.line.toLocaleString('en-US');
+        onError({ line: item.row.line, acctid: '', reason: `Line ${line} is past the ${options.maxRows.toLocaleString('en-US')} rows an upload may have. Import larger files with the crm import command.` }, true);
+        rows--;
+        break;
+      }
       const row = checkRow(item.row);
       if (isRowError(row)) {
         onError(row, false);
@@ -268,7 +276,8 @@ async function pass(source: ImportSource, format: ImportFormat, options: ImportO
         }
         firstLine.set(row.acctid, row.line);
       }
-      const terms = termsOf(row.acctid, row.name ?? row.acctid).length;
+      // Only a written batch inserts search terms; a checked one only looks the ids up.
+      const terms = phase === 'write' ? termsOf(row.acctid, row.name ?? row.acctid).length : 0;
       if (batchTerms + terms > BATCH_TERMS_MAX) await flush();
       batch.push(row);
       batchTerms += terms;
