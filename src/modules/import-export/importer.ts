@@ -38,11 +38,11 @@ export const IMPORT_BATCH_SIZE = 500;
 export const IMPORT_BATCH_SIZE_MAX = 1000;
 /**
  * Search terms (every prefix of the id and of each name word) a batch may
- * insert at most: two parameters each must stay under SQLite's 32,766
- * variables per statement (PostgreSQL allows 65,535). Long many-word names
- * make smaller batches.
+ * insert at most: three parameters each (term, acctid, sort_name) must stay
+ * under SQLite's 32,766 variables per statement (PostgreSQL allows 65,535).
+ * Long many-word names make smaller batches.
  */
-export const BATCH_TERMS_MAX = 16_000;
+export const BATCH_TERMS_MAX = 10_000;
 /** The memo of the ledger adjustments an --update records. */
 export const ADJUSTMENT_MEMO = 'Import adjustment';
 /** Bad rows a report keeps (all of them go to onRowError). */
