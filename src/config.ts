@@ -48,6 +48,7 @@ const environment = z.object({
   DB_CONNECT_ATTEMPTS: integer(1, 1000, 10),
   DB_CONNECT_DELAY_MS: integer(0, 600_000, 5000),
   DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000, 5000),
+  DB_MIGRATE_STATEMENT_TIMEOUT_MS: integer(100, 86_400_000, 3_600_000),
   DB_ACQUIRE_TIMEOUT_MS: integer(100, 600_000, 3000),
   MIGRATE_ON_START: flag(true),
   SEED_ACCOUNTS: flag(true),
@@ -167,6 +168,8 @@ function configSchema(devSecret?: () => string) {
         connectAttempts: env.DB_CONNECT_ATTEMPTS,
         connectMaxDelayMs: env.DB_CONNECT_DELAY_MS,
         statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+        /** `crm migrate` rebuilds tables and indexes, which take minutes at a million accounts; requests keep the short limit. */
+        migrateStatementTimeoutMs: env.DB_MIGRATE_STATEMENT_TIMEOUT_MS,
         acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
       }),
       migrateOnStart: env.MIGRATE_ON_START,

@@ -25,6 +25,8 @@ export interface DepsOptions {
   readonly logger?: Logger;
   /** The CLI needs no Redis. */
   readonly redis?: boolean;
+  /** A one-shot command whose statements may run longer than a request's (migrations). */
+  readonly statementTimeoutMs?: number;
 }
 
 /** How long one connection attempt may take before it counts as failed. */
@@ -35,7 +37,7 @@ export function createDeps(config: Config, options: DepsOptions = {}): Deps {
   const db = createDatabase<Database>(config.database, {
     poolSize: options.poolSize ?? config.pool.size,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
-    statementTimeoutMs: config.pool.statementTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs ?? config.pool.statementTimeoutMs,
     acquireTimeoutMs: config.pool.acquireTimeoutMs,
   });
   const redis = config.redisUrl && options.redis !== false ? createRedis(config.redisUrl, logger) : null;

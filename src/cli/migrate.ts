@@ -9,20 +9,25 @@
  * settings, 1 any other failure.
  */
 import type { Command } from 'commander';
-import { ConfigError, readConfig } from '../config.js';
-import { createDeps } from '../deps.js';
+import { ConfigError, readConfig, type Config } from '../config.js';
+import { createDeps, type Deps } from '../deps.js';
 import { prepareDatabase } from '../prepare-database.js';
 import { cliConfig, isEntryPoint } from './context.js';
 
 /** Brings the database up to date; throws (ConfigError for bad settings) when it cannot. */
 export async function migrate(config = readConfig()): Promise<void> {
-  const deps = createDeps(config, { poolSize: 1, redis: false });
+  const deps = migrationDeps(config);
   try {
     await prepareDatabase(config, deps.db, deps.logger, { migrate: true });
     deps.logger.info('database is up to date');
   } finally {
     await deps.close();
   }
+}
+
+/** One connection whose statements may run for DB_MIGRATE_STATEMENT_TIMEOUT_MS: rebuilding a large table outlasts a request's limit. */
+export function migrationDeps(config: Config): Deps {
+  return createDeps(config, { poolSize: 1, redis: false, statementTimeoutMs: config.pool.migrateStatementTimeoutMs });
 }
 
 export function registerMigrateCommand(program: Command): void {

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
+import { migrationDeps } from '../../src/cli/migrate.js';
+import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import { PUBLIC } from '../../src/platform/http/scopes.js';
@@ -48,6 +50,16 @@ for (const target of TEST_DATABASES.filter((database) => !database.url.startsWit
       assert.ok(elapsed < 1000 + STATEMENT_TIMEOUT_MS, `the server's own cut, not the client-side deadline: took ${elapsed} ms`);
       const again = await sql<{ one: number }>`SELECT 1 AS one`.execute(db);
       assert.equal(Number(again.rows[0]?.one), 1, 'the connection serves the next statement');
+    });
+
+    test("crm migrate's connection lets a statement outlast the request limit (a table rebuild at scale)", async () => {
+      const config = loadConfig({ DATABASE_URL: target.url, DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS), DB_MIGRATE_STATEMENT_TIMEOUT_MS: '5000', LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
+      const deps = migrationDeps(config);
+      try {
+        await sleepPastTheTimeout.execute(deps.db);
+      } finally {
+        await deps.close();
+      }
     });
   });
 }
