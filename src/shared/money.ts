@@ -33,14 +33,20 @@ export function parseAmount(value: number | string): Cents {
   return sign && cents !== 0 ? -cents : cents;
 }
 
+/**
+ * Cents as a decimal string: "-1234.05". Exact at any size: a bigint (a sum
+ * over many accounts may pass 2^53) is divided as a bigint, never as a float.
+ */
+export function decimalFromCents(cents: Cents | bigint): string {
+  if (typeof cents === 'number' && !Number.isSafeInteger(cents)) throw new RangeError(`${cents} is not a whole number of cents`);
+  const big = BigInt(cents);
+  const magnitude = big < 0n ? -big : big;
+  return `${big < 0n ? '-' : ''}${magnitude / 100n}.${String(magnitude % 100n).padStart(2, '0')}`;
+}
+
 /** Formats cents as the app shows money: "40.00 USD", "-10.00 USD". */
-export function formatCents(cents: Cents): string {
-  if (!Number.isSafeInteger(cents)) throw new RangeError(`${cents} is not a whole number of cents`);
-  const sign = cents < 0 ? '-' : '';
-  const magnitude = Math.abs(cents);
-  const whole = Math.trunc(magnitude / 100);
-  const fraction = String(magnitude % 100).padStart(2, '0');
-  return `${sign}${whole}.${fraction} ${CURRENCY}`;
+export function formatCents(cents: Cents | bigint): string {
+  return `${decimalFromCents(cents)} ${CURRENCY}`;
 }
 
 /**

@@ -11,7 +11,7 @@ import { createAccounts, setAccountClosed } from '../../src/modules/accounts/acc
 import { FIGURE_IDS } from '../../src/modules/dashboard/dashboard.views.js';
 import type { SummaryResponse } from '../../src/modules/dashboard/summary.api.js';
 import { BALANCE_BANDS, LARGEST_BALANCES, RECENT_ENTRIES, summarize, WEEK_MS, weekStart, WEEKS, type DashboardSummary } from '../../src/modules/dashboard/summary.js';
-import { recordEntry, type EntryKind, type NewEntry } from '../../src/modules/ledger/index.js';
+import { MAX_ACCOUNT_TOTAL_CENTS, recordEntry, type EntryKind, type NewEntry } from '../../src/modules/ledger/index.js';
 import { dialectOf } from '../../src/platform/db/dialect.js';
 import type { Database } from '../../src/schema.js';
 import { money } from '../../src/platform/views/format.js';
@@ -74,7 +74,7 @@ function apiFigures(summary: SummaryResponse): ReturnType<typeof pageFigures> {
 async function recount(db: Queryable, asOf: number): Promise<DashboardSummary> {
   const accounts = await db.selectFrom('account').select(['acctid', 'name', 'due_cents', 'paid_cents', 'balance_cents', 'closed_at']).execute();
   const rows = accounts.map((row) => ({ ...row, due: Number(row.due_cents), paid: Number(row.paid_cents), balance: Number(row.balance_cents) }));
-  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  const sum = (values: number[]) => values.reduce((total, value) => total + BigInt(value), 0n);
   const inBand = (balance: number, b: (typeof BALANCE_BANDS)[number]) => (b.aboveCents === null || balance > b.aboveCents) && (b.upToCents === null || balance <= b.upToCents);
   const largest = rows
     .filter((row) => row.balance > 0)
@@ -124,15 +124,15 @@ type Queryable = Kysely<Database> | Transaction<Database>;
 /** The summary without what recount() does not work out (the week names). */
 const comparable = (summary: DashboardSummary): DashboardSummary => ({ ...summary, weeks: summary.weeks.map((week) => ({ ...week, isoWeek: '' })) });
 
-/** Figure by figure, after − before. */
+/** Figure by figure, after − before (the differences are small: numbers). */
 function delta(before: DashboardSummary, after: DashboardSummary) {
   return {
-    totalDueCents: after.totalDueCents - before.totalDueCents,
-    totalPaidCents: after.totalPaidCents - before.totalPaidCents,
-    netReceivablesCents: after.netReceivablesCents - before.netReceivablesCents,
+    totalDueCents: Number(after.totalDueCents - before.totalDueCents),
+    totalPaidCents: Number(after.totalPaidCents - before.totalPaidCents),
+    netReceivablesCents: Number(after.netReceivablesCents - before.netReceivablesCents),
     accounts: Object.fromEntries(Object.entries(after.accounts).map(([key, value]) => [key, value - before.accounts[key as keyof typeof before.accounts]])),
-    bands: after.balanceBands.map((b, index) => [b.key, b.accounts - before.balanceBands[index]!.accounts, b.balanceCents - before.balanceBands[index]!.balanceCents]),
-    weeks: after.weeks.map((w, index) => [w.paymentsCents - before.weeks[index]!.paymentsCents, w.chargesCents - before.weeks[index]!.chargesCents]),
+    bands: after.balanceBands.map((b, index) => [b.key, b.accounts - before.balanceBands[index]!.accounts, Number(b.balanceCents - before.balanceBands[index]!.balanceCents)]),
+    weeks: after.weeks.map((w, index) => [Number(w.paymentsCents - before.weeks[index]!.paymentsCents), Number(w.chargesCents - before.weeks[index]!.chargesCents)]),
   };
 }
 
@@ -146,9 +146,10 @@ for (const target of TEST_DATABASES) {
     /** Committed accounts the page tests show; deleted afterwards (and before, should a run have died). */
     const committed: string[] = [];
 
-    async function removeOurAccounts(): Promise<void> {
+    /** Deletes these accounts (by default every account of this suite) with their entries. */
+    async function removeOurAccounts(only?: readonly string[]): Promise<void> {
       const ours = await db.selectFrom('account').select('acctid').where('acctid', 'like', `${PREFIX}%`).execute();
-      const ids = ours.map((row) => row.acctid);
+      const ids = ours.map((row) => row.acctid).filter((acctid) => !only || only.includes(acctid));
       if (ids.length === 0) return;
       await db.deleteFrom('ledger_entry').where('acctid', 'in', ids).execute();
       await db.deleteFrom('account_search_term').where('acctid', 'in', ids).execute();
@@ -265,8 +266,8 @@ for (const target of TEST_DATABASES) {
     test('an empty set of weeks and no accounts owing are figures too: zeros, never null', async () => {
       const summary = await summarize(db, Date.UTC(1971, 0, 6));
       assert.equal(summary.weeks.length, WEEKS);
-      for (const week of summary.weeks) assert.deepEqual([week.paymentsCents, week.chargesCents], [0, 0]);
-      for (const b of summary.balanceBands) assert.ok(Number.isSafeInteger(b.accounts) && Number.isSafeInteger(b.balanceCents));
+      for (const week of summary.weeks) assert.deepEqual([week.paymentsCents, week.chargesCents], [0n, 0n]);
+      for (const b of summary.balanceBands) assert.ok(Number.isSafeInteger(b.accounts) && typeof b.balanceCents === 'bigint');
     });
 
     test('GET /dashboard shows the figures as tiles, the largest balances with links, the latest entries and two accessible charts', async () => {
@@ -323,6 +324,45 @@ for (const target of TEST_DATABASES) {
       assert.ok(summary.largest_balances.some((row) => row.acctid === committed[0] && row.balance_cents === PAGE_BALANCE && row.balance === formatCents(PAGE_BALANCE)));
       for (const entry of summary.recent_activity) assert.equal(entry.amount, formatCents(entry.amount_cents));
       assert.match(summary.as_of, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    });
+
+    test('totals past 2^53 cents (three accounts at the per-account cap) are exact on the page and in GET /api/v1/summary', async () => {
+      const capped = [uniqueAcctId(PREFIX), uniqueAcctId(PREFIX), uniqueAcctId(PREFIX)];
+      await db.transaction().execute((trx) => createAccounts(trx, actor, capped.map((acctid) => ({ acctid, name: 'At The Cap', openingDueCents: MAX_ACCOUNT_TOTAL_CENTS }))));
+      // A handle of its own on the same connections, so no reading cached by the tests above stands in for the new one.
+      const ownApp = await testApp(db.withoutPlugins(), { LOGIN_RATE_LIMIT: '0', API_RATE_LIMIT: '0' });
+      try {
+        let expected = { due: 0n, paid: 0n };
+        let summary: SummaryResponse | undefined;
+        let page = '';
+        // Other suites may write to a shared database meanwhile: a few tries find a quiet moment.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const html = await ownApp.inject({ method: 'GET', url: '/dashboard', headers: { cookie: viewerCookie } });
+          assert.equal(html.statusCode, 200, html.body.slice(0, 500));
+          page = html.body;
+          const reply = await ownApp.inject({ method: 'GET', url: '/api/v1/summary', headers: { authorization: `Bearer ${viewerToken}` } });
+          assert.equal(reply.statusCode, 200, reply.body);
+          summary = reply.json<SummaryResponse>();
+          const rows = await db.selectFrom('account').select(['due_cents', 'paid_cents']).execute();
+          expected = rows.reduce((sum, row) => ({ due: sum.due + BigInt(row.due_cents), paid: sum.paid + BigInt(row.paid_cents) }), { due: 0n, paid: 0n });
+          if (summary.total_due_cents_exact === String(expected.due) && summary.total_paid_cents_exact === String(expected.paid)) break;
+        }
+        assert.ok(summary);
+        assert.ok(expected.due >= 3n * BigInt(MAX_ACCOUNT_TOTAL_CENTS), 'the three accounts are in the total');
+        assert.equal(summary.total_due_cents_exact, String(expected.due));
+        assert.equal(summary.total_paid_cents_exact, String(expected.paid));
+        assert.equal(summary.net_receivables_cents_exact, String(expected.due - expected.paid));
+        assert.equal(summary.total_due, formatCents(expected.due));
+        assert.equal(summary.total_due_cents, Number(expected.due), 'the number is the nearest a double holds');
+        const gt10k = summary.balance_bands.find((b) => b.band === 'gt10k');
+        assert.ok(gt10k && BigInt(gt10k.balance_cents_exact) >= 3n * BigInt(MAX_ACCOUNT_TOTAL_CENTS));
+        assert.ok(BigInt(summary.weeks.at(-1)!.charges_cents_exact) >= 3n * BigInt(MAX_ACCOUNT_TOTAL_CENTS));
+        assert.equal(tileValue(page, FIGURE_IDS.totalDue), money(expected.due));
+        assert.equal(tileValue(page, FIGURE_IDS.netReceivables), money(expected.due - expected.paid));
+      } finally {
+        await ownApp.close();
+        await removeOurAccounts(capped);
+      }
     });
   });
 }

@@ -65,16 +65,16 @@ describe('bar charts', () => {
     const asOf = Date.UTC(2026, 10, 29, 12);
     const empty: DashboardSummary = {
       asOf,
-      totalDueCents: 0,
-      totalPaidCents: 0,
-      netReceivablesCents: 0,
+      totalDueCents: 0n,
+      totalPaidCents: 0n,
+      netReceivablesCents: 0n,
       accounts: { total: 0, owing: 0, overpaid: 0, settled: 0, closed: 0 },
       largestBalances: [],
       recentActivity: [],
-      balanceBands: BALANCE_BANDS.map((b) => ({ ...b, accounts: 0, balanceCents: 0 })),
+      balanceBands: BALANCE_BANDS.map((b) => ({ ...b, accounts: 0, balanceCents: 0n })),
       weeks: Array.from({ length: WEEKS }, (_, index) => {
         const startsAt = weekStart(asOf) - (WEEKS - 1 - index) * WEEK_MS;
-        return { startsAt, isoWeek: isoWeekOf(startsAt), paymentsCents: 0, chargesCents: 0 };
+        return { startsAt, isoWeek: isoWeekOf(startsAt), paymentsCents: 0n, chargesCents: 0n };
       }),
     };
     const body = dashboardBody(empty).value;

@@ -123,8 +123,8 @@ function bandsTable(bands: readonly BandFigures[]): SafeHtml {
 const weekLabel = (week: WeekFigures, last: boolean) => `${week.isoWeek}${last ? ' (this week so far)' : ''}`;
 
 function weeklyChart(weeks: readonly WeekFigures[]): SafeHtml {
-  const payments = weeks.reduce((sum, week) => sum + week.paymentsCents, 0);
-  const charges = weeks.reduce((sum, week) => sum + week.chargesCents, 0);
+  const payments = weeks.reduce((sum, week) => sum + week.paymentsCents, 0n);
+  const charges = weeks.reduce((sum, week) => sum + week.chargesCents, 0n);
   const first = weeks[0];
   const last = weeks.at(-1);
   const span = first && last ? ` from ${first.isoWeek} (starting ${dayOf(first.startsAt)}) to ${last.isoWeek}, the current week` : '';
@@ -133,12 +133,13 @@ function weeklyChart(weeks: readonly WeekFigures[]): SafeHtml {
     title: `Payments and charges per week, last ${WEEKS} weeks`,
     description: `Payments received and charges made in each ISO week (Monday to Sunday, UTC)${span}. In all: payments ${money(payments)}, charges ${money(charges)}. The table below lists every week.`,
     legend: [PAYMENTS, CHARGES],
-    axisLabel: (cents) => moneyShort(Math.round(cents)),
+    // A bar's length needs no more than a double's precision; its text (money()) is exact.
+    axisLabel: (cents) => moneyShort(BigInt(Math.round(cents))),
     groups: weeks.map((week) => ({
       label: week.isoWeek.replace(/^\d{4}-/, ''),
       bars: [
-        { series: PAYMENTS, value: week.paymentsCents, text: money(week.paymentsCents) },
-        { series: CHARGES, value: week.chargesCents, text: money(week.chargesCents) },
+        { series: PAYMENTS, value: Number(week.paymentsCents), text: money(week.paymentsCents) },
+        { series: CHARGES, value: Number(week.chargesCents), text: money(week.chargesCents) },
       ],
     })),
   });

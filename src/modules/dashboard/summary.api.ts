@@ -7,6 +7,20 @@ import { ENTRY_KINDS } from '../ledger/index.js';
 import { currentSummary, type DashboardSummary } from './summary.js';
 
 const cents = (what: string) => z.number().int().describe(`${what}, in cents.`);
+/**
+ * A sum over many accounts or entries can pass 2^53 cents, beyond what a JSON
+ * number survives in most parsers (JavaScript's among them). Its *_cents stays
+ * a number (exact up to 2^53 − 1, the nearest double beyond), and *_cents_exact
+ * gives the same sum as a string of digits, exact at any size.
+ */
+// Not .int(): zod's integers stop at 2^53 − 1, and past it this is a whole number all the same.
+const totalCents = (what: string) =>
+  z.number().describe(`${what}, in cents: a whole number, exact up to 2^53 − 1 (9007199254740991); beyond that the nearest number a double holds: read the *_cents_exact string for every digit.`);
+const exactCents = (what: string) =>
+  z
+    .string()
+    .regex(/^-?[0-9]+$/)
+    .describe(`${what}, in cents, as a string of decimal digits (with a leading - if negative), exact at any size: a sum can pass 2^53 cents, which a JSON number loses in most parsers.`);
 const money = (what: string) => z.string().describe(`${what}, formatted as the app shows money: "40.00 USD".`);
 const count = (what: string) => z.number().int().min(0).describe(what);
 
@@ -38,26 +52,32 @@ const balanceBand = z.object({
   above_cents: z.number().int().nullable().describe('Balances above this (exclusive); null: no lower bound.'),
   up_to_cents: z.number().int().nullable().describe('Balances up to this (inclusive); null: no upper bound.'),
   accounts: count('Accounts with a balance in the band.'),
-  balance_cents: cents('The sum of their balances'),
+  balance_cents: totalCents('The sum of their balances'),
+  balance_cents_exact: exactCents('The sum of their balances'),
   balance: money('The sum of their balances'),
 });
 
 const week = z.object({
   week: z.string().describe('The ISO 8601 week, e.g. 2026-W48 (Monday to Sunday, UTC).'),
   starts: z.string().describe('Its Monday: YYYY-MM-DD.'),
-  payments_cents: cents('Payments recorded in the week'),
+  payments_cents: totalCents('Payments recorded in the week'),
+  payments_cents_exact: exactCents('Payments recorded in the week'),
   payments: money('Payments'),
-  charges_cents: cents('Charges recorded in the week'),
+  charges_cents: totalCents('Charges recorded in the week'),
+  charges_cents_exact: exactCents('Charges recorded in the week'),
   charges: money('Charges'),
 });
 
 export const summaryResponse = z.object({
   as_of: z.string().describe('When the figures were read: ISO 8601, UTC.'),
-  total_due_cents: cents('What all accounts have been charged'),
+  total_due_cents: totalCents('What all accounts have been charged'),
+  total_due_cents_exact: exactCents('What all accounts have been charged'),
   total_due: money('Total due'),
-  total_paid_cents: cents('What all accounts have paid (credits included)'),
+  total_paid_cents: totalCents('What all accounts have paid (credits included)'),
+  total_paid_cents_exact: exactCents('What all accounts have paid (credits included)'),
   total_paid: money('Total paid'),
-  net_receivables_cents: cents('The sum of all balances: due − paid'),
+  net_receivables_cents: totalCents('The sum of all balances: due − paid'),
+  net_receivables_cents_exact: exactCents('The sum of all balances: due − paid'),
   net_receivables: money('Net receivables'),
   accounts: z.object({
     total: count('All accounts, open and closed.'),
@@ -74,14 +94,16 @@ export const summaryResponse = z.object({
 export type SummaryResponse = z.infer<typeof summaryResponse>;
 
 const withMoney = <K extends string>(key: K, value: Cents) => ({ [`${key}_cents`]: value, [key]: formatCents(value) }) as Record<`${K}_cents`, Cents> & Record<K, string>;
+const withTotal = <K extends string>(key: K, value: bigint) =>
+  ({ [`${key}_cents`]: Number(value), [`${key}_cents_exact`]: String(value), [key]: formatCents(value) }) as Record<`${K}_cents`, number> & Record<`${K}_cents_exact`, string> & Record<K, string>;
 
 /** The summary as the API sends it: every amount in cents and formatted. */
 export function summaryJson(summary: DashboardSummary): SummaryResponse {
   return {
     as_of: new Date(summary.asOf).toISOString(),
-    ...withMoney('total_due', summary.totalDueCents),
-    ...withMoney('total_paid', summary.totalPaidCents),
-    ...withMoney('net_receivables', summary.netReceivablesCents),
+    ...withTotal('total_due', summary.totalDueCents),
+    ...withTotal('total_paid', summary.totalPaidCents),
+    ...withTotal('net_receivables', summary.netReceivablesCents),
     accounts: { ...summary.accounts },
     largest_balances: summary.largestBalances.map(({ acctid, name, balanceCents, closed }) => ({ acctid, name, ...withMoney('balance', balanceCents), closed })),
     recent_activity: summary.recentActivity.map((entry) => ({
@@ -94,8 +116,8 @@ export function summaryJson(summary: DashboardSummary): SummaryResponse {
       actor: entry.actor,
       at: new Date(entry.createdAt).toISOString(),
     })),
-    balance_bands: summary.balanceBands.map((b) => ({ band: b.key, label: b.label, above_cents: b.aboveCents, up_to_cents: b.upToCents, accounts: b.accounts, ...withMoney('balance', b.balanceCents) })),
-    weeks: summary.weeks.map((w) => ({ week: w.isoWeek, starts: new Date(w.startsAt).toISOString().slice(0, 10), ...withMoney('payments', w.paymentsCents), ...withMoney('charges', w.chargesCents) })),
+    balance_bands: summary.balanceBands.map((b) => ({ band: b.key, label: b.label, above_cents: b.aboveCents, up_to_cents: b.upToCents, accounts: b.accounts, ...withTotal('balance', b.balanceCents) })),
+    weeks: summary.weeks.map((w) => ({ week: w.isoWeek, starts: new Date(w.startsAt).toISOString().slice(0, 10), ...withTotal('payments', w.paymentsCents), ...withTotal('charges', w.chargesCents) })),
   };
 }
 
@@ -108,7 +130,7 @@ export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
       schema: {
         summary: 'The dashboard figures',
         operationId: 'getSummary',
-        description: 'Totals, account counts, the largest balances, the latest entries, balances by band and payments vs charges per week. Money as integer cents and formatted.',
+        description: 'Totals, account counts, the largest balances, the latest entries, balances by band and payments vs charges per week. Money as integer cents and formatted; each sum (totals, bands, weeks) also as *_cents_exact, a string of digits exact past 2^53 cents.',
         response: { 200: summaryResponse },
       },
     },

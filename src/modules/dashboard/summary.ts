@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Queryable } from '../../schema.js';
+import { exactSum } from '../../platform/db/dialect.js';
 import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
 import type { EntryKind } from '../ledger/index.js';
 
@@ -7,7 +8,9 @@ import type { EntryKind } from '../ledger/index.js';
  * The dashboard's figures, one service for the page and the API. Every
  * query reads an index or makes one pass over a table (measured at 1,000,000
  * accounts and 5,000,000 entries: docs/benchmarks.md "Dashboard queries"); money stays integer
- * cents throughout.
+ * cents throughout. One account's figures fit a Cents (its totals are capped
+ * at 2^53 − 1); sums over many accounts or entries can pass that, so they are
+ * bigint, read from the database as digits (exactSum).
  */
 
 export const LARGEST_BALANCES = 10;
@@ -50,7 +53,7 @@ export const BALANCE_BANDS: readonly BalanceBand[] = [
 export interface BandFigures extends BalanceBand {
   readonly accounts: number;
   /** The sum of the band's balances. */
-  readonly balanceCents: Cents;
+  readonly balanceCents: bigint;
 }
 
 export interface LargestBalance {
@@ -78,17 +81,17 @@ export interface WeekFigures {
   readonly startsAt: number;
   /** The ISO 8601 week: "2026-W48". */
   readonly isoWeek: string;
-  readonly paymentsCents: Cents;
-  readonly chargesCents: Cents;
+  readonly paymentsCents: bigint;
+  readonly chargesCents: bigint;
 }
 
 export interface DashboardSummary {
   /** When the figures were read (milliseconds since the epoch); the weeks end with the one holding it. */
   readonly asOf: number;
-  readonly totalDueCents: Cents;
-  readonly totalPaidCents: Cents;
+  readonly totalDueCents: bigint;
+  readonly totalPaidCents: bigint;
   /** The sum of all balances (due − paid): owed minus credits. */
-  readonly netReceivablesCents: Cents;
+  readonly netReceivablesCents: bigint;
   readonly accounts: {
     readonly total: number;
     /** Balance > 0. */
@@ -121,10 +124,11 @@ export function isoWeekOf(monday: number): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
-/** Drivers give counts and sums as number, string (pg, MySQL DECIMAL) or bigint; null for a sum of no rows. */
-type Aggregate = number | string | bigint | null;
-const count = (value: Aggregate): number => (value === null ? 0 : Number(value));
-const cents = (value: Aggregate): Cents => (value === null ? 0 : centsFromColumn(value));
+/** Drivers give counts as number, string (pg) or bigint. */
+type Count = number | string | bigint | null;
+const count = (value: Count): number => (value === null ? 0 : Number(value));
+/** An exactSum(): digits, or null for a sum of no rows. */
+const exactTotal = (digits: string | null | undefined): bigint => (digits == null ? 0n : BigInt(digits));
 
 /** "balance_cents is in this band": a range on the (balance_cents, acctid) index. */
 function inBand({ aboveCents, upToCents }: BalanceBand) {
@@ -142,21 +146,21 @@ function inBand({ aboveCents, upToCents }: BalanceBand) {
  * (balance_cents, acctid), settled as balance_cents = 0, closed on closed_at.
  */
 export async function accountFigures(db: Queryable) {
-  const totals = db.selectFrom('account').select((eb) => [eb.fn.sum<Aggregate>('due_cents').as('due'), eb.fn.sum<Aggregate>('paid_cents').as('paid')]).executeTakeFirst();
+  const totals = db.selectFrom('account').select([exactSum(db, 'due_cents').as('due'), exactSum(db, 'paid_cents').as('paid')]).executeTakeFirst();
   // Beside the scan, one index range after another: a dashboard takes few of the pool's connections.
   const ranges = (async () => {
     const balanceBands: BandFigures[] = [];
     for (const b of BALANCE_BANDS) {
-      const { rows } = await sql<{ n: Aggregate; cents: Aggregate }>`select count(*) as n, sum(balance_cents) as cents from account where ${inBand(b)}`.execute(db);
-      balanceBands.push({ ...b, accounts: count(rows[0]?.n ?? null), balanceCents: cents(rows[0]?.cents ?? null) });
+      const { rows } = await sql<{ n: Count; cents: string | null }>`select count(*) as n, ${exactSum(db, 'balance_cents')} as cents from account where ${inBand(b)}`.execute(db);
+      balanceBands.push({ ...b, accounts: count(rows[0]?.n ?? null), balanceCents: exactTotal(rows[0]?.cents) });
     }
     const settledRow = await db.selectFrom('account').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('balance_cents', '=', 0).executeTakeFirst();
     const closedRow = await db.selectFrom('account').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('closed_at', 'is not', null).executeTakeFirst();
     return { balanceBands, settledRow, closedRow };
   })();
   const [sums, { balanceBands, settledRow, closedRow }] = await Promise.all([totals, ranges]);
-  const totalDueCents = cents(sums?.due ?? null);
-  const totalPaidCents = cents(sums?.paid ?? null);
+  const totalDueCents = exactTotal(sums?.due);
+  const totalPaidCents = exactTotal(sums?.paid);
   const credit = balanceBands.filter((b) => b.upToCents !== null && b.upToCents <= 0);
   const owed = balanceBands.filter((b) => b.aboveCents !== null && b.aboveCents >= 0);
   const settledCount = count(settledRow?.n ?? null);
@@ -224,13 +228,13 @@ export async function weeklyFigures(db: Queryable, asOf: number): Promise<WeekFi
   for (const startsAt of starts) {
     const rows = await db
       .selectFrom('ledger_entry')
-      .select((eb) => ['kind', eb.fn.sum<Aggregate>('amount_cents').as('cents')])
+      .select(['kind', exactSum(db, 'amount_cents').as('cents')])
       .where('kind', 'in', ['payment', 'charge'])
       .where('created_at', '>=', startsAt)
       .where('created_at', '<', startsAt + WEEK_MS)
       .groupBy('kind')
       .execute();
-    const sumOf = (kind: EntryKind) => cents(rows.find((row) => row.kind === kind)?.cents ?? null);
+    const sumOf = (kind: EntryKind) => exactTotal(rows.find((row) => row.kind === kind)?.cents);
     weeks.push({ startsAt, isoWeek: isoWeekOf(startsAt), paymentsCents: sumOf('payment'), chargesCents: sumOf('charge') });
   }
   return weeks;

@@ -1,4 +1,4 @@
-import { MysqlAdapter, PostgresAdapter, sql, type CreateTableBuilder, type Expression, type InsertQueryBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, type Transaction } from 'kysely';
+import { MysqlAdapter, PostgresAdapter, sql, type CreateTableBuilder, type RawBuilder, type Expression, type InsertQueryBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, type Transaction } from 'kysely';
 
 /**
  * The one place that knows which database is behind a Kysely handle. Feature
@@ -105,4 +105,21 @@ export function keysetAfter(db: AnyDb, sortColumn: string, idColumn: string, las
     return sql<SqlBool>`(${sql.ref(sortColumn)} ${op} ${value} or (${sql.ref(sortColumn)} = ${value} and ${sql.ref(idColumn)} ${op} ${id}))`;
   }
   return sql<SqlBool>`(${sql.ref(sortColumn)}, ${sql.ref(idColumn)}) ${op} (${value}, ${id})`;
+}
+
+/**
+ * SUM(column) as a string of digits (null over no rows), so a sum past 2^53
+ * reaches JavaScript exactly: the drivers would give a number (better-sqlite3,
+ * losing digits) or a DECIMAL/NUMERIC string. Read it with BigInt().
+ */
+export function exactSum(db: AnyDb, column: string): RawBuilder<string | null> {
+  const total = sql`sum(${sql.ref(column)})`;
+  switch (dialectOf(db)) {
+    case 'mysql':
+      return sql<string | null>`cast(${total} as char)`;
+    case 'postgres':
+      return sql<string | null>`${total}::text`;
+    case 'sqlite':
+      return sql<string | null>`cast(${total} as text)`;
+  }
 }

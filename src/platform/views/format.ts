@@ -5,6 +5,7 @@
  * the composition root; the API and the public lookup keep their own fixed
  * formats.
  */
+import { CURRENCY, decimalFromCents } from '../../shared/money.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface DisplaySettings {
@@ -14,7 +15,6 @@ export interface DisplaySettings {
   readonly timeZone: string;
 }
 
-const CURRENCY = 'USD';
 const DAY_MS = 86_400_000;
 
 function formatters({ locale, timeZone }: DisplaySettings) {
@@ -45,27 +45,22 @@ export function timeZoneName(): string {
   return current.settings.timeZone;
 }
 
-/** Cents as a decimal string ("-1234.05"), exact at any size (Intl formats such a string without going through a float). */
-function decimal(cents: number | bigint): string {
-  if (typeof cents === 'number' && !Number.isSafeInteger(cents)) throw new RangeError(`${cents} is not a whole number of cents`);
-  const big = BigInt(cents);
-  const magnitude = big < 0n ? -big : big;
-  return `${big < 0n ? '-' : ''}${magnitude / 100n}.${String(magnitude % 100n).padStart(2, '0')}`;
-}
+/** Intl formats a decimal string without going through a float, so amounts of any size stay exact. */
+const decimal = (cents: number | bigint) => decimalFromCents(cents) as Intl.StringNumericLiteral;
 
 /** An amount with the locale's separators and the currency once: "124,623,315.64 USD". */
 export function money(cents: number | bigint): string {
-  return `${current.amount.format(decimal(cents) as Intl.StringNumericLiteral)} ${CURRENCY}`;
+  return `${current.amount.format(decimal(cents))} ${CURRENCY}`;
 }
 
 /** An amount without the currency, for a column whose header names it: "124,623,315.64". */
 export function amount(cents: number | bigint): string {
-  return current.amount.format(decimal(cents) as Intl.StringNumericLiteral);
+  return current.amount.format(decimal(cents));
 }
 
 /** An amount in short units for chart axes: "12.3K", "1.2M". */
 export function moneyShort(cents: number | bigint): string {
-  return current.compact.format(decimal(cents) as Intl.StringNumericLiteral);
+  return current.compact.format(decimal(cents));
 }
 
 /** A whole count with the locale's separators: "1,000,000". */
