@@ -14,6 +14,7 @@ import { createDatabase } from '../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../src/platform/db/database-url.js';
 import { dialectOf } from '../src/platform/db/dialect.js';
 import type { Database } from '../src/schema.js';
+import { cents } from '../src/shared/money.js';
 import { accountName, acctidOf } from './accounts.js';
 
 const [url = 'sqlite:/tmp/search-plans.db', sizeText = '200000'] = process.argv.slice(2);
@@ -30,7 +31,7 @@ async function fill(): Promise<void> {
     const batch: NewAccount[] = [];
     for (let i = start; i < Math.min(start + 500, size + 1); i++) {
       const due = 1000 + ((i * 7919) % 900_000);
-      batch.push({ acctid: acctidOf(i), name: accountName(i), openingDueCents: due, openingPaidCents: 1 + ((i * 104_729) % (due - 1)) });
+      batch.push({ acctid: acctidOf(i), name: accountName(i), openingDueCents: cents(due), openingPaidCents: cents(1 + ((i * 104_729) % (due - 1))) });
     }
     await db.transaction().execute((trx) => createAccounts(trx, actor, batch));
   }

@@ -2,8 +2,41 @@
  * Money is held as integer cents so that sums and differences are exact.
  * Only parsing (from the seed file or a form) and formatting cross the
  * boundary between decimal text and cents; nothing in between uses floats.
+ *
+ * Cents is branded so that a count, an id or a time cannot be passed where
+ * an amount is expected, nor the other way round without saying so. A value
+ * becomes Cents only here: parseAmount (typed text), centsFromColumn (a
+ * database column), cents (a checked integer: literals, validated input) and
+ * the arithmetic below, each refusing anything but a safe integer.
  */
-export type Cents = number;
+export type Cents = number & { readonly __brand: 'Cents' };
+
+/** A whole number of cents; a fraction, NaN or a value past 2^53 is a RangeError, not money. */
+export function cents(value: number): Cents {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is not a whole number of cents`);
+  return value as Cents;
+}
+
+export const ZERO_CENTS = cents(0);
+
+export function addCents(a: Cents, b: Cents): Cents {
+  return cents(a + b);
+}
+
+export function subtractCents(a: Cents, b: Cents): Cents {
+  return cents(a - b);
+}
+
+export function sumCents(amounts: Iterable<Cents>): Cents {
+  let sum = ZERO_CENTS;
+  for (const amount of amounts) sum = addCents(sum, amount);
+  return sum;
+}
+
+/** 0 − amount rather than −amount, so that zero stays 0 and never becomes −0. */
+export function negateCents(amount: Cents): Cents {
+  return subtractCents(ZERO_CENTS, amount);
+}
 
 export const CURRENCY = 'USD';
 
@@ -29,24 +62,24 @@ export function parseAmount(value: number | string): Cents {
   const match = DECIMAL_AMOUNT.exec(text);
   if (!match) throw new InvalidAmountError(value);
   const [, sign, whole = '0', fraction = ''] = match;
-  const cents = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-  return sign && cents !== 0 ? -cents : cents;
+  const magnitude = cents(Number(whole) * 100 + Number(fraction.padEnd(2, '0')));
+  return sign ? negateCents(magnitude) : magnitude;
 }
 
 /**
  * Cents as a decimal string: "-1234.05". Exact at any size: a bigint (a sum
  * over many accounts may pass 2^53) is divided as a bigint, never as a float.
  */
-export function decimalFromCents(cents: Cents | bigint): string {
-  if (typeof cents === 'number' && !Number.isSafeInteger(cents)) throw new RangeError(`${cents} is not a whole number of cents`);
-  const big = BigInt(cents);
+export function decimalFromCents(amount: Cents | bigint): string {
+  if (typeof amount === 'number' && !Number.isSafeInteger(amount)) throw new RangeError(`${amount} is not a whole number of cents`);
+  const big = BigInt(amount);
   const magnitude = big < 0n ? -big : big;
   return `${big < 0n ? '-' : ''}${magnitude / 100n}.${String(magnitude % 100n).padStart(2, '0')}`;
 }
 
 /** Formats cents as the app shows money: "40.00 USD", "-10.00 USD". */
-export function formatCents(cents: Cents | bigint): string {
-  return `${decimalFromCents(cents)} ${CURRENCY}`;
+export function formatCents(amount: Cents | bigint): string {
+  return `${decimalFromCents(amount)} ${CURRENCY}`;
 }
 
 /**
@@ -54,7 +87,7 @@ export function formatCents(cents: Cents | bigint): string {
  * string (pg) or bigint; this is the one place that turns them into cents.
  */
 export function centsFromColumn(value: number | string | bigint): Cents {
-  const cents = Number(value);
-  if (!Number.isSafeInteger(cents)) throw new RangeError(`column value ${String(value)} is not a whole number of cents`);
-  return cents;
+  const amount = Number(value);
+  if (!Number.isSafeInteger(amount)) throw new RangeError(`column value ${String(value)} is not a whole number of cents`);
+  return amount as Cents;
 }

@@ -11,6 +11,7 @@ import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { addUser, postStaffForm, signInWith } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 const ENV = { LOGIN_RATE_LIMIT: '0', API_RATE_LIMIT: '0' };
 const actor = { name: 'account-pages-test', ip: '127.0.0.1', requestId: 'req-account-pages' };
@@ -84,7 +85,7 @@ for (const target of TEST_DATABASES) {
     async function account(name: string, entries: readonly [EntryKind, number][] = [], acctid = uniqueAcctId('P')): Promise<string> {
       await db.transaction().execute((trx) => createAccount(trx, actor, { acctid, name }));
       for (const [kind, amountCents] of entries) {
-        await db.transaction().execute((trx) => recordEntry(trx, actor, { acctid, kind, amountCents, memo: kind === 'adjustment' ? 'test' : '' }));
+        await db.transaction().execute((trx) => recordEntry(trx, actor, { acctid, kind, amountCents: cents(amountCents), memo: kind === 'adjustment' ? 'test' : '' }));
       }
       return acctid;
     }
@@ -404,7 +405,7 @@ for (const target of TEST_DATABASES) {
       test('the history shows each entry with who and the running balance, newest first, 25 a page', async () => {
         const acctid = await account('Long History');
         for (let i = 1; i <= 27; i++) {
-          await db.transaction().execute((trx) => recordEntry(trx, { ...actor, name: `writer-${i % 2}` }, { acctid, kind: i % 3 === 0 ? 'payment' : 'charge', amountCents: i * 100, memo: `entry ${i}` }));
+          await db.transaction().execute((trx) => recordEntry(trx, { ...actor, name: `writer-${i % 2}` }, { acctid, kind: i % 3 === 0 ? 'payment' : 'charge', amountCents: cents(i * 100), memo: `entry ${i}` }));
         }
         let balance = 0;
         const expected: string[][] = [];

@@ -12,6 +12,7 @@ import { createAccounts, setAccountClosed, updateAccount } from '../../src/modul
 import { recordEntry } from '../../src/modules/ledger/ledger.service.js';
 import type { Database } from '../../src/schema.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 const actor = { name: 'search-test', ip: '127.0.0.1', requestId: 'req-search' };
 /** The matches sorted whole (the usual way for a rare word). */
@@ -68,7 +69,7 @@ for (const target of TEST_DATABASES) {
         createAccounts(
           trx,
           actor,
-          made.map(({ acctid, name, balance }) => ({ acctid, name, openingDueCents: Math.max(balance, 0), openingPaidCents: Math.max(-balance, 0) })),
+          made.map(({ acctid, name, balance }) => ({ acctid, name, openingDueCents: cents(Math.max(balance, 0)), openingPaidCents: cents(Math.max(-balance, 0)) })),
         ),
       );
       return made;
@@ -138,7 +139,7 @@ for (const target of TEST_DATABASES) {
       const byName = await walk({ q: word, sort: 'name', limit: '3' }, IN_ORDER);
       assert.equal(byName.ids.at(-1), adams, 'renamed last');
       const zoe = made[2]!.acctid;
-      await db.transaction().execute((trx) => recordEntry(trx, actor, { acctid: zoe, kind: 'charge', amountCents: 99_999, memo: '' }));
+      await db.transaction().execute((trx) => recordEntry(trx, actor, { acctid: zoe, kind: 'charge', amountCents: cents(99_999), memo: '' }));
       const byBalance = await walk({ q: word, sort: 'balance', dir: 'desc', limit: '3' }, IN_ORDER);
       assert.equal(byBalance.ids[0], zoe, 'charged most: first by balance, largest first');
     });

@@ -6,6 +6,7 @@ import { seedAccounts } from '../../src/modules/accounts/seed.js';
 import { migrateDatabase } from '../../src/migrations/index.js';
 import type { Database } from '../../src/schema.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 for (const target of TEST_DATABASES) {
   const opened = await openTestDatabase(target);
@@ -21,25 +22,25 @@ for (const target of TEST_DATABASES) {
     });
 
     test('a stored account comes back with exact cents', async () => {
-      const account = { acctid: uniqueAcctId(), paidCents: 6000, dueCents: 123_456_789_012 };
+      const account = { acctid: uniqueAcctId(), paidCents: cents(6000), dueCents: cents(123_456_789_012) };
       assert.equal(await insertAccountIfMissing(db, account), true);
       assert.deepEqual(await findAccount(db, account.acctid), account);
     });
 
     test('inserting an id that exists keeps the stored amounts', async () => {
       const acctid = uniqueAcctId();
-      await insertAccountIfMissing(db, { acctid, paidCents: 1, dueCents: 2 });
-      assert.equal(await insertAccountIfMissing(db, { acctid, paidCents: 999, dueCents: 999 }), false);
-      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: 1, dueCents: 2 });
+      await insertAccountIfMissing(db, { acctid, paidCents: cents(1), dueCents: cents(2) });
+      assert.equal(await insertAccountIfMissing(db, { acctid, paidCents: cents(999), dueCents: cents(999) }), false);
+      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: cents(1), dueCents: cents(2) });
     });
 
     test('seeding twice adds the accounts once and never overwrites', async () => {
       const accounts = [
-        { acctid: uniqueAcctId('S'), paidCents: 6000, dueCents: 10000 },
-        { acctid: uniqueAcctId('S'), paidCents: 11000, dueCents: 10000 },
+        { acctid: uniqueAcctId('S'), paidCents: cents(6000), dueCents: cents(10000) },
+        { acctid: uniqueAcctId('S'), paidCents: cents(11000), dueCents: cents(10000) },
       ];
       assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, accounts)), { inserted: 2, existing: 0, added: accounts });
-      const changed = accounts.map((account) => ({ ...account, paidCents: 1 }));
+      const changed = accounts.map((account) => ({ ...account, paidCents: cents(1) }));
       assert.deepEqual(await db.transaction().execute((trx) => seedAccounts(trx, changed)), { inserted: 0, existing: 2, added: [] });
       assert.deepEqual(await findAccount(db, accounts[0]!.acctid), accounts[0]);
     });
@@ -48,7 +49,7 @@ for (const target of TEST_DATABASES) {
       const acctid = uniqueAcctId();
       await assert.rejects(
         db.transaction().execute(async (trx) => {
-          await insertAccountIfMissing(trx, { acctid, paidCents: 1, dueCents: 1 });
+          await insertAccountIfMissing(trx, { acctid, paidCents: cents(1), dueCents: cents(1) });
           throw new Error('abort');
         }),
         /abort/,
@@ -63,7 +64,7 @@ for (const target of TEST_DATABASES) {
     });
 
     test('the database refuses negative amounts', async () => {
-      await assert.rejects(insertAccountIfMissing(db, { acctid: uniqueAcctId(), paidCents: -1, dueCents: 0 }));
+      await assert.rejects(insertAccountIfMissing(db, { acctid: uniqueAcctId(), paidCents: cents(-1), dueCents: cents(0) }));
     });
 
     test('migrating an up-to-date schema applies nothing', async () => {

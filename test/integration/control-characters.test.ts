@@ -14,6 +14,7 @@ import { testApp } from '../support/app.js';
 import { formToken } from '../support/https-client.js';
 import { addToken, addUser, cookieHeader, postStaffForm, signInWith, uniqueUsername } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const NUL = '\u0000';
@@ -38,7 +39,7 @@ for (const target of TEST_DATABASES) {
       const admin = await addUser(db, 'admin');
       cookie = (await signInWith(app, admin.username, admin.password)).cookie;
       bearer = `Bearer ${await addToken(db, admin)}`;
-      await insertAccountIfMissing(db, { acctid, paidCents: 0, dueCents: 1000 });
+      await insertAccountIfMissing(db, { acctid, paidCents: cents(0), dueCents: cents(1000) });
     });
     after(async () => {
       await app?.close();

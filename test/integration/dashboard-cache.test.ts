@@ -13,6 +13,7 @@ import { createAccount } from '../../src/modules/accounts/accounts.service.js';
 import { AGGREGATES_MAX_AGE_MS, AGGREGATES_REFRESH_AFTER_MS, currentSummary } from '../../src/modules/dashboard/summary.js';
 import type { Database } from '../../src/schema.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 const probe = await openTestDatabase(TEST_DATABASES[0]!);
 await probe.db?.destroy();
@@ -25,7 +26,7 @@ describe('dashboard figures between readings', { skip: probe.skip ?? false }, ()
     return db!;
   }
   const addAccount = (db: Kysely<Database>, openingDueCents = 1_000) =>
-    db.transaction().execute((trx) => createAccount(trx, CLI_ACTOR, { acctid: uniqueAcctId('DC'), name: 'Cache Check', openingDueCents }));
+    db.transaction().execute((trx) => createAccount(trx, CLI_ACTOR, { acctid: uniqueAcctId('DC'), name: 'Cache Check', openingDueCents: cents(openingDueCents) }));
 
   afterEach(async () => {
     mock.timers.reset();
@@ -36,7 +37,7 @@ describe('dashboard figures between readings', { skip: probe.skip ?? false }, ()
     const db = await freshDatabase();
     const first = await currentSummary(db);
     const acctid = uniqueAcctId('DC');
-    await db.transaction().execute((trx) => createAccount(trx, CLI_ACTOR, { acctid, name: 'Cache Check', openingDueCents: 99_999_999_999 }));
+    await db.transaction().execute((trx) => createAccount(trx, CLI_ACTOR, { acctid, name: 'Cache Check', openingDueCents: cents(99_999_999_999) }));
     const second = await currentSummary(db);
     assert.equal(second.largestBalances[0]?.acctid, acctid, 'the list is read now');
     assert.equal(second.asOf, first.asOf, 'the aggregates come from the same reading');

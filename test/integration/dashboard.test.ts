@@ -15,17 +15,17 @@ import { MAX_ACCOUNT_TOTAL_CENTS, recordEntry, type EntryKind, type NewEntry } f
 import { dialectOf } from '../../src/platform/db/dialect.js';
 import type { Database } from '../../src/schema.js';
 import { money } from '../../src/platform/views/format.js';
-import { formatCents } from '../../src/shared/money.js';
+import { cents, formatCents } from '../../src/shared/money.js';
 import { testApp } from '../support/app.js';
 import { addToken, addUser, signInWith } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 const actor = { name: 'dashboard-test', ip: '127.0.0.1', requestId: 'req-dashboard' };
 /** Balances no other suite comes near (about 40 billion USD), so these accounts top the largest balances on a shared database. */
-const HUGE = 4_000_000_000_000;
+const HUGE = cents(4_000_000_000_000);
 const PREFIX = 'DSH';
 /** The account the page tests show: below the three above, above everything else. */
-const PAGE_BALANCE = HUGE / 2 + 99;
+const PAGE_BALANCE = cents(HUGE / 2 + 99);
 
 /** Thrown to roll back a transaction whose work the test only needed to look at. */
 class RolledBack extends Error {}
@@ -100,14 +100,14 @@ async function recount(db: Queryable, asOf: number): Promise<DashboardSummary> {
       settled: rows.filter((row) => row.balance === 0).length,
       closed: rows.filter((row) => row.closed_at !== null).length,
     },
-    largestBalances: largest.map((row) => ({ acctid: row.acctid, name: row.name, balanceCents: row.balance, closed: row.closed_at !== null })),
+    largestBalances: largest.map((row) => ({ acctid: row.acctid, name: row.name, balanceCents: cents(row.balance), closed: row.closed_at !== null })),
     recentActivity: entries.map((e) => ({
       id: Number(e.id),
       acctid: e.acctid,
       name: names.get(e.acctid) ?? '',
       kind: e.kind as EntryKind,
-      amountCents: Number(e.amount_cents),
-      balanceAfterCents: Number(e.balance_after_cents ?? 0),
+      amountCents: cents(Number(e.amount_cents)),
+      balanceAfterCents: cents(Number(e.balance_after_cents ?? 0)),
       actor: e.actor,
       createdAt: Number(e.created_at),
     })),
@@ -188,28 +188,28 @@ for (const target of TEST_DATABASES) {
             trx,
             actor,
             [
-              { acctid: huge1, name: 'Huge One', openingDueCents: HUGE + 3 },
-              { acctid: huge2, name: 'Huge Two', openingDueCents: HUGE + 2 },
-              { acctid: huge3, name: 'Huge Three', openingDueCents: HUGE + 1 },
-              { acctid: small, name: 'Small Owing', openingDueCents: 5_000 },
-              { acctid: credit, name: 'In Credit', openingPaidCents: 2_500 },
-              { acctid: settled, name: 'Settled Up', openingDueCents: 10_000, openingPaidCents: 10_000 },
-              { acctid: hundreds, name: 'Hundreds', openingDueCents: 50_000 },
-              { acctid: thousands, name: 'Thousands', openingDueCents: 500_000 },
+              { acctid: huge1, name: 'Huge One', openingDueCents: cents(HUGE + 3) },
+              { acctid: huge2, name: 'Huge Two', openingDueCents: cents(HUGE + 2) },
+              { acctid: huge3, name: 'Huge Three', openingDueCents: cents(HUGE + 1) },
+              { acctid: small, name: 'Small Owing', openingDueCents: cents(5_000) },
+              { acctid: credit, name: 'In Credit', openingPaidCents: cents(2_500) },
+              { acctid: settled, name: 'Settled Up', openingDueCents: cents(10_000), openingPaidCents: cents(10_000) },
+              { acctid: hundreds, name: 'Hundreds', openingDueCents: cents(50_000) },
+              { acctid: thousands, name: 'Thousands', openingDueCents: cents(500_000) },
             ],
             asOf,
           );
           await setAccountClosed(trx, actor, settled, true, asOf);
           const record = (entry: NewEntry, at: number) => recordEntry(trx, actor, entry, at);
           // Three weeks ago: a payment and a charge (an adjustment is neither).
-          await record({ acctid: small, kind: 'payment', amountCents: 1_234, memo: '' }, weekAgo(3) + 3_600_000);
-          await record({ acctid: small, kind: 'charge', amountCents: 5_678, memo: '' }, weekAgo(3) + 7_200_000);
-          await record({ acctid: small, kind: 'adjustment', amountCents: -100, memo: 'goodwill' }, weekAgo(3) + 7_300_000);
+          await record({ acctid: small, kind: 'payment', amountCents: cents(1_234), memo: '' }, weekAgo(3) + 3_600_000);
+          await record({ acctid: small, kind: 'charge', amountCents: cents(5_678), memo: '' }, weekAgo(3) + 7_200_000);
+          await record({ acctid: small, kind: 'adjustment', amountCents: cents(-100), memo: 'goodwill' }, weekAgo(3) + 7_300_000);
           // The edges of a week: Monday 00:00:00.000 UTC is the new week, a millisecond before is the old one.
-          await record({ acctid: hundreds, kind: 'charge', amountCents: 700, memo: '' }, weekAgo(5));
-          await record({ acctid: hundreds, kind: 'payment', amountCents: 300, memo: '' }, weekAgo(5) - 1);
+          await record({ acctid: hundreds, kind: 'charge', amountCents: cents(700), memo: '' }, weekAgo(5));
+          await record({ acctid: hundreds, kind: 'payment', amountCents: cents(300), memo: '' }, weekAgo(5) - 1);
           // Outside the window: twelve weeks back is one too many.
-          await record({ acctid: thousands, kind: 'payment', amountCents: 999, memo: '' }, weekAgo(WEEKS));
+          await record({ acctid: thousands, kind: 'payment', amountCents: cents(999), memo: '' }, weekAgo(WEEKS));
           const afterSummary = await summarize(trx, asOf);
 
           const dues = HUGE * 3 + 6 + 5_000 + 10_000 + 50_000 + 500_000;
@@ -315,14 +315,14 @@ for (const target of TEST_DATABASES) {
       }
       assert.deepEqual(page, api);
       assert.ok(summary);
-      assert.equal(summary.total_due, formatCents(summary.total_due_cents));
+      assert.equal(summary.total_due, formatCents(cents(summary.total_due_cents)));
       assert.equal(summary.net_receivables_cents, summary.total_due_cents - summary.total_paid_cents);
       assert.equal(summary.accounts.total, summary.accounts.owing + summary.accounts.overpaid + summary.accounts.settled);
       assert.deepEqual(summary.balance_bands.map((b) => b.band), BALANCE_BANDS.map((b) => b.key));
       assert.equal(summary.weeks.length, WEEKS);
       assert.match(summary.weeks.at(-1)!.week, /^\d{4}-W\d{2}$/);
       assert.ok(summary.largest_balances.some((row) => row.acctid === committed[0] && row.balance_cents === PAGE_BALANCE && row.balance === formatCents(PAGE_BALANCE)));
-      for (const entry of summary.recent_activity) assert.equal(entry.amount, formatCents(entry.amount_cents));
+      for (const entry of summary.recent_activity) assert.equal(entry.amount, formatCents(cents(entry.amount_cents)));
       assert.match(summary.as_of, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     });
 

@@ -11,6 +11,7 @@ import { testApp } from '../support/app.js';
 import { openForm, postLookup } from '../support/inject.js';
 import { startStallableProxy, type StallableProxy } from '../support/tcp-proxy.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 // SQLite is a file in the process: it cannot hang on the network or go away.
 for (const target of TEST_DATABASES.filter((database) => !database.url.startsWith('sqlite'))) {
@@ -22,7 +23,7 @@ for (const target of TEST_DATABASES.filter((database) => !database.url.startsWit
     const acctid = uniqueAcctId();
 
     before(async () => {
-      await insertAccountIfMissing(opened.db!, { acctid, paidCents: 100, dueCents: 250 });
+      await insertAccountIfMissing(opened.db!, { acctid, paidCents: cents(100), dueCents: cents(250) });
       await opened.db!.destroy();
       const direct = parseDatabaseUrl(target.url);
       if (direct.kind === 'sqlite') throw new Error('unreachable');

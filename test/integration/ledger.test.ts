@@ -10,6 +10,7 @@ import { migrateToLatest } from '../../src/platform/db/migrate.js';
 import { seedWithLedger } from '../../src/prepare-database.js';
 import type { Database } from '../../src/schema.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents, negateCents, type Cents } from '../../src/shared/money.js';
 
 const actor = { name: 'ledger-test', ip: '127.0.0.1', requestId: 'req-ledger' };
 
@@ -24,7 +25,7 @@ for (const target of TEST_DATABASES) {
 
     async function newAccount(paidCents = 0, dueCents = 0): Promise<string> {
       const acctid = uniqueAcctId('L');
-      await db.transaction().execute((trx) => seedWithLedger(trx, [{ acctid, paidCents, dueCents }]));
+      await db.transaction().execute((trx) => seedWithLedger(trx, [{ acctid, paidCents: cents(paidCents), dueCents: cents(dueCents) }]));
       return acctid;
     }
     const record = (entry: NewEntry) => db.transaction().execute((trx) => recordEntry(trx, actor, entry));
@@ -44,10 +45,10 @@ for (const target of TEST_DATABASES) {
 
     test('a payment lowers the balance, a charge raises it, an adjustment moves it either way; totals equal the sums of entries', async () => {
       const acctid = await newAccount(0, 5000);
-      await record({ acctid, kind: 'payment', amountCents: 1234, memo: 'cheque 17' });
-      await record({ acctid, kind: 'charge', amountCents: 800, memo: '' });
-      await record({ acctid, kind: 'adjustment', amountCents: 66, memo: 'late fee' });
-      await record({ acctid, kind: 'adjustment', amountCents: -100, memo: 'goodwill credit' });
+      await record({ acctid, kind: 'payment', amountCents: cents(1234), memo: 'cheque 17' });
+      await record({ acctid, kind: 'charge', amountCents: cents(800), memo: '' });
+      await record({ acctid, kind: 'adjustment', amountCents: cents(66), memo: 'late fee' });
+      await record({ acctid, kind: 'adjustment', amountCents: cents(-100), memo: 'goodwill credit' });
       const account = await findAccount(db, acctid);
       assert.deepEqual(account, { acctid, paidCents: 1234 + 100, dueCents: 5000 + 800 + 66 });
       assert.deepEqual(await ledgerMismatches(db, [acctid]), []);
@@ -59,30 +60,31 @@ for (const target of TEST_DATABASES) {
     test('a refused entry changes nothing: no entry, no total, no audit row', async () => {
       const acctid = await newAccount(0, 1000);
       const refused: [Omit<NewEntry, 'acctid'>, RegExp][] = [
-        [{ kind: 'payment', amountCents: 0, memo: '' }, /more than 0\.00/],
-        [{ kind: 'payment', amountCents: -5, memo: '' }, /more than 0\.00/],
-        [{ kind: 'charge', amountCents: MAX_ENTRY_CENTS + 1, memo: '' }, /at most 1000000000\.00 USD/],
-        [{ kind: 'payment', amountCents: 12.5, memo: '' }, /whole number of cents/],
-        [{ kind: 'adjustment', amountCents: 100, memo: '  ' }, /needs a memo/],
-        [{ kind: 'adjustment', amountCents: 0, memo: 'nothing' }, /cannot be zero/],
-        [{ kind: 'refund' as 'payment', amountCents: 100, memo: '' }, /kind must be one of/],
+        [{ kind: 'payment', amountCents: cents(0), memo: '' }, /more than 0\.00/],
+        [{ kind: 'payment', amountCents: cents(-5), memo: '' }, /more than 0\.00/],
+        [{ kind: 'charge', amountCents: cents(MAX_ENTRY_CENTS + 1), memo: '' }, /at most 1000000000\.00 USD/],
+        // The type refuses a fraction of a cent; the ledger still checks at run time, for callers that cast.
+        [{ kind: 'payment', amountCents: 12.5 as Cents, memo: '' }, /whole number of cents/],
+        [{ kind: 'adjustment', amountCents: cents(100), memo: '  ' }, /needs a memo/],
+        [{ kind: 'adjustment', amountCents: cents(0), memo: 'nothing' }, /cannot be zero/],
+        [{ kind: 'refund' as 'payment', amountCents: cents(100), memo: '' }, /kind must be one of/],
       ];
       for (const [entry, message] of refused) {
         await assert.rejects(record({ acctid, ...entry }), (error: Error & { statusCode?: number }) => error.statusCode === 400 && message.test(error.message));
       }
-      await assert.rejects(record({ acctid: uniqueAcctId('NONE'), kind: 'payment', amountCents: 100, memo: '' }), (error: Error & { statusCode?: number }) => error.statusCode === 404);
-      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: 0, dueCents: 1000 });
+      await assert.rejects(record({ acctid: uniqueAcctId('NONE'), kind: 'payment', amountCents: cents(100), memo: '' }), (error: Error & { statusCode?: number }) => error.statusCode === 404);
+      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: cents(0), dueCents: cents(1000) });
       assert.equal((await db.selectFrom('ledger_entry').select('id').where('acctid', '=', acctid).execute()).length, 1, 'only the opening entry');
       assert.equal((await db.selectFrom('audit_event').select('id').where('target', '=', acctid).execute()).length, 0);
     });
 
     test("an entry that would take an account's total due or paid past the most an account holds is a 422 that changes nothing", async () => {
-      const nearTheTop = MAX_ACCOUNT_TOTAL_CENTS - MAX_ENTRY_CENTS / 2;
+      const nearTheTop = cents(MAX_ACCOUNT_TOTAL_CENTS - MAX_ENTRY_CENTS / 2);
       const acctid = await newAccount(nearTheTop, nearTheTop);
       for (const entry of [
         { kind: 'charge', amountCents: MAX_ENTRY_CENTS, memo: '' },
         { kind: 'payment', amountCents: MAX_ENTRY_CENTS, memo: '' },
-        { kind: 'adjustment', amountCents: -MAX_ENTRY_CENTS, memo: 'credit' },
+        { kind: 'adjustment', amountCents: negateCents(MAX_ENTRY_CENTS), memo: 'credit' },
       ] as const) {
         await assert.rejects(
           record({ acctid, ...entry }),
@@ -91,7 +93,7 @@ for (const target of TEST_DATABASES) {
         );
       }
       assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: nearTheTop, dueCents: nearTheTop });
-      await record({ acctid, kind: 'charge', amountCents: MAX_ENTRY_CENTS / 2, memo: '' });
+      await record({ acctid, kind: 'charge', amountCents: cents(MAX_ENTRY_CENTS / 2), memo: '' });
       assert.equal((await findAccount(db, acctid))?.dueCents, MAX_ACCOUNT_TOTAL_CENTS, 'up to the cap is fine');
     });
 
@@ -99,12 +101,12 @@ for (const target of TEST_DATABASES) {
       const acctid = await newAccount(0, 1000);
       await assert.rejects(
         db.transaction().execute(async (trx) => {
-          await recordEntry(trx, actor, { acctid, kind: 'payment', amountCents: 300, memo: '' });
+          await recordEntry(trx, actor, { acctid, kind: 'payment', amountCents: cents(300), memo: '' });
           throw new Error('the caller failed after recording');
         }),
         /the caller failed/,
       );
-      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: 0, dueCents: 1000 });
+      assert.deepEqual(await findAccount(db, acctid), { acctid, paidCents: cents(0), dueCents: cents(1000) });
       assert.equal((await db.selectFrom('audit_event').select('id').where('target', '=', acctid).execute()).length, 0);
       assert.deepEqual(await ledgerMismatches(db, [acctid]), []);
     });
@@ -114,7 +116,7 @@ for (const target of TEST_DATABASES) {
       const entries: NewEntry[] = Array.from({ length: 24 }, (_, i) => ({
         acctid: accounts[i % 2]!,
         kind: i % 3 === 0 ? 'charge' : 'payment',
-        amountCents: 100 + i,
+        amountCents: cents(100 + i),
         memo: `concurrent ${i}`,
       }));
       const settled = await Promise.allSettled(entries.map((entry) => record(entry)));

@@ -8,6 +8,7 @@ import { testApp } from '../support/app.js';
 import type { Database } from '../../src/schema.js';
 import { openForm, postLookup } from '../support/inject.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 /** Counts the queries the app sends, to prove a refused post looked nothing up. */
 /** Counts every query, and separately the reads of the account table. */
@@ -34,7 +35,7 @@ for (const target of TEST_DATABASES) {
 
     before(async () => {
       db = opened.db!;
-      await insertAccountIfMissing(db, { acctid, paidCents: 6005, dueCents: 10000 });
+      await insertAccountIfMissing(db, { acctid, paidCents: cents(6005), dueCents: cents(10000) });
       app = await testApp(db.withPlugin(counter));
     });
     after(async () => {

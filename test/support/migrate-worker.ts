@@ -8,6 +8,7 @@ import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import { migrateDatabase } from '../../src/migrations/index.js';
 import { seedWithLedger } from '../../src/prepare-database.js';
+import { cents } from '../../src/shared/money.js';
 
 const { url } = workerData as { url: string };
 const db = createDatabase<Database>(parseDatabaseUrl(url), { poolSize: 1, connectTimeoutMs: 3000 });
@@ -17,9 +18,9 @@ parentPort!.once('message', () => {
       const applied = await migrateDatabase(db);
       const seeded = await db.transaction().execute((trx) =>
         seedWithLedger(trx, [
-          { acctid: 'ACCT100', paidCents: 6000, dueCents: 10000 },
-          { acctid: 'ACCT200', paidCents: 11000, dueCents: 10000 },
-          { acctid: 'ACCT300', paidCents: 0, dueCents: 0 },
+          { acctid: 'ACCT100', paidCents: cents(6000), dueCents: cents(10000) },
+          { acctid: 'ACCT200', paidCents: cents(11000), dueCents: cents(10000) },
+          { acctid: 'ACCT300', paidCents: cents(0), dueCents: cents(0) },
         ]),
       );
       parentPort!.postMessage({ ok: true, applied: applied.length, inserted: seeded.inserted });

@@ -19,6 +19,7 @@ import { WEEK_MS } from '../../src/modules/dashboard/summary.js';
 import { recordEntry } from '../../src/modules/ledger/index.js';
 import { assertAccessible, clearScreenshots, OWN_SERVER_BROWSER_SKIP, saveScreenshot, startVisit, type BrowserVisit } from '../support/browser.js';
 import { uniqueAcctId } from '../support/test-databases.js';
+import { cents } from '../../src/shared/money.js';
 
 const actor = { name: 'dashboard-browser', ip: '127.0.0.1', requestId: 'req-dashboard-browser' };
 
@@ -37,12 +38,12 @@ describe('the dashboard in a real browser', { skip: OWN_SERVER_BROWSER_SKIP }, (
       await createAccounts(
         trx,
         actor,
-        ids.map((acctid, index) => ({ acctid, name: `Customer ${index} with a rather long name`, openingDueCents: dues[index]!, openingPaidCents: index === 0 ? 2_500 : 0 })),
+        ids.map((acctid, index) => ({ acctid, name: `Customer ${index} with a rather long name`, openingDueCents: cents(dues[index]!), openingPaidCents: cents(index === 0 ? 2_500 : 0) })),
         now,
       );
       for (let week = 0; week < 12; week++) {
-        await recordEntry(trx, actor, { acctid: ids[4]!, kind: 'payment', amountCents: 10_000 * (week + 1), memo: '' }, now - week * WEEK_MS);
-        await recordEntry(trx, actor, { acctid: ids[3]!, kind: 'charge', amountCents: 7_000 * (12 - week), memo: '' }, now - week * WEEK_MS);
+        await recordEntry(trx, actor, { acctid: ids[4]!, kind: 'payment', amountCents: cents(10_000 * (week + 1)), memo: '' }, now - week * WEEK_MS);
+        await recordEntry(trx, actor, { acctid: ids[3]!, kind: 'charge', amountCents: cents(7_000 * (12 - week)), memo: '' }, now - week * WEEK_MS);
       }
     });
     // Signing in without a page to go back to lands on the dashboard.

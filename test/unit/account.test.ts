@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { balanceCents, normalizeAcctId } from '../../src/modules/accounts/account.js';
+import { cents } from '../../src/shared/money.js';
 
 describe('normalizeAcctId', () => {
   test('upper-cases and trims, so lookups are case-insensitive', () => {
@@ -27,8 +28,8 @@ describe('normalizeAcctId', () => {
 
 describe('balanceCents', () => {
   test('is due minus paid', () => {
-    assert.equal(balanceCents({ acctid: 'A', paidCents: 6000, dueCents: 10000 }), 4000);
-    assert.equal(balanceCents({ acctid: 'A', paidCents: 11000, dueCents: 10000 }), -1000);
+    assert.equal(balanceCents({ acctid: 'A', paidCents: cents(6000), dueCents: cents(10000) }), 4000);
+    assert.equal(balanceCents({ acctid: 'A', paidCents: cents(11000), dueCents: cents(10000) }), -1000);
   });
 });
 

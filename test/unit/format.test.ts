@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { balance, configureDisplay, count, money, moneyShort, shownTime, timeTag } from '../../src/platform/views/format.js';
+import { cents } from '../../src/shared/money.js';
 
 const NOW = Date.UTC(2026, 11, 5, 13, 32, 27);
 const MIN = 60_000;
@@ -10,22 +11,22 @@ describe('display formats', () => {
   afterEach(() => configureDisplay({ locale: 'en-US', timeZone: 'UTC' }));
 
   test('money has thousands separators and the currency once; cents past 2^53 stay exact', () => {
-    assert.equal(money(12_462_331_564), '124,623,315.64 USD');
-    assert.equal(money(-1234), '-12.34 USD');
-    assert.equal(money(0), '0.00 USD');
+    assert.equal(money(cents(12_462_331_564)), '124,623,315.64 USD');
+    assert.equal(money(cents(-1234)), '-12.34 USD');
+    assert.equal(money(cents(0)), '0.00 USD');
     assert.equal(money(2n ** 53n + 1n), '90,071,992,547,409.93 USD');
     assert.equal(count(1_000_000), '1,000,000');
-    assert.equal(moneyShort(1_230_000), '12.3K');
+    assert.equal(moneyShort(cents(1_230_000)), '12.3K');
   });
 
   test('the locale setting changes the separators', () => {
     configureDisplay({ locale: 'de-DE', timeZone: 'UTC' });
-    assert.equal(money(12_462_331_564), '124.623.315,64 USD');
+    assert.equal(money(cents(12_462_331_564)), '124.623.315,64 USD');
   });
 
   test('a negative balance is a credit, shown with a pill rather than an alarm colour', () => {
-    assert.equal(balance(-1000).value, '-10.00 USD <span class="pill pill-credit">credit</span>');
-    assert.equal(balance(1000).value, '10.00 USD');
+    assert.equal(balance(cents(-1000)).value, '-10.00 USD <span class="pill pill-credit">credit</span>');
+    assert.equal(balance(cents(1000)).value, '10.00 USD');
   });
 
   test('times within the last week read as people say them; older ones as a date; the exact moment is in the title', () => {

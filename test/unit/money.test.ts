@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { centsFromColumn, formatCents, InvalidAmountError, parseAmount } from '../../src/shared/money.js';
+import { addCents, cents, centsFromColumn, formatCents, InvalidAmountError, negateCents, parseAmount, subtractCents, sumCents, type Cents } from '../../src/shared/money.js';
 
 describe('parseAmount', () => {
   test("reads the seed file's numbers exactly", () => {
@@ -28,20 +28,57 @@ describe('parseAmount', () => {
 
 describe('formatCents', () => {
   test('shows two decimals and the currency, as the original did', () => {
-    assert.equal(formatCents(4000), '40.00 USD');
-    assert.equal(formatCents(-1000), '-10.00 USD');
-    assert.equal(formatCents(0), '0.00 USD');
-    assert.equal(formatCents(5), '0.05 USD');
-    assert.equal(formatCents(-5), '-0.05 USD');
-    assert.equal(formatCents(123456789), '1234567.89 USD');
+    assert.equal(formatCents(cents(4000)), '40.00 USD');
+    assert.equal(formatCents(cents(-1000)), '-10.00 USD');
+    assert.equal(formatCents(cents(0)), '0.00 USD');
+    assert.equal(formatCents(cents(5)), '0.05 USD');
+    assert.equal(formatCents(cents(-5)), '-0.05 USD');
+    assert.equal(formatCents(cents(123456789)), '1234567.89 USD');
   });
 
   test('sums that go wrong in binary floating point stay exact in cents', () => {
-    assert.equal(formatCents(parseAmount(0.1) + parseAmount(0.2)), '0.30 USD');
+    assert.equal(formatCents(addCents(parseAmount(0.1), parseAmount(0.2))), '0.30 USD');
   });
 
   test('refuses a fraction of a cent', () => {
-    assert.throws(() => formatCents(1.5), RangeError);
+    assert.throws(() => formatCents(1.5 as Cents), RangeError);
+  });
+});
+
+describe('cents', () => {
+  test('takes whole numbers of cents', () => {
+    assert.equal(cents(4000), 4000);
+    assert.equal(cents(-1), -1);
+    assert.equal(cents(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+  });
+
+  test('refuses a fraction, NaN, infinity and integers past 2^53', () => {
+    for (const bad of [1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 1, -(2 ** 60)]) {
+      assert.throws(() => cents(bad), RangeError, String(bad));
+    }
+  });
+
+  test('a plain number, such as a count, is not accepted where cents are expected', () => {
+    const accounts = 3;
+    // @ts-expect-error a count is a number, not Cents: it must go through cents() to become money.
+    const asMoney: Cents = accounts;
+    assert.equal(formatCents(cents(asMoney)), '0.03 USD');
+  });
+});
+
+describe('arithmetic on cents', () => {
+  test('adds, subtracts, negates and sums exactly', () => {
+    assert.equal(addCents(cents(10), cents(20)), 30);
+    assert.equal(subtractCents(cents(6000), cents(10000)), -4000);
+    assert.equal(negateCents(cents(250)), -250);
+    assert.ok(Object.is(negateCents(cents(0)), 0), 'the negation of zero is 0, not -0');
+    assert.equal(sumCents([cents(1), cents(2), cents(3)]), 6);
+    assert.equal(sumCents([]), 0);
+  });
+
+  test('refuses a result past 2^53 rather than rounding it', () => {
+    assert.throws(() => addCents(cents(Number.MAX_SAFE_INTEGER), cents(1)), RangeError);
+    assert.throws(() => subtractCents(cents(-Number.MAX_SAFE_INTEGER), cents(1)), RangeError);
   });
 });
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { cents as toCents } from '../../shared/money.js';
 import type { AccountDetails } from './account.js';
 
-const cents = z.number().int();
+const cents = z.number().int().transform(toCents);
 const instant = z.number().int();
 
 /**

@@ -1,4 +1,4 @@
-import type { Cents } from '../../shared/money.js';
+import { subtractCents, type Cents } from '../../shared/money.js';
 
 export const ACCTID_MAX_LENGTH = 15;
 
@@ -25,7 +25,7 @@ export interface AccountDetails extends Account {
 }
 
 export function balanceCents(account: Account): Cents {
-  return account.dueCents - account.paidCents;
+  return subtractCents(account.dueCents, account.paidCents);
 }
 
 export type AcctIdCheck =

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { isUniqueViolation } from '../../platform/db/constraint.js';
 import { AppError, FieldsError } from '../../shared/errors.js';
-import type { Cents } from '../../shared/money.js';
+import { ZERO_CENTS, type Cents } from '../../shared/money.js';
 import type { Database } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/index.js';
 import { recordOpeningEntries } from '../ledger/index.js';
@@ -34,7 +34,7 @@ export async function createAccounts(trx: Transaction<Database>, actor: Actor, a
   await recordOpeningEntries(
     trx,
     actor,
-    accounts.map((account) => ({ acctid: account.acctid, paidCents: account.openingPaidCents ?? 0, dueCents: account.openingDueCents ?? 0 })),
+    accounts.map((account) => ({ acctid: account.acctid, paidCents: account.openingPaidCents ?? ZERO_CENTS, dueCents: account.openingDueCents ?? ZERO_CENTS })),
     at,
   );
   const [only] = accounts;

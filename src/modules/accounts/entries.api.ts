@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { formatCents } from '../../shared/money.js';
+import { cents, formatCents } from '../../shared/money.js';
 import { idempotencyHeaders, idempotencyKeyOf, markReplayed } from '../../platform/http/idempotency-key.js';
 import type { Database } from '../../schema.js';
 import { brokenEntryRules, ENTRY_KINDS, listEntries, MAX_ENTRY_CENTS, MEMO_MAX, type EntryRule, type LedgerEntry } from '../ledger/index.js';
@@ -149,7 +149,7 @@ export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
       const { kind, amount_cents: amountCents, memo = '' } = request.body;
       const { value, replayed } = await recordEntryOnce({
         actor: actorOf(request),
-        entry: { acctid, kind, amountCents, memo },
+        entry: { acctid, kind, amountCents: cents(amountCents), memo },
         once: ownKey(request, idempotencyKeyOf(request)),
       });
       markReplayed(reply, replayed);

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Queryable } from '../../schema.js';
 import { exactSum } from '../../platform/db/dialect.js';
-import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import { addCents, cents, centsFromColumn, formatCents, ZERO_CENTS, type Cents } from '../../shared/money.js';
 import type { EntryKind } from '../ledger/index.js';
 
 /**
@@ -37,17 +37,17 @@ export interface BalanceBand {
 
 function band(key: string, shortLabel: string, aboveCents: Cents | null, upToCents: Cents | null): BalanceBand {
   const label =
-    aboveCents === null ? `${formatCents(upToCents ?? 0)} or less` : upToCents === null ? `over ${formatCents(aboveCents)}` : `${formatCents(aboveCents + 1)} to ${formatCents(upToCents)}`;
+    aboveCents === null ? `${formatCents(upToCents ?? ZERO_CENTS)} or less` : upToCents === null ? `over ${formatCents(aboveCents)}` : `${formatCents(addCents(aboveCents, cents(1)))} to ${formatCents(upToCents)}`;
   return { key, shortLabel, label, aboveCents, upToCents };
 }
 
 /** Receivables by balance: settled or in credit, then owing up to 100, 1,000, 10,000 USD and above. */
 export const BALANCE_BANDS: readonly BalanceBand[] = [
-  band('le0', '≤ 0', null, 0),
-  band('0-100', '0–100', 0, 10_000),
-  band('100-1k', '100–1k', 10_000, 100_000),
-  band('1k-10k', '1k–10k', 100_000, 1_000_000),
-  band('gt10k', '> 10k', 1_000_000, null),
+  band('le0', '≤ 0', null, cents(0)),
+  band('0-100', '0–100', cents(0), cents(10_000)),
+  band('100-1k', '100–1k', cents(10_000), cents(100_000)),
+  band('1k-10k', '1k–10k', cents(100_000), cents(1_000_000)),
+  band('gt10k', '> 10k', cents(1_000_000), null),
 ];
 
 export interface BandFigures extends BalanceBand {
@@ -209,7 +209,7 @@ export async function recentActivity(db: Queryable): Promise<RecentEntry[]> {
     name: row.name,
     kind: row.kind as EntryKind,
     amountCents: centsFromColumn(row.amount_cents),
-    balanceAfterCents: row.balance_after_cents === null ? 0 : centsFromColumn(row.balance_after_cents),
+    balanceAfterCents: row.balance_after_cents === null ? ZERO_CENTS : centsFromColumn(row.balance_after_cents),
     actor: row.actor,
     createdAt: Number(row.created_at),
   }));

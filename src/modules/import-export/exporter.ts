@@ -13,7 +13,7 @@
  * as it is when its page is read.
  */
 import { stringify } from 'csv-stringify/sync';
-import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import { centsFromColumn, formatCents, subtractCents, type Cents } from '../../shared/money.js';
 import type { Queryable } from '../../schema.js';
 import { protectCell } from '../../shared/csv-cell.js';
 
@@ -59,6 +59,7 @@ async function page(db: Queryable, after: string | undefined, size: number): Pro
   return rows.map((row) => {
     const paid = centsFromColumn(row.paid_cents);
     const due = centsFromColumn(row.due_cents);
+    const balance = subtractCents(due, paid);
     return {
       acctid: row.acctid,
       name: row.name,
@@ -66,11 +67,11 @@ async function page(db: Queryable, after: string | undefined, size: number): Pro
       phone: row.phone,
       paid: plainAmount(paid),
       due: plainAmount(due),
-      balance: plainAmount(due - paid),
+      balance: plainAmount(balance),
       status: row.closed_at === null ? 'open' : 'closed',
       paid_cents: paid,
       due_cents: due,
-      balance_cents: due - paid,
+      balance_cents: balance,
     };
   });
 }

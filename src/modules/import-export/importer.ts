@@ -19,7 +19,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { lockForUpdate } from '../../platform/db/dialect.js';
 import { AppError, FieldsError } from '../../shared/errors.js';
-import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import { centsFromColumn, formatCents, negateCents, subtractCents, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
 import { createAccounts, termsOf, updateAccount, type AccountChanges, type NewAccount } from '../accounts/index.js';
 import type { Actor } from '../audit/index.js';
@@ -174,8 +174,8 @@ async function planBatch(db: Queryable, rows: readonly ImportRow[], update: bool
     if (row.email !== undefined && row.email !== current.email) changes.email = row.email;
     if (row.phone !== undefined && row.phone !== current.phone) changes.phone = row.phone;
     const adjustments: Cents[] = [];
-    if (row.dueCents > due) adjustments.push(row.dueCents - due);
-    if (row.paidCents > paid) adjustments.push(-(row.paidCents - paid));
+    if (row.dueCents > due) adjustments.push(subtractCents(row.dueCents, due));
+    if (row.paidCents > paid) adjustments.push(negateCents(subtractCents(row.paidCents, paid)));
     if (Object.keys(changes).length === 0 && adjustments.length === 0) plan.skipped++;
     else plan.updates.push({ acctid: row.acctid, changes, adjustments });
   }

@@ -1,18 +1,18 @@
-import { formatCents, type Cents } from '../../shared/money.js';
+import { cents, formatCents, negateCents, type Cents } from '../../shared/money.js';
 import { isBlank } from '../../shared/text.js';
 
 export const ENTRY_KINDS = ['payment', 'charge', 'adjustment'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 /** 1,000,000,000.00: the largest amount one entry may carry. */
-export const MAX_ENTRY_CENTS = 100_000_000_000;
+export const MAX_ENTRY_CENTS = cents(100_000_000_000);
 export const MEMO_MAX = 500;
 /**
  * The most an account's total due or total paid may reach: the largest whole
  * number a JavaScript number holds exactly (2^53 - 1 cents), past which totals
  * would be read back wrong.
  */
-export const MAX_ACCOUNT_TOTAL_CENTS = Number.MAX_SAFE_INTEGER;
+export const MAX_ACCOUNT_TOTAL_CENTS = cents(Number.MAX_SAFE_INTEGER);
 
 export interface NewEntry {
   readonly acctid: string;
@@ -32,7 +32,7 @@ export interface LedgerEntry extends NewEntry {
 
 /** How an entry moves the balance (due − paid): a payment lowers it, a charge raises it, an adjustment by its sign. */
 export function balanceEffect(kind: EntryKind, amountCents: Cents): Cents {
-  return kind === 'payment' ? -amountCents : amountCents;
+  return kind === 'payment' ? negateCents(amountCents) : amountCents;
 }
 
 /** Which total an entry moves, and by how much (always up: totals never go below zero). */
@@ -40,7 +40,7 @@ export function effectOf(kind: EntryKind, amountCents: Cents): { column: 'paid_c
   if (kind === 'payment') return { column: 'paid_cents', by: amountCents };
   if (kind === 'charge') return { column: 'due_cents', by: amountCents };
   // A negative adjustment is a credit: it counts as paid.
-  return amountCents > 0 ? { column: 'due_cents', by: amountCents } : { column: 'paid_cents', by: -amountCents };
+  return amountCents > 0 ? { column: 'due_cents', by: amountCents } : { column: 'paid_cents', by: negateCents(amountCents) };
 }
 
 /**
@@ -63,8 +63,11 @@ export interface BrokenEntryRule {
   readonly field: 'kind' | 'amount' | 'memo';
 }
 
+/** An entry as a form or a request offers it: the amount is any number until the rules have checked it. */
+export type EntryDraft = Omit<NewEntry, 'acctid' | 'amountCents'> & { readonly amountCents: number };
+
 /** Every rule the entry breaks, most fundamental first (an unknown kind or a fraction of a cent stops the checks). */
-export function brokenEntryRules(entry: Omit<NewEntry, 'acctid'>): BrokenEntryRule[] {
+export function brokenEntryRules(entry: EntryDraft): BrokenEntryRule[] {
   const { kind, amountCents, memo } = entry;
   if (!(ENTRY_KINDS as readonly string[]).includes(kind)) return [{ rule: 'unknown-kind', field: 'kind' }];
   if (!Number.isSafeInteger(amountCents)) return [{ rule: 'not-whole-cents', field: 'amount' }];

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { AppError } from '../../shared/errors.js';
-import { centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
+import { centsFromColumn, formatCents, ZERO_CENTS, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/index.js';
 import { balanceEffect, brokenEntryRules, effectOf, entryRuleMessage, MAX_ACCOUNT_TOTAL_CENTS, type EntryKind, type LedgerEntry, type NewEntry } from './entry.js';
@@ -12,7 +12,7 @@ function toEntry(row: LedgerEntryRow): LedgerEntry {
     acctid: row.acctid,
     kind: row.kind as EntryKind,
     amountCents: centsFromColumn(row.amount_cents),
-    balanceAfterCents: row.balance_after_cents === null ? 0 : centsFromColumn(row.balance_after_cents),
+    balanceAfterCents: row.balance_after_cents === null ? ZERO_CENTS : centsFromColumn(row.balance_after_cents),
     memo: row.memo,
     actor: row.actor,
     createdAt: Number(row.created_at),
@@ -144,8 +144,8 @@ export async function ledgerMismatches(db: Queryable, acctids?: readonly string[
       acctid: row.acctid,
       paidCents: centsFromColumn(row.paid_cents),
       dueCents: centsFromColumn(row.due_cents),
-      entryPaidCents: row.entry_paid === null ? 0 : centsFromColumn(row.entry_paid),
-      entryDueCents: row.entry_due === null ? 0 : centsFromColumn(row.entry_due),
+      entryPaidCents: row.entry_paid === null ? ZERO_CENTS : centsFromColumn(row.entry_paid),
+      entryDueCents: row.entry_due === null ? ZERO_CENTS : centsFromColumn(row.entry_due),
     }))
     .filter((row) => row.paidCents !== row.entryPaidCents || row.dueCents !== row.entryDueCents);
 }

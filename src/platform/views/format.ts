@@ -5,7 +5,7 @@
  * the composition root; the API and the public lookup keep their own fixed
  * formats.
  */
-import { CURRENCY, decimalFromCents } from '../../shared/money.js';
+import { CURRENCY, decimalFromCents, type Cents } from '../../shared/money.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface DisplaySettings {
@@ -46,20 +46,20 @@ export function timeZoneName(): string {
 }
 
 /** Intl formats a decimal string without going through a float, so amounts of any size stay exact. */
-const decimal = (cents: number | bigint) => decimalFromCents(cents) as Intl.StringNumericLiteral;
+const decimal = (cents: Cents | bigint) => decimalFromCents(cents) as Intl.StringNumericLiteral;
 
 /** An amount with the locale's separators and the currency once: "124,623,315.64 USD". */
-export function money(cents: number | bigint): string {
+export function money(cents: Cents | bigint): string {
   return `${current.amount.format(decimal(cents))} ${CURRENCY}`;
 }
 
 /** An amount without the currency, for a column whose header names it: "124,623,315.64". */
-export function amount(cents: number | bigint): string {
+export function amount(cents: Cents | bigint): string {
   return current.amount.format(decimal(cents));
 }
 
 /** An amount in short units for chart axes: "12.3K", "1.2M". */
-export function moneyShort(cents: number | bigint): string {
+export function moneyShort(cents: Cents | bigint): string {
   return current.compact.format(decimal(cents));
 }
 
@@ -69,7 +69,7 @@ export function count(value: number | bigint): string {
 }
 
 /** A balance: the amount, and for a negative one (the customer is in credit) a "credit" pill rather than an alarm colour. */
-export function balance(cents: number | bigint): SafeHtml {
+export function balance(cents: Cents | bigint): SafeHtml {
   return cents < 0 ? html`${money(cents)} <span class="pill pill-credit">credit</span>` : html`${money(cents)}`;
 }
 
