@@ -27,12 +27,6 @@ export function subtractCents(a: Cents, b: Cents): Cents {
   return cents(a - b);
 }
 
-export function sumCents(amounts: Iterable<Cents>): Cents {
-  let sum = ZERO_CENTS;
-  for (const amount of amounts) sum = addCents(sum, amount);
-  return sum;
-}
-
 /** 0 − amount rather than −amount, so that zero stays 0 and never becomes −0. */
 export function negateCents(amount: Cents): Cents {
   return subtractCents(ZERO_CENTS, amount);
