@@ -18,7 +18,7 @@ import { CLIENT_SOURCE, compileAgainstDocument, MISUSE_LINES, MISUSE_SOURCE } fr
 interface Operation {
   readonly operationId?: string;
   readonly security?: readonly Record<string, readonly string[]>[];
-  readonly responses: Readonly<Record<string, { readonly $ref?: string; readonly content?: Readonly<Record<string, unknown>> }>>;
+  readonly responses: Readonly<Record<string, { readonly $ref?: string; readonly description?: string; readonly content?: Readonly<Record<string, { readonly schema?: unknown }>> }>>;
 }
 interface Document {
   readonly openapi: string;
@@ -132,6 +132,33 @@ describe('the OpenAPI document and the API docs', () => {
     const findings = await redoclyFindings(broken);
     assert.ok(findings.some((finding) => finding.startsWith('error no-empty-servers')), findings.join('\n'));
     assert.ok(findings.some((finding) => finding.startsWith('warn operation-operationId')), findings.join('\n'));
+  });
+
+  test("the entry POST documents its own refusals as problems: 404, 409 (closed) and 422 (an account's total past 2^53 − 1 cents)", () => {
+    const post = document.paths['/api/v1/accounts/{acctid}/entries']?.post;
+    assert.ok(post, 'POST /api/v1/accounts/{acctid}/entries is documented');
+    for (const status of ['404', '409', '422']) assert.deepEqual(Object.keys(post.responses[status]?.content ?? {}), ['application/problem+json'], status);
+    assert.match(post.responses['422']?.description ?? '', /ACCOUNT_TOTAL_LIMIT/);
+    assert.match(post.responses['422']?.description ?? '', /9007199254740991/);
+  });
+
+  test("the summary's sums say how cents past 2^53 are written: a *_cents_exact string of digits beside each *_cents", () => {
+    const ok = document.paths['/api/v1/summary']?.get?.responses['200'];
+    const exactFields = new Map<string, { type?: string; pattern?: string; description?: string }>();
+    const collect = (node: unknown): void => {
+      if (typeof node !== 'object' || node === null) return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key.endsWith('_cents_exact')) exactFields.set(key, value as { type?: string });
+        collect(value);
+      }
+    };
+    collect(ok?.content?.['application/json']?.schema);
+    assert.deepEqual([...exactFields.keys()].sort(), ['balance', 'charges', 'net_receivables', 'payments', 'total_due', 'total_paid'].map((field) => `${field}_cents_exact`));
+    for (const [field, schema] of exactFields) {
+      assert.equal(schema.type, 'string', field);
+      assert.equal(schema.pattern, '^-?[0-9]+$', field);
+      assert.match(schema.description ?? '', /2\^53/, field);
+    }
   });
 
   test('every operation has its stable operationId', () => {

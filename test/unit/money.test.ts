@@ -36,6 +36,11 @@ describe('formatCents', () => {
     assert.equal(formatCents(cents(123456789)), '1234567.89 USD');
   });
 
+  test('a sum past 2^53 cents, as a bigint, is shown to the last cent', () => {
+    assert.equal(formatCents(3n * (2n ** 53n - 1n)), '270215977642229.73 USD');
+    assert.equal(formatCents(-(2n ** 64n) - 5n), '-184467440737095516.21 USD');
+  });
+
   test('sums that go wrong in binary floating point stay exact in cents', () => {
     assert.equal(formatCents(addCents(parseAmount(0.1), parseAmount(0.2))), '0.30 USD');
   });

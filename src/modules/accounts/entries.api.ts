@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { cents, formatCents } from '../../shared/money.js';
 import { idempotencyHeaders, idempotencyKeyOf, markReplayed } from '../../platform/http/idempotency-key.js';
 import type { Database } from '../../schema.js';
-import { brokenEntryRules, ENTRY_KINDS, listEntries, MAX_ENTRY_CENTS, MEMO_MAX, type EntryRule, type LedgerEntry } from '../ledger/index.js';
+import { brokenEntryRules, ENTRY_KINDS, listEntries, MAX_ACCOUNT_TOTAL_CENTS, MAX_ENTRY_CENTS, MEMO_MAX, type EntryRule, type LedgerEntry } from '../ledger/index.js';
 import { actorOf, ownKey } from '../staff/index.js';
 import { multiLineText } from '../../platform/http/text-hygiene.js';
 import { strictObjectErrors } from '../../platform/http/strict-object-errors.js';
@@ -131,7 +131,16 @@ export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
   app.post(
     '/accounts/:acctid/entries',
     {
-      config: { access: 'payments:record' },
+      config: {
+        access: 'payments:record',
+        problems: {
+          '404': 'No account with this ID.',
+          '409': 'A closed account refuses charges (code ACCOUNT_CLOSED).',
+          '422':
+            `The entry would take the account's total due or total paid past ${MAX_ACCOUNT_TOTAL_CENTS} cents (2^53 − 1, ${formatCents(MAX_ACCOUNT_TOTAL_CENTS)}), the most one account can hold ` +
+            '(code ACCOUNT_TOTAL_LIMIT); or the Idempotency-Key was used before with another body (code IDEMPOTENCY_KEY_REUSED).',
+        },
+      },
       schema: {
         summary: 'Record a payment, charge or adjustment',
         operationId: 'createEntry',

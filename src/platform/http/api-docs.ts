@@ -139,8 +139,18 @@ const PROBLEM_RESPONSES: Record<string, OpenAPIV3_1.ResponseObject> = {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** An API route's own refusals beyond the common ones, by status: what each means, for its OpenAPI responses. */
+    problems?: Readonly<Record<string, string>>;
+  }
+}
+
+/** Each documented operation's own problems (config.problems), by operationId. */
+type OwnProblems = ReadonlyMap<string, Readonly<Record<string, string>>>;
+
 /** Adds the error responses to each operation (keeping any the route declares itself), the Problem schema and the bearer scheme. */
-function withProblems(document: Partial<OpenAPIV3_1.Document>): Partial<OpenAPIV3_1.Document> {
+function withProblems(document: Partial<OpenAPIV3_1.Document>, ownProblems: OwnProblems): Partial<OpenAPIV3_1.Document> {
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const method of METHODS) {
       const operation = pathItem?.[method];
@@ -153,8 +163,9 @@ function withProblems(document: Partial<OpenAPIV3_1.Document>): Partial<OpenAPIV
         '429': 'TooManyRequests',
         default: 'Problem',
       }).map(([status, name]) => [status, { $ref: `#/components/responses/${name}` }] as const);
+      const own = Object.entries((operation.operationId && ownProblems.get(operation.operationId)) || {}).map(([status, description]) => [status, problemResponse(description) as NonNullable<typeof operation.responses>[string]] as const);
       // The route's own responses win; status codes keep their numeric order, `default` last.
-      operation.responses = { ...Object.fromEntries(refs), ...operation.responses };
+      operation.responses = { ...Object.fromEntries(refs), ...Object.fromEntries(own), ...operation.responses };
     }
   }
   return {
@@ -180,6 +191,7 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
   const isApiRoute = (url: string) => url === apiPrefix || url.startsWith(`${apiPrefix}/`);
   const zodTransform = createJsonSchemaTransform({ skipList: [] });
   const zodComponents = createJsonSchemaTransformObject({});
+  const ownProblems = new Map<string, Readonly<Record<string, string>>>();
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -203,8 +215,14 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
       security: [{ [BEARER_SCHEME]: [] }],
     },
     // HTML pages, health, static files and these docs are not part of the API.
-    transform: (input) => (isApiRoute(input.url) ? zodTransform(input) : { schema: { hide: true }, url: input.url }),
-    transformObject: (input) => withProblems(zodComponents(input) as Partial<OpenAPIV3_1.Document>),
+    transform: (input) => {
+      if (!isApiRoute(input.url)) return { schema: { hide: true }, url: input.url };
+      const { operationId } = input.schema as { operationId?: unknown };
+      const problems = input.route.config?.problems;
+      if (typeof operationId === 'string' && problems) ownProblems.set(operationId, problems);
+      return zodTransform(input);
+    },
+    transformObject: (input) => withProblems(zodComponents(input) as Partial<OpenAPIV3_1.Document>, ownProblems),
   });
 
   await app.register(async (docs) => {
