@@ -163,6 +163,18 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(await idsWith(p), [], 'nothing is written');
     });
 
+    test('a control character in a row is that row\'s reason, like any bad value (PostgreSQL refuses a NUL in text), and the good rows are written', async () => {
+      const p = uniqueAcctId('Z');
+      const csv = [HEADER, `${p}A,Nul\u0000name,,,1,2`, `${p}B,Bell,,555\u0007 0100,1,2`, `${p}C,Tab\there,,,1,2`, `${p}D,Fine,,,3,4`].join('\n');
+      const report = await run(csv, { mode: 'partial' });
+      assert.deepEqual(report.errors.map((error) => error.line), [2, 3, 4]);
+      const reason = (line: number) => report.errors.find((error) => error.line === line)?.reason ?? '';
+      assert.match(reason(2), /^name: This field contains a control character \(U\+0000\)/);
+      assert.match(reason(3), /^phone: This field contains a control character \(U\+0007\)/);
+      assert.match(reason(4), /^name: This field takes a single line of text/);
+      assert.deepEqual(await idsWith(p), [`${p}D`], 'the good row is written, the others are not');
+    });
+
     test('--partial writes the good rows, batch by batch, and reports the bad ones', async () => {
       const p = uniqueAcctId('P');
       const csv = [HEADER, `${p}A,A,,,1,2`, `${p}B,B,bad,,1,2`, `${p}C,C,,,1,2`, `${p}D,D,,,x,2`, `${p}E,E,,,1,2`, `${p}A,A again,,,1,2`].join('\n');

@@ -4,6 +4,7 @@
  * account, and, when it does not, why, with its line number.
  */
 import type { z } from 'zod';
+import { findControlCharacter } from '../../platform/http/text-hygiene.js';
 import { formatCents, parseAmount, type Cents } from '../../shared/money.js';
 import { accountDetails, acctidField } from '../accounts/index.js';
 import { MAX_ENTRY_CENTS } from '../ledger/index.js';
@@ -82,18 +83,24 @@ const blank = (value: unknown) => value === undefined || value === null || (type
  */
 export function checkRow(raw: RawRow): ImportRow | RowError {
   const problems: string[] = [];
+  // A file's text meets the rule every request's text meets (PostgreSQL refuses a NUL outright).
+  const hasControlCharacter = (column: 'name' | 'email' | 'phone'): boolean => {
+    const found = findControlCharacter(raw[column], undefined);
+    if (found) problems.push(`${column}: ${found.message}`);
+    return found !== undefined;
+  };
   const id = acctidField.safeParse(typeof raw.acctid === 'number' ? String(raw.acctid) : raw.acctid);
   if (!id.success) problems.push(`acctid: ${firstMessage(id.error)}`);
 
   let name: string | undefined;
-  if (!blank(raw.name)) {
+  if (!blank(raw.name) && !hasControlCharacter('name')) {
     const parsed = accountDetails.name.safeParse(raw.name);
     if (parsed.success) name = parsed.data;
     else problems.push(`name: ${firstMessage(parsed.error)}`);
   }
   const optional = (column: 'email' | 'phone'): string | null | undefined => {
     const value = raw[column];
-    if (value === undefined) return undefined;
+    if (value === undefined || hasControlCharacter(column)) return undefined;
     const parsed = accountDetails[column].safeParse(value);
     if (parsed.success) return parsed.data ?? null;
     problems.push(`${column}: ${firstMessage(parsed.error)}`);
