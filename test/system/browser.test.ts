@@ -62,7 +62,7 @@ describe('in a real browser', { skip: missing }, () => {
     await page.fill('#acctid', 'NOPE1');
     await page.click('button[type=submit]');
     assert.match((await page.textContent('.problem')) ?? '', /Unknown account number; please try again/);
-    assert.equal(await page.evaluate<string>('getComputedStyle(document.querySelector("header")).backgroundColor'), 'rgb(31, 58, 95)');
+    assert.equal(await page.evaluate<string>('getComputedStyle(document.querySelector("header")).backgroundColor'), 'rgb(20, 33, 61)', 'the stylesheet applies (the top bar takes its --topbar colour)');
     assert.deepEqual(problems, []);
     await context.close();
   });
