@@ -50,7 +50,7 @@ const decimal = (cents: Cents | bigint) => decimalFromCents(cents) as Intl.Strin
 
 /** An amount with the locale's separators and the currency once: "124,623,315.64 USD". */
 export function money(cents: Cents | bigint): string {
-  return `${current.amount.format(decimal(cents))} ${CURRENCY}`;
+  return `${amount(cents)} ${CURRENCY}`;
 }
 
 /** An amount without the currency, for a column whose header names it: "124,623,315.64". */
