@@ -25,7 +25,7 @@ import { Browser } from '../test/support/https-client.js';
 import { ROOT } from '../test/support/paths.js';
 import { addToken, addUser } from '../test/support/staff.js';
 import { accountName, acctidOf } from './accounts.js';
-import { launch, load, loadAverage, SECONDS, stop, wrkScript, type Measured } from './support.js';
+import { launch, load, loadAverage, requireMariaDb, SECONDS, stop, wrkScript, type Measured } from './support.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,1000000').split(',').map(Number);
 const MYSQL = new URL(process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/');
@@ -218,7 +218,7 @@ async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: st
 
 async function main(): Promise<number> {
   const loadBefore = loadAverage();
-  if (spawnSync('bash', [join(ROOT, 'scripts', 'test-databases.sh')], { stdio: 'inherit' }).status !== 0) throw new Error('MariaDB is not available');
+  await requireMariaDb(MYSQL.toString());
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (apt-get install -y wrk, or bash scripts/ci-packages.sh)');
   if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
   const dir = mkdtempSync(join(tmpdir(), 'crm-scale-'));

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser } from '../test/support/https-client.js';
 import { ROOT } from '../test/support/paths.js';
-import { launch, load, loadAverage, NODE_OPTIONS, SECONDS, stop, WARMUP_SECONDS, wrkScript, type Measured } from './support.js';
+import { launch, load, loadAverage, NODE_OPTIONS, requireMariaDb, SECONDS, stop, WARMUP_SECONDS, wrkScript, type Measured } from './support.js';
 
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crm_bench';
 /** Unset: the lookup limiter counts in memory; set (e.g. redis://127.0.0.1:6379) to measure it on Redis. */
@@ -31,8 +31,7 @@ const TARGET = { ratio: 0.6, p99Ms: 20 } as const;
 
 async function main(): Promise<number> {
   const loadBefore = loadAverage();
-  const made = spawnSync('bash', [join(ROOT, 'scripts', 'test-databases.sh')], { stdio: 'inherit' });
-  if (made.status !== 0) throw new Error('MariaDB is not available');
+  await requireMariaDb(MYSQL_URL);
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (apt-get install -y wrk, or bash scripts/ci-packages.sh)');
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');

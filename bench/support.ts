@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ROOT } from '../test/support/paths.js';
+import { createConnection } from 'mysql2/promise';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 export const WARMUP_SECONDS = 2;
@@ -83,6 +84,24 @@ export async function wrk(url: string, script: string, connections: number, seco
 }
 
 /** The 1-minute load average: other work on this 2-core machine depresses every figure, so the run records it before it starts. */
+/**
+ * Creates the database `url` names if it is missing, or throws a message naming
+ * the server and the fix when MariaDB does not answer: the benchmarks use a
+ * server you run (BENCH_MYSQL_URL), not the test run's private ones.
+ */
+export async function requireMariaDb(url: string): Promise<void> {
+  const server = new URL(url);
+  const name = decodeURIComponent(server.pathname.slice(1));
+  server.pathname = '/';
+  try {
+    const connection = await createConnection(server.toString());
+    if (name) await connection.query(`create database if not exists \`${name.replaceAll('`', '``')}\``);
+    await connection.end();
+  } catch (error) {
+    throw new Error(`MariaDB at ${server.host} does not answer (${(error as Error).message}): start it, or point BENCH_MYSQL_URL at one`);
+  }
+}
+
 export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
