@@ -98,7 +98,7 @@ export async function requireMariaDb(url: string): Promise<void> {
     if (name) await connection.query(`create database if not exists \`${name.replaceAll('`', '``')}\``);
     await connection.end();
   } catch (error) {
-    throw new Error(`MariaDB at ${server.host} does not answer (${(error as Error).message}): start it, or point BENCH_MYSQL_URL at one`);
+    throw new Error(`MariaDB at ${server.host} does not answer (${(error as Error).message}): start it, or point BENCH_MYSQL_URL at one`, { cause: error });
   }
 }
 
