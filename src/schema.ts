@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AccountSearchTermTable, AccountTable } from './modules/accounts/index.js';
 import type { AuditEventTable } from './modules/audit/index.js';
 import type { IdempotencyKeyTable } from './platform/db/idempotency.table.js';
-import type { LedgerEntryTable } from './modules/ledger/index.js';
+import type { AllocationTable, LedgerEntryTable, OpenItemTable } from './modules/ledger/index.js';
 import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/index.js';
 
 /** Every table the app knows; features add theirs here. */
@@ -13,6 +13,8 @@ export interface Database {
   api_token: ApiTokenTable;
   audit_event: AuditEventTable;
   ledger_entry: LedgerEntryTable;
+  open_item: OpenItemTable;
+  allocation: AllocationTable;
   account_search_term: AccountSearchTermTable;
   idempotency_key: IdempotencyKeyTable;
 }

@@ -151,6 +151,8 @@ for (const target of TEST_DATABASES) {
       const ours = await db.selectFrom('account').select('acctid').where('acctid', 'like', `${PREFIX}%`).execute();
       const ids = ours.map((row) => row.acctid).filter((acctid) => !only || only.includes(acctid));
       if (ids.length === 0) return;
+      await db.deleteFrom('allocation').where('acctid', 'in', ids).execute();
+      await db.deleteFrom('open_item').where('acctid', 'in', ids).execute();
       await db.deleteFrom('ledger_entry').where('acctid', 'in', ids).execute();
       await db.deleteFrom('account_search_term').where('acctid', 'in', ids).execute();
       await db.deleteFrom('account').where('acctid', 'in', ids).execute();
@@ -200,7 +202,7 @@ for (const target of TEST_DATABASES) {
             asOf,
           );
           await setAccountClosed(trx, actor, settled, true, asOf);
-          const record = (entry: NewEntry, at: number) => recordEntry(trx, actor, entry, at);
+          const record = (entry: NewEntry, at: number) => recordEntry(trx, actor, entry, { at });
           // Three weeks ago: a payment and a charge (an adjustment is neither).
           await record({ acctid: small, kind: 'payment', amountCents: cents(1_234), memo: '' }, weekAgo(3) + 3_600_000);
           await record({ acctid: small, kind: 'charge', amountCents: cents(5_678), memo: '' }, weekAgo(3) + 7_200_000);

@@ -42,8 +42,8 @@ describe('the dashboard in a real browser', { skip: OWN_SERVER_BROWSER_SKIP }, (
         now,
       );
       for (let week = 0; week < 12; week++) {
-        await recordEntry(trx, actor, { acctid: ids[4]!, kind: 'payment', amountCents: cents(10_000 * (week + 1)), memo: '' }, now - week * WEEK_MS);
-        await recordEntry(trx, actor, { acctid: ids[3]!, kind: 'charge', amountCents: cents(7_000 * (12 - week)), memo: '' }, now - week * WEEK_MS);
+        await recordEntry(trx, actor, { acctid: ids[4]!, kind: 'payment', amountCents: cents(10_000 * (week + 1)), memo: '' }, { at: now - week * WEEK_MS });
+        await recordEntry(trx, actor, { acctid: ids[3]!, kind: 'charge', amountCents: cents(7_000 * (12 - week)), memo: '' }, { at: now - week * WEEK_MS });
       }
     });
     // Signing in without a page to go back to lands on the dashboard.

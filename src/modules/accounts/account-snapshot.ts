@@ -15,6 +15,7 @@ export const accountSnapshot: z.ZodType<AccountDetails> = z.object({
   email: z.string().nullable(),
   phone: z.string().nullable(),
   notes: z.string(),
+  termsDays: z.number().int(),
   paidCents: cents,
   dueCents: cents,
   balanceCents: cents,

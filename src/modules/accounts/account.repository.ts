@@ -10,7 +10,7 @@ import { sortName, termsOf } from './search-terms.js';
 
 /** The account table's SQL: reads, writes and the search terms kept beside each account. */
 
-export const ACCOUNT_COLUMNS = ['acctid', 'name', 'email', 'phone', 'notes', 'paid_cents', 'due_cents', 'balance_cents', 'closed_at', 'created_at', 'updated_at'] as const;
+export const ACCOUNT_COLUMNS = ['acctid', 'name', 'email', 'phone', 'notes', 'terms_days', 'paid_cents', 'due_cents', 'balance_cents', 'closed_at', 'created_at', 'updated_at'] as const;
 
 /** A row's id and totals as the domain's Account. */
 function toAccount(row: Pick<AccountRow, 'acctid' | 'paid_cents' | 'due_cents'>): Account {
@@ -29,6 +29,7 @@ export function toAccountDetails(row: Pick<AccountRow, (typeof ACCOUNT_COLUMNS)[
     email: row.email,
     phone: row.phone,
     notes: row.notes,
+    termsDays: Number(row.terms_days),
     balanceCents: centsFromColumn(row.balance_cents),
     closedAt: row.closed_at === null ? null : Number(row.closed_at),
     createdAt: Number(row.created_at),

@@ -17,6 +17,8 @@ export interface AccountTable {
   email: ColumnType<string | null, string | null | undefined, string | null>;
   phone: ColumnType<string | null, string | null | undefined, string | null>;
   notes: ColumnType<string, string | undefined, string>;
+  /** Days from an invoice's date to its due date: 0 to 365. */
+  terms_days: ColumnType<number, number | undefined, number>;
   /** Milliseconds since the epoch; null while open. */
   closed_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
   created_at: ColumnType<number | string | bigint, number | undefined, number>;

@@ -2,6 +2,10 @@ import { subtractCents, type Cents } from '../../shared/money.js';
 
 export const ACCTID_MAX_LENGTH = 15;
 
+/** Payment terms: an invoice is due this many days after its date unless it says otherwise. */
+export const DEFAULT_TERMS_DAYS = 30;
+export const MAX_TERMS_DAYS = 365;
+
 /** Letters, digits and - _ . ; the seed's ids look like ACCT100. */
 const ACCTID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -17,6 +21,8 @@ export interface AccountDetails extends Account {
   readonly email: string | null;
   readonly phone: string | null;
   readonly notes: string;
+  /** Days from an invoice's date to its due date (0–365). */
+  readonly termsDays: number;
   readonly balanceCents: Cents;
   /** Milliseconds since the epoch; null while open. */
   readonly closedAt: number | null;

@@ -35,7 +35,7 @@ export async function createAccounts(trx: Transaction<Database>, actor: Actor, a
     trx,
     actor,
     accounts.map((account) => ({ acctid: account.acctid, paidCents: account.openingPaidCents ?? ZERO_CENTS, dueCents: account.openingDueCents ?? ZERO_CENTS })),
-    at,
+    { at },
   );
   const [only] = accounts;
   if (accounts.length === 1 && only) {

@@ -45,7 +45,7 @@ const API_WORDING: Partial<Record<EntryRule, (kind: string) => string>> = {
   'amount-not-positive': (kind) => `A ${kind}'s amount_cents must be more than 0 and at most ${LIMIT_TEXT}.`,
   'amount-too-large': (kind) => `A ${kind}'s amount_cents must be more than 0 and at most ${LIMIT_TEXT}.`,
 };
-const API_FIELD = { kind: 'kind', amount: 'amount_cents', memo: 'memo' } as const;
+const API_FIELD = { kind: 'kind', amount: 'amount_cents', memo: 'memo', effectiveOn: 'effective_on', dueOn: 'due_on', reference: 'reference', allocations: 'allocations' } as const;
 
 /** An entry as the API takes it; the ledger's rules (brokenEntryRules) answer in the API's words. */
 const newEntryBody = z

@@ -10,6 +10,9 @@ export const entrySnapshot: z.ZodType<LedgerEntry> = z.object({
   amountCents: z.number().int().transform(cents),
   balanceAfterCents: z.number().int().transform(cents),
   memo: z.string(),
+  effectiveOn: z.string(),
+  dueOn: z.string().nullable(),
+  reference: z.string().nullable(),
   actor: z.string(),
   createdAt: z.number().int(),
 });

@@ -1,4 +1,5 @@
 import { cents, formatCents, negateCents, type Cents } from '../../shared/money.js';
+import { isIsoDate, type IsoDate } from '../../shared/dates.js';
 import { isBlank } from '../../shared/text.js';
 
 export const ENTRY_KINDS = ['payment', 'charge', 'adjustment'] as const;
@@ -7,6 +8,10 @@ export type EntryKind = (typeof ENTRY_KINDS)[number];
 /** 1,000,000,000.00: the largest amount one entry may carry. */
 export const MAX_ENTRY_CENTS = cents(100_000_000_000);
 export const MEMO_MAX = 500;
+/** An invoice number or a cheque number: what the customer quotes. */
+export const REFERENCE_MAX = 40;
+/** How many invoices one payment may name explicitly. */
+export const MAX_ALLOCATIONS = 100;
 /**
  * The most an account's total due or total paid may reach: the largest whole
  * number a JavaScript number holds exactly (2^53 - 1 cents), past which totals
@@ -14,7 +19,13 @@ export const MEMO_MAX = 500;
  */
 export const MAX_ACCOUNT_TOTAL_CENTS = cents(Number.MAX_SAFE_INTEGER);
 
-export interface NewEntry {
+/** Part of a payment or credit the request applies to one invoice (charge) by name. */
+export interface AllocationRequest {
+  readonly chargeId: number;
+  readonly amountCents: Cents;
+}
+
+interface EntryCore {
   readonly acctid: string;
   readonly kind: EntryKind;
   /** Positive for payments and charges; an adjustment's sign says which way (+ owed more, − owed less). */
@@ -22,12 +33,31 @@ export interface NewEntry {
   readonly memo: string;
 }
 
-export interface LedgerEntry extends NewEntry {
+export interface NewEntry extends EntryCore {
+  /** The business date (an invoice's date, a payment's receipt date); today in the business's time zone when left out. Never in the future. */
+  readonly effectiveOn?: IsoDate | undefined;
+  /** A charge's due date, not before its date; its date plus the account's terms when left out. Charges only. */
+  readonly dueOn?: IsoDate | undefined;
+  readonly reference?: string | undefined;
+  /** A payment's or credit's invoices by name; what is left is applied oldest due first. */
+  readonly allocations?: readonly AllocationRequest[] | undefined;
+}
+
+export interface LedgerEntry extends EntryCore {
   readonly id: number;
-  /** The account's balance (due − paid) just after this entry. */
+  readonly effectiveOn: IsoDate;
+  /** Charges and positive adjustments (due on their date); null for payments and credits. */
+  readonly dueOn: IsoDate | null;
+  readonly reference: string | null;
+  /** The account's balance (due − paid) just after this entry, in the order entries were recorded. */
   readonly balanceAfterCents: Cents;
   readonly actor: string;
   readonly createdAt: number;
+}
+
+/** A charge or a positive adjustment is an invoice; a payment or a negative adjustment is a credit that pays invoices. */
+export function isInvoice(kind: EntryKind, amountCents: number): boolean {
+  return kind === 'charge' || (kind === 'adjustment' && amountCents > 0);
 }
 
 /** How an entry moves the balance (due − paid): a payment lowers it, a charge raises it, an adjustment by its sign. */
@@ -56,18 +86,36 @@ export type EntryRule =
   | 'adjustment-without-memo'
   | 'amount-not-positive'
   | 'amount-too-large'
-  | 'memo-too-long';
+  | 'memo-too-long'
+  | 'effective-not-a-date'
+  | 'effective-in-future'
+  | 'due-not-a-date'
+  | 'due-before-effective'
+  | 'due-not-on-charge'
+  | 'reference-too-long'
+  | 'allocations-not-on-credit'
+  | 'allocations-too-many'
+  | 'allocation-not-positive'
+  | 'allocation-repeated'
+  | 'allocations-above-amount';
 
 export interface BrokenEntryRule {
   readonly rule: EntryRule;
-  readonly field: 'kind' | 'amount' | 'memo';
+  readonly field: 'kind' | 'amount' | 'memo' | 'effectiveOn' | 'dueOn' | 'reference' | 'allocations';
 }
 
-/** An entry as a form or a request offers it: the amount is any number until the rules have checked it. */
-export type EntryDraft = Omit<NewEntry, 'acctid' | 'amountCents'> & { readonly amountCents: number };
+/** An entry as a form or a request offers it: amounts are any number until the rules have checked them. */
+export type EntryDraft = Omit<NewEntry, 'acctid' | 'amountCents' | 'allocations'> & {
+  readonly amountCents: number;
+  readonly allocations?: readonly { readonly chargeId: number; readonly amountCents: number }[] | undefined;
+};
 
-/** Every rule the entry breaks, most fundamental first (an unknown kind or a fraction of a cent stops the checks). */
-export function brokenEntryRules(entry: EntryDraft): BrokenEntryRule[] {
+/**
+ * Every rule the entry breaks, most fundamental first (an unknown kind or a
+ * fraction of a cent stops the checks). `today` (the business's date) refuses
+ * a date in the future; without it that rule is left to the ledger.
+ */
+export function brokenEntryRules(entry: EntryDraft, today?: IsoDate): BrokenEntryRule[] {
   const { kind, amountCents, memo } = entry;
   if (!(ENTRY_KINDS as readonly string[]).includes(kind)) return [{ rule: 'unknown-kind', field: 'kind' }];
   if (!Number.isSafeInteger(amountCents)) return [{ rule: 'not-whole-cents', field: 'amount' }];
@@ -82,7 +130,35 @@ export function brokenEntryRules(entry: EntryDraft): BrokenEntryRule[] {
     broken.push({ rule: 'amount-too-large', field: 'amount' });
   }
   if (memo.length > MEMO_MAX) broken.push({ rule: 'memo-too-long', field: 'memo' });
+  broken.push(...brokenDateRules(entry, today), ...brokenAllocationRules(entry));
+  if (entry.reference !== undefined && entry.reference.length > REFERENCE_MAX) broken.push({ rule: 'reference-too-long', field: 'reference' });
   return broken;
+}
+
+function brokenDateRules({ kind, effectiveOn, dueOn }: EntryDraft, today: IsoDate | undefined): BrokenEntryRule[] {
+  const broken: BrokenEntryRule[] = [];
+  if (effectiveOn !== undefined) {
+    if (!isIsoDate(effectiveOn)) broken.push({ rule: 'effective-not-a-date', field: 'effectiveOn' });
+    else if (today !== undefined && effectiveOn > today) broken.push({ rule: 'effective-in-future', field: 'effectiveOn' });
+  }
+  if (dueOn !== undefined) {
+    if (kind !== 'charge') broken.push({ rule: 'due-not-on-charge', field: 'dueOn' });
+    else if (!isIsoDate(dueOn)) broken.push({ rule: 'due-not-a-date', field: 'dueOn' });
+    else if (dueOn < (effectiveOn !== undefined && isIsoDate(effectiveOn) ? effectiveOn : (today ?? dueOn))) broken.push({ rule: 'due-before-effective', field: 'dueOn' });
+  }
+  return broken;
+}
+
+function brokenAllocationRules({ kind, amountCents, allocations }: EntryDraft): BrokenEntryRule[] {
+  if (allocations === undefined || allocations.length === 0) return [];
+  if (isInvoice(kind, amountCents)) return [{ rule: 'allocations-not-on-credit', field: 'allocations' }];
+  if (allocations.length > MAX_ALLOCATIONS) return [{ rule: 'allocations-too-many', field: 'allocations' }];
+  if (allocations.some(({ chargeId, amountCents: part }) => !Number.isSafeInteger(chargeId) || chargeId <= 0 || !Number.isSafeInteger(part) || part <= 0)) {
+    return [{ rule: 'allocation-not-positive', field: 'allocations' }];
+  }
+  if (new Set(allocations.map(({ chargeId }) => chargeId)).size < allocations.length) return [{ rule: 'allocation-repeated', field: 'allocations' }];
+  const applied = allocations.reduce((sum, { amountCents: part }) => sum + part, 0);
+  return applied > Math.abs(amountCents) ? [{ rule: 'allocations-above-amount', field: 'allocations' }] : [];
 }
 
 const LIMIT = formatCents(MAX_ENTRY_CENTS);
@@ -105,5 +181,27 @@ export function entryRuleMessage(rule: EntryRule, kind: string): string {
       return `A ${kind}'s amount must be more than 0.00 and at most ${LIMIT}.`;
     case 'memo-too-long':
       return `The memo can be at most ${MEMO_MAX} characters.`;
+    case 'effective-not-a-date':
+      return 'The date must be a real calendar day, written YYYY-MM-DD.';
+    case 'effective-in-future':
+      return 'The date cannot be in the future: record the entry on the day it happens.';
+    case 'due-not-a-date':
+      return 'The due date must be a real calendar day, written YYYY-MM-DD.';
+    case 'due-before-effective':
+      return "The due date cannot be before the invoice's date.";
+    case 'due-not-on-charge':
+      return 'Only a charge has a due date (a positive adjustment is due on its date).';
+    case 'reference-too-long':
+      return `The reference can be at most ${REFERENCE_MAX} characters.`;
+    case 'allocations-not-on-credit':
+      return 'Only a payment or a credit (a negative adjustment) can be applied to invoices.';
+    case 'allocations-too-many':
+      return `A payment can name at most ${MAX_ALLOCATIONS} invoices; the rest is applied oldest due first.`;
+    case 'allocation-not-positive':
+      return 'Each allocation names an invoice (charge id) and an amount of more than 0 cents.';
+    case 'allocation-repeated':
+      return 'Each invoice can be named once in a payment\'s allocations.';
+    case 'allocations-above-amount':
+      return `The allocations add up to more than the ${kind}'s amount.`;
   }
 }

@@ -10,6 +10,10 @@ export {
   effectOf,
   ENTRY_KINDS,
   entryRuleMessage,
+  isInvoice,
+  MAX_ALLOCATIONS,
+  REFERENCE_MAX,
+  type AllocationRequest,
   MAX_ACCOUNT_TOTAL_CENTS,
   MAX_ENTRY_CENTS,
   MEMO_MAX,
@@ -20,5 +24,8 @@ export {
   type NewEntry,
 } from './entry.js';
 export { entrySnapshot } from './entry-snapshot.js';
-export { ledgerMismatches, listEntries, recordEntry, recordOpeningEntries } from './ledger.service.js';
+export { ledgerMismatches, listEntries, recordEntry, recordOpeningEntries, type EntryClock, type RecordedEntry } from './ledger.service.js';
 export type { LedgerEntryTable } from './ledger.table.js';
+export { allocationsOf, type Allocation } from './allocation.service.js';
+export { accountAging, AGING_BUCKETS, balanceAsOf, bucketOf, bucketStarts, ZERO_AGING, type AgingBucketKey, type AgingFigures, type OpenInvoice } from './aging.js';
+export type { AllocationTable, OpenItemSide, OpenItemTable } from './receivables.table.js';

@@ -1,9 +1,11 @@
 import { sql, type Transaction } from 'kysely';
+import { addDays, dateIn, type IsoDate } from '../../shared/dates.js';
 import { AppError } from '../../shared/errors.js';
-import { centsFromColumn, formatCents, ZERO_CENTS, type Cents } from '../../shared/money.js';
+import { cents, centsFromColumn, formatCents, ZERO_CENTS, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/index.js';
-import { balanceEffect, brokenEntryRules, effectOf, entryRuleMessage, MAX_ACCOUNT_TOTAL_CENTS, type EntryKind, type LedgerEntry, type NewEntry } from './entry.js';
+import { openAndAllocate, type Allocation } from './allocation.service.js';
+import { balanceEffect, brokenEntryRules, effectOf, entryRuleMessage, isInvoice, MAX_ACCOUNT_TOTAL_CENTS, type EntryKind, type LedgerEntry, type NewEntry } from './entry.js';
 import type { LedgerEntryRow } from './ledger.table.js';
 
 function toEntry(row: LedgerEntryRow): LedgerEntry {
@@ -14,9 +16,25 @@ function toEntry(row: LedgerEntryRow): LedgerEntry {
     amountCents: centsFromColumn(row.amount_cents),
     balanceAfterCents: row.balance_after_cents === null ? ZERO_CENTS : centsFromColumn(row.balance_after_cents),
     memo: row.memo,
+    effectiveOn: row.effective_on,
+    dueOn: row.due_on,
+    reference: row.reference,
     actor: row.actor,
     createdAt: Number(row.created_at),
   };
+}
+
+/** Where an entry's business date comes from: the instant it is recorded and the business's time zone. */
+export interface EntryClock {
+  /** Milliseconds since the epoch; now by default. */
+  readonly at?: number;
+  /** IANA time zone that decides what "today" is (CRM_TIME_ZONE); UTC by default. */
+  readonly timeZone?: string;
+}
+
+/** An entry as recorded, with the allocations it made (what it paid, or what paid it). */
+export interface RecordedEntry extends LedgerEntry {
+  readonly allocations: readonly Allocation[];
 }
 
 /**
@@ -25,8 +43,10 @@ function toEntry(row: LedgerEntryRow): LedgerEntry {
  * on any number of replicas all count; the audit row is written alongside.
  * @throws AppError 400 for a refused entry, 404 for an unknown account.
  */
-export async function recordEntry(trx: Transaction<Database>, actor: Actor, entry: NewEntry, at = Date.now()): Promise<LedgerEntry> {
-  const [broken] = brokenEntryRules(entry);
+export async function recordEntry(trx: Transaction<Database>, actor: Actor, entry: NewEntry, clock: EntryClock = {}): Promise<RecordedEntry> {
+  const at = clock.at ?? Date.now();
+  const today = dateIn(clock.timeZone ?? 'UTC', at);
+  const [broken] = brokenEntryRules(entry, today);
   if (broken) throw new AppError(400, 'INVALID_ENTRY', entryRuleMessage(broken.rule, entry.kind));
   const { column, by } = effectOf(entry.kind, entry.amountCents);
   const moved = await trx
@@ -50,11 +70,16 @@ export async function recordEntry(trx: Transaction<Database>, actor: Actor, entr
   }
   // The update holds the account's row lock (SQLite: the database's write lock) until commit:
   // the balance read here is the one this entry leaves, and no other entry can come in between.
-  const account = await trx.selectFrom('account').select(['balance_cents', 'closed_at']).where('acctid', '=', entry.acctid).executeTakeFirstOrThrow();
+  const account = await trx.selectFrom('account').select(['balance_cents', 'closed_at', 'terms_days']).where('acctid', '=', entry.acctid).executeTakeFirstOrThrow();
   if (entry.kind === 'charge' && account.closed_at !== null) {
     throw new AppError(409, 'ACCOUNT_CLOSED', `Account ${entry.acctid} is closed: it takes payments and adjustments, but no new charges. Reopen it first.`);
   }
   const memo = entry.memo.trim();
+  const effectiveOn: IsoDate = entry.effectiveOn ?? today;
+  const invoice = isInvoice(entry.kind, entry.amountCents);
+  // A charge is due after the account's terms; a positive adjustment on its date.
+  const dueOn = entry.kind === 'charge' ? (entry.dueOn ?? addDays(effectiveOn, Number(account.terms_days))) : invoice ? effectiveOn : null;
+  const reference = entry.reference?.trim() || null;
   await trx
     .insertInto('ledger_entry')
     .values({
@@ -63,6 +88,9 @@ export async function recordEntry(trx: Transaction<Database>, actor: Actor, entr
       amount_cents: entry.amountCents,
       balance_after_cents: centsFromColumn(account.balance_cents),
       memo,
+      effective_on: effectiveOn,
+      due_on: dueOn,
+      reference,
       actor: actor.name.slice(0, 80),
       created_at: at,
     })
@@ -74,21 +102,89 @@ export async function recordEntry(trx: Transaction<Database>, actor: Actor, entr
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
-  await recordAudit(trx, actor, { action: 'ledger.entry_recorded', target: entry.acctid, after: { entry: Number(row.id), kind: entry.kind, amountCents: entry.amountCents, memo } }, at);
-  return toEntry(row);
+  const recorded = toEntry(row);
+  const allocations = await openAndAllocate(
+    trx,
+    { entryId: recorded.id, acctid: entry.acctid, side: invoice ? 'charge' : 'credit', effectiveOn, dueOn: dueOn ?? effectiveOn, amountCents: cents(Math.abs(entry.amountCents)) },
+    entry.allocations,
+    at,
+  );
+  await recordAudit(
+    trx,
+    actor,
+    {
+      action: 'ledger.entry_recorded',
+      target: entry.acctid,
+      after: {
+        entry: recorded.id,
+        kind: entry.kind,
+        amountCents: entry.amountCents,
+        memo,
+        effectiveOn,
+        ...(dueOn ? { dueOn } : {}),
+        ...(reference ? { reference } : {}),
+        ...(allocations.length > 0 ? { allocations: allocations.map(({ chargeId, creditId, amountCents }) => ({ chargeId, creditId, amountCents })) } : {}),
+      },
+    },
+    at,
+  );
+  return { ...recorded, allocations };
 }
 
 /**
  * Opening entries for accounts that were just inserted with their totals
- * (the seed), so their totals equal the sums of their entries.
+ * (the seed, an import), so their totals equal the sums of their entries:
+ * the balance carried over is one invoice due on the day, paid by the
+ * opening payment as far as it goes. Set-based, for batches of thousands.
  */
-export async function recordOpeningEntries(trx: Transaction<Database>, actor: Actor, accounts: readonly { acctid: string; paidCents: Cents; dueCents: Cents }[], at = Date.now()): Promise<void> {
+export async function recordOpeningEntries(
+  trx: Transaction<Database>,
+  actor: Actor,
+  accounts: readonly { acctid: string; paidCents: Cents; dueCents: Cents }[],
+  { at = Date.now(), timeZone = 'UTC' }: EntryClock = {},
+): Promise<void> {
+  const effectiveOn = dateIn(timeZone, at);
   // The charge first, then the payment: each entry's running balance is what the account shows after it.
   const rows = accounts.flatMap(({ acctid, paidCents, dueCents }) => [
-    ...(dueCents > 0 ? [{ acctid, kind: 'charge', amount_cents: dueCents, balance_after_cents: dueCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
-    ...(paidCents > 0 ? [{ acctid, kind: 'payment', amount_cents: paidCents, balance_after_cents: dueCents - paidCents, memo: 'Opening balance', actor: actor.name, created_at: at }] : []),
+    ...(dueCents > 0 ? [{ acctid, kind: 'charge', amount_cents: dueCents, balance_after_cents: dueCents, memo: 'Opening balance', effective_on: effectiveOn, due_on: effectiveOn, actor: actor.name, created_at: at }] : []),
+    ...(paidCents > 0 ? [{ acctid, kind: 'payment', amount_cents: paidCents, balance_after_cents: dueCents - paidCents, memo: 'Opening balance', effective_on: effectiveOn, actor: actor.name, created_at: at }] : []),
   ]);
-  if (rows.length > 0) await trx.insertInto('ledger_entry').values(rows).execute();
+  if (rows.length === 0) return;
+  for (const chunk of chunks(rows, OPENING_CHUNK)) await trx.insertInto('ledger_entry').values(chunk).execute();
+  // The accounts are new: every entry they have is one of these.
+  const inserted: { id: number | string | bigint; acctid: string; kind: string }[] = [];
+  for (const ids of chunks([...new Set(rows.map(({ acctid }) => acctid))], OPENING_CHUNK)) {
+    inserted.push(...(await trx.selectFrom('ledger_entry').select(['id', 'acctid', 'kind']).where('acctid', 'in', ids).execute()));
+  }
+  const byAccount = new Map(accounts.map((account) => [account.acctid, account]));
+  const items = [];
+  const allocations = [];
+  for (const { id, acctid, kind } of inserted) {
+    const account = byAccount.get(acctid);
+    if (!account) continue;
+    const applied = Math.min(account.paidCents, account.dueCents);
+    const amount = kind === 'charge' ? account.dueCents : account.paidCents;
+    const open = amount - applied;
+    items.push({ entry_id: Number(id), acctid, side: kind === 'charge' ? ('charge' as const) : ('credit' as const), effective_on: effectiveOn, due_on: effectiveOn, amount_cents: amount, open_cents: open, last_applied_on: applied > 0 ? effectiveOn : null, settled_on: open === 0 ? effectiveOn : null });
+  }
+  for (const chunk of chunks(items, OPENING_CHUNK)) await trx.insertInto('open_item').values(chunk).execute();
+  const ids = new Map<string, { charge?: number; credit?: number }>();
+  for (const item of items) ids.set(item.acctid, { ...ids.get(item.acctid), [item.side]: item.entry_id });
+  for (const [acctid, { charge, credit }] of ids) {
+    const account = byAccount.get(acctid);
+    if (!account || charge === undefined || credit === undefined) continue;
+    allocations.push({ acctid, charge_id: charge, credit_id: credit, amount_cents: Math.min(account.paidCents, account.dueCents), effective_on: effectiveOn, created_at: at });
+  }
+  for (const chunk of chunks(allocations, OPENING_CHUNK)) await trx.insertInto('allocation').values(chunk).execute();
+}
+
+/** Rows per multi-row INSERT: well under every driver's limit on bound parameters. */
+const OPENING_CHUNK = 1000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
 }
 
 /**

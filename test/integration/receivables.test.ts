@@ -1,0 +1,165 @@
+/**
+ * Invoices, allocation and aging as of any date, with figures computed by hand:
+ * oldest due first, explicit allocation, credit before any charge, a
+ * back-dated payment, a past date with an invoice paid later, a partial
+ * payment, a closed account; refused input writes nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
+import { accountAging, allocationsOf, balanceAsOf, ledgerMismatches, recordEntry, type AgingFigures, type NewEntry } from '../../src/modules/ledger/index.js';
+import { seedWithLedger } from '../../src/prepare-database.js';
+import type { Database } from '../../src/schema.js';
+import { cents } from '../../src/shared/money.js';
+import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
+
+const actor = { name: 'receivables-test', ip: '127.0.0.1', requestId: 'req-receivables' };
+/** Every entry here is recorded "on" this day (noon UTC), whatever today is. */
+const TODAY = '2026-06-30';
+const AT = Date.parse(`${TODAY}T12:00:00Z`);
+
+/** Figures in the order current, 1–30, 31–60, 61–90, over 90, credit, total. */
+function figures(aging: AgingFigures): number[] {
+  return [aging.currentCents, aging.days1To30Cents, aging.days31To60Cents, aging.days61To90Cents, aging.daysOver90Cents, aging.creditCents, aging.totalCents];
+}
+
+for (const target of TEST_DATABASES) {
+  const opened = await openTestDatabase(target);
+  describe(`receivables on ${target.name}`, { skip: opened.skip ?? false }, () => {
+    let db: Kysely<Database>;
+    before(() => {
+      db = opened.db!;
+    });
+    after(async () => db?.destroy());
+
+    async function newAccount(termsDays = 30): Promise<string> {
+      const acctid = uniqueAcctId('R');
+      await db.transaction().execute((trx) => seedWithLedger(trx, [{ acctid, paidCents: cents(0), dueCents: cents(0) }]));
+      await db.updateTable('account').set({ terms_days: termsDays }).where('acctid', '=', acctid).execute();
+      return acctid;
+    }
+    const record = (acctid: string, entry: Omit<NewEntry, 'acctid' | 'memo' | 'amountCents'> & { amountCents: number; memo?: string }) =>
+      db.transaction().execute((trx) => recordEntry(trx, actor, { memo: '', ...entry, acctid, amountCents: cents(entry.amountCents) }, { at: AT, timeZone: 'UTC' }));
+    const aging = async (acctid: string, asOf: string) => figures((await accountAging(db, acctid, asOf)).aging);
+
+    test('a payment pays the oldest due invoice first, then the next; the rest of an invoice stays open', async () => {
+      const acctid = await newAccount();
+      const a = await record(acctid, { kind: 'charge', amountCents: 10_000, effectiveOn: '2026-03-01', reference: 'INV-1' }); // due 03-31
+      const b = await record(acctid, { kind: 'charge', amountCents: 10_000, effectiveOn: '2026-04-01', reference: 'INV-2' }); // due 05-01
+      assert.equal(a.dueOn, '2026-03-31');
+      assert.equal(b.dueOn, '2026-05-01');
+      const payment = await record(acctid, { kind: 'payment', amountCents: 15_000, effectiveOn: '2026-06-15' });
+      assert.deepEqual(
+        payment.allocations.map(({ chargeId, amountCents, effectiveOn }) => [chargeId, amountCents, effectiveOn]),
+        [
+          [a.id, 10_000, '2026-06-15'],
+          [b.id, 5_000, '2026-06-15'],
+        ],
+      );
+      // On 06-30: INV-2 (due 05-01) is 60 days late with 50.00 open.
+      assert.deepEqual(await aging(acctid, TODAY), [0, 0, 5_000, 0, 0, 0, 5_000]);
+      const { openInvoices } = await accountAging(db, acctid, TODAY);
+      assert.deepEqual(
+        openInvoices.map(({ chargeId, reference, openCents, daysLate }) => [chargeId, reference, openCents, daysLate]),
+        [[b.id, 'INV-2', 5_000, 60]],
+      );
+      assert.deepEqual(await ledgerMismatches(db, [acctid]), []);
+    });
+
+    test('a payment applied to the invoices it names, the rest oldest due first', async () => {
+      const acctid = await newAccount();
+      const a = await record(acctid, { kind: 'charge', amountCents: 4_000, effectiveOn: '2026-05-01', dueOn: '2026-05-10' });
+      const b = await record(acctid, { kind: 'charge', amountCents: 6_000, effectiveOn: '2026-05-02', dueOn: '2026-06-01' });
+      const c = await record(acctid, { kind: 'charge', amountCents: 1_000, effectiveOn: '2026-05-03', dueOn: '2026-07-15' });
+      const payment = await record(acctid, { kind: 'payment', amountCents: 7_000, effectiveOn: '2026-06-20', allocations: [{ chargeId: c.id, amountCents: cents(1_000) }, { chargeId: b.id, amountCents: cents(2_000) }] });
+      assert.deepEqual(
+        payment.allocations.map(({ chargeId, amountCents }) => [chargeId, amountCents]),
+        [
+          [c.id, 1_000],
+          [b.id, 2_000],
+          [a.id, 4_000],
+        ],
+      );
+      // Left: 40.00 of b (due 06-01, 29 days late on 06-30).
+      assert.deepEqual(await aging(acctid, TODAY), [0, 4_000, 0, 0, 0, 0, 4_000]);
+    });
+
+    test('a payment before any invoice is unapplied credit, taken by the next invoices as they arrive', async () => {
+      const acctid = await newAccount(10);
+      const payment = await record(acctid, { kind: 'payment', amountCents: 10_000, effectiveOn: '2026-05-01' });
+      assert.deepEqual(payment.allocations, []);
+      assert.deepEqual(await aging(acctid, '2026-05-05'), [0, 0, 0, 0, 0, -10_000, -10_000]);
+      const invoice = await record(acctid, { kind: 'charge', amountCents: 6_000, effectiveOn: '2026-06-01' });
+      assert.deepEqual(
+        invoice.allocations.map(({ chargeId, creditId, amountCents, effectiveOn }) => [chargeId, creditId, amountCents, effectiveOn]),
+        [[invoice.id, payment.id, 6_000, '2026-06-01']],
+      );
+      assert.deepEqual(await aging(acctid, TODAY), [0, 0, 0, 0, 0, -4_000, -4_000]);
+      // Before the invoice's date it did not exist, and the credit was whole.
+      assert.deepEqual(await aging(acctid, '2026-05-31'), [0, 0, 0, 0, 0, -10_000, -10_000]);
+    });
+
+    test('a back-dated payment counts from its own date; an invoice paid after a past date was still open on it', async () => {
+      const acctid = await newAccount();
+      const invoice = await record(acctid, { kind: 'charge', amountCents: 20_000, effectiveOn: '2026-01-10' }); // due 02-09
+      await record(acctid, { kind: 'payment', amountCents: 20_000, effectiveOn: '2026-04-20' });
+      // On 03-31 the invoice (due 02-09) was 50 days late and unpaid; on 04-20 it was paid.
+      assert.deepEqual(await aging(acctid, '2026-03-31'), [0, 0, 20_000, 0, 0, 0, 20_000]);
+      assert.deepEqual(await aging(acctid, '2026-04-19'), [0, 0, 0, 20_000, 0, 0, 20_000]);
+      assert.deepEqual(await aging(acctid, '2026-04-20'), [0, 0, 0, 0, 0, 0, 0]);
+      assert.deepEqual(await aging(acctid, TODAY), [0, 0, 0, 0, 0, 0, 0]);
+      // Before the invoice: nothing.
+      assert.deepEqual(await aging(acctid, '2026-01-09'), [0, 0, 0, 0, 0, 0, 0]);
+      const [allocation] = await allocationsOf(db, [invoice.id]);
+      assert.equal(allocation?.effectiveOn, '2026-04-20');
+    });
+
+    test('a partial payment leaves the rest of the invoice in its bucket; totals equal the balance on each day', async () => {
+      const acctid = await newAccount(0);
+      await record(acctid, { kind: 'charge', amountCents: 9_999, effectiveOn: '2026-02-01' }); // due the same day
+      await record(acctid, { kind: 'payment', amountCents: 3_333, effectiveOn: '2026-02-15' });
+      await record(acctid, { kind: 'adjustment', amountCents: 1_500, effectiveOn: '2026-06-30', memo: 'late fee' }); // due on its date: current
+      assert.deepEqual(await aging(acctid, TODAY), [1_500, 0, 0, 0, 6_666, 0, 8_166]);
+      for (const day of ['2026-01-31', '2026-02-01', '2026-02-14', '2026-02-15', '2026-06-29', TODAY]) {
+        const [, , , , , , total] = await aging(acctid, day);
+        assert.equal(total, await balanceAsOf(db, acctid, day), day);
+      }
+    });
+
+    test('a credit (negative adjustment) pays invoices like a payment; a closed account still ages and takes credits', async () => {
+      const acctid = await newAccount();
+      await record(acctid, { kind: 'charge', amountCents: 5_000, effectiveOn: '2026-06-01' });
+      await record(acctid, { kind: 'adjustment', amountCents: -2_000, effectiveOn: '2026-06-10', memo: 'goodwill' });
+      await db.updateTable('account').set({ closed_at: AT }).where('acctid', '=', acctid).execute();
+      await assert.rejects(record(acctid, { kind: 'charge', amountCents: 100 }), (error: Error & { statusCode?: number }) => error.statusCode === 409);
+      await record(acctid, { kind: 'payment', amountCents: 1_000, effectiveOn: TODAY });
+      assert.deepEqual(await aging(acctid, TODAY), [0, 0, 0, 0, 0, 0, 0].map((_, i) => (i === 0 || i === 6 ? 2_000 : 0)));
+      assert.deepEqual(await ledgerMismatches(db, [acctid]), []);
+    });
+
+    test('refused entries write nothing: no entry, total, allocation or open item', async () => {
+      const acctid = await newAccount();
+      const other = await newAccount();
+      const invoice = await record(acctid, { kind: 'charge', amountCents: 1_000, effectiveOn: '2026-06-01' });
+      const theirs = await record(other, { kind: 'charge', amountCents: 1_000, effectiveOn: '2026-06-01' });
+      const status = (code: number, message: RegExp) => (error: Error & { statusCode?: number }) => error.statusCode === code && message.test(error.message);
+      const refused: [Parameters<typeof record>[1], number, RegExp][] = [
+        [{ kind: 'payment', amountCents: 100, effectiveOn: '2026-02-30' }, 400, /real calendar day/],
+        [{ kind: 'payment', amountCents: 100, effectiveOn: '2026-07-01' }, 400, /cannot be in the future/],
+        [{ kind: 'charge', amountCents: 100, effectiveOn: '2026-06-10', dueOn: '2026-06-09' }, 400, /due date cannot be before/],
+        [{ kind: 'payment', amountCents: 100, dueOn: '2026-06-09' }, 400, /Only a charge has a due date/],
+        [{ kind: 'payment', amountCents: 100, allocations: [{ chargeId: invoice.id, amountCents: cents(101) }] }, 400, /add up to more than/],
+        [{ kind: 'payment', amountCents: 2_000, allocations: [{ chargeId: invoice.id, amountCents: cents(1_001) }] }, 422, /has 10\.00 USD open/],
+        [{ kind: 'payment', amountCents: 100, allocations: [{ chargeId: theirs.id, amountCents: cents(100) }] }, 422, /has no invoice/],
+        [{ kind: 'payment', amountCents: 100, allocations: [{ chargeId: 999_999_999, amountCents: cents(100) }] }, 422, /has no invoice/],
+        [{ kind: 'charge', amountCents: 100, allocations: [{ chargeId: invoice.id, amountCents: cents(100) }] }, 400, /Only a payment or a credit/],
+        [{ kind: 'payment', amountCents: 100, reference: 'x'.repeat(41) }, 400, /at most 40/],
+      ];
+      const count = async (table: 'ledger_entry' | 'open_item' | 'allocation') => (await db.selectFrom(table).select('acctid').where('acctid', '=', acctid).execute()).length;
+      const beforeCounts = [await count('ledger_entry'), await count('open_item'), await count('allocation')];
+      for (const [entry, code, message] of refused) await assert.rejects(record(acctid, entry), status(code, message), JSON.stringify(entry));
+      assert.deepEqual([await count('ledger_entry'), await count('open_item'), await count('allocation')], beforeCounts);
+      assert.deepEqual(await aging(acctid, TODAY), [1_000, 0, 0, 0, 0, 0, 1_000], 'due 07-01: current');
+    });
+  });
+}
