@@ -107,7 +107,7 @@ for (const target of TEST_DATABASES) {
         assert.deepEqual(await search(`q=${encodeURIComponent(`SMITH ${word.toUpperCase()}`)}`), [acctid]);
         assert.deepEqual(await search(`q=${encodeURIComponent(`ærøskøbing ${word}`)}`), [acctid]);
         const page = await get(`/accounts?q=zoe+${word}`);
-        assertHas(page.body, `<tr><th scope="row"><a href="/accounts/${acctid}">${acctid}</a></th><td data-label="Name">Zoë Ærøskøbing-Smith ${word}</td><td class="num" data-label="Balance">40.00 USD</td><td data-label="Status">open</td></tr>`);
+        assertHas(page.body, `<tr><th scope="row"><a href="/accounts/${acctid}">${acctid}</a></th><td data-label="Name">Zoë Ærøskøbing-Smith ${word}</td><td class="num" data-label="Balance">40.00 USD</td><td data-label="Status"><span class="pill pill-success">Open</span></td></tr>`);
         assertHas(page.body, `<caption>Accounts matching “zoe ${word}”, sorted by account ID, ascending</caption>`);
       });
 
@@ -148,7 +148,7 @@ for (const target of TEST_DATABASES) {
         assert.deepEqual(await found('settled'), [settled]);
         assert.deepEqual(await found('closed'), [closed]);
         const page = await get(`/accounts?q=${word}&filter=closed`);
-        assertHas(page.body, `<td class="num" data-label="Balance">7.00 USD</td><td data-label="Status">closed</td>`);
+        assertHas(page.body, `<td class="num" data-label="Balance">7.00 USD</td><td data-label="Status"><span class="pill pill-neutral">Closed</span></td>`);
         assert.match(page.body, /<option value="closed" selected>Closed<\/option>/, 'the filter stays chosen');
       });
 
@@ -226,7 +226,7 @@ for (const target of TEST_DATABASES) {
         assert.equal(reply.statusCode, 303);
         assert.equal(reply.headers.location, `/accounts/${acctid}?done=created`);
         const page = await follow(reply);
-        assertHas(page.body, '<div class="flash flash-success" role="status">The account was created.</div>');
+        assert.match(page.body, /<div class="flash flash-success"><svg class="icon"[^]*?<\/svg><div role="status">The account was created\.<\/div><\/div>/);
         assertHas(page.body, `<h1>Account ${acctid}</h1>`);
         assertHas(page.body, '<dt>Name</dt><dd>Ana Lima</dd>');
         assertHas(page.body, '<dt>Email</dt><dd>ana@example.com</dd>');
@@ -348,7 +348,7 @@ for (const target of TEST_DATABASES) {
         assert.ok(location.startsWith(`/accounts/${acctid}?`), location);
         assert.match(location, /\?done=entry&entry=\d+$/);
         const page = await follow(reply);
-        assertHas(page.body, '<div class="flash flash-success" role="status">Recorded a payment of 2.50 USD. The balance is now 7.50 USD.</div>');
+        assert.match(page.body, /<div class="flash flash-success"><svg class="icon"[^]*?<\/svg><div role="status">Recorded a payment of 2\.50 USD\. The balance is now 7\.50 USD\.<\/div><\/div>/);
         assertHas(page.body, '<dt>Paid</dt><dd>2.50 USD</dd>');
         assertHas(page.body, '<dt>Balance</dt><dd><strong>7.50 USD</strong></dd>');
         const [entry] = await db.selectFrom('ledger_entry').select(['kind', 'amount_cents', 'memo', 'actor']).where('acctid', '=', acctid).where('kind', '=', 'payment').execute();

@@ -78,7 +78,7 @@ for (const target of TEST_DATABASES) {
       assert.equal(reply.statusCode, 200);
       assert.equal(reply.headers['cache-control'], 'no-store');
       assert.match(reply.body, /<caption>Staff users<\/caption>/);
-      const row = `<tr><th scope="row">${viewer.username}</th><td>viewer</td><td>active</td><td>`;
+      const row = `<tr><th scope="row">${viewer.username}</th><td data-label="Role">viewer</td><td data-label="Status"><span class="pill pill-success">active</span></td><td data-label="Created">`;
       assertHas(reply.body, row);
       assert.match(reply.body.slice(reply.body.indexOf(row) + row.length), /^<time datetime="[^"]+" title="[^"]+">(just now|\d+ min ago)<\/time><\/td>/);
       for (const id of ['new_username', 'new_role', 'new_password', `role-${viewer.id}`, `password-${viewer.id}`]) {
@@ -93,9 +93,9 @@ for (const target of TEST_DATABASES) {
       const until = Date.UTC(2099, 0, 2, 3, 4);
       await db.updateTable('staff_user').set({ locked_until: until }).where('id', '=', locked.id).execute();
       const reply = await page(adminCookie);
-      assertHas(reply.body, `${locked.username}</th><td>clerk</td><td>locked until Jan 2, 2099, 3:04 AM</td>`);
+      assertHas(reply.body, `${locked.username}</th><td data-label="Role">clerk</td><td data-label="Status"><span class="pill pill-warning">locked until Jan 2, 2099, 3:04 AM</span></td>`);
       assert.equal((await asAdmin(`/admin/users/${locked.id}/disable`)).statusCode, 303);
-      assertHas((await page(adminCookie)).body, `${locked.username}</th><td>clerk</td><td>disabled</td>`);
+      assertHas((await page(adminCookie)).body, `${locked.username}</th><td data-label="Role">clerk</td><td data-label="Status"><span class="pill pill-neutral">disabled</span></td>`);
     });
 
     test("an admin creates a user: 303 to the list, the user can sign in, and the audit row names the admin, the address and the request id", async () => {

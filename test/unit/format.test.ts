@@ -25,7 +25,7 @@ describe('display formats', () => {
   });
 
   test('a negative balance is a credit, shown with a pill rather than an alarm colour', () => {
-    assert.equal(balance(cents(-1000)).value, '-10.00 USD <span class="pill pill-credit">credit</span>');
+    assert.equal(balance(cents(-1000)).value, '-10.00 USD <span class="pill pill-info">credit</span>');
     assert.equal(balance(cents(1000)).value, '10.00 USD');
   });
 

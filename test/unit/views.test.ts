@@ -119,9 +119,9 @@ describe('page and layout', () => {
 
   test('flash messages sit at the top of main: errors as role=alert, success and info as role=status', () => {
     const main = signedIn.slice(signedIn.indexOf('<main>'), signedIn.indexOf('</main>'));
-    assert.match(main, /^<main>\n<div class="flash flash-success" role="status">Account saved<\/div>/);
-    assert.match(main, /<div class="flash flash-error" role="alert">Could not email the invoice<\/div>/);
-    assert.match(main, /<div class="flash flash-info" role="status">Prices change on Monday<\/div>\n<h1>Accounts<\/h1>/);
+    assert.match(main, /^<main>\n<div class="flash flash-success"><svg class="icon"[^]*?<\/svg><div role="status">Account saved<\/div><\/div>/);
+    assert.match(main, /<div class="flash flash-error"><svg class="icon"[^]*?<\/svg><div role="alert">Could not email the invoice<\/div><\/div>/);
+    assert.match(main, /<div class="flash flash-info"><svg class="icon"[^]*?<\/svg><div role="status">Prices change on Monday<\/div><\/div>\n<h1>Accounts<\/h1>/);
   });
 
   test('with no user there is no user area and no sign-out form', () => {
@@ -372,9 +372,9 @@ describe('flash and errorSummary', () => {
       { kind: 'info', text: EVIL },
     ]).value;
     assertEscaped(markup, 3);
-    assert.match(markup, /class="flash flash-error" role="alert"/);
-    assert.match(markup, /class="flash flash-success" role="status"/);
-    assert.match(markup, /class="flash flash-info" role="status"/);
+    assert.match(markup, /class="flash flash-error"><svg[^]*?<\/svg><div role="alert"/);
+    assert.match(markup, /class="flash flash-success"><svg[^]*?<\/svg><div role="status"/);
+    assert.match(markup, /class="flash flash-info"><svg[^]*?<\/svg><div role="status"/);
     assert.equal(flash([]).value, '');
   });
 
@@ -402,6 +402,6 @@ describe('flash and errorSummary', () => {
   test('components compose into SafeHtml that html`` keeps as is', () => {
     const composed = html`<section>${flash([{ kind: 'info', text: 'Hi' }])}</section>`;
     assert.ok(composed instanceof SafeHtml);
-    assert.equal(composed.value, '<section><div class="flash flash-info" role="status">Hi</div></section>');
+    assert.match(composed.value, /^<section><div class="flash flash-info"><svg class="icon"[^]*?<\/svg><div role="status">Hi<\/div><\/div><\/section>$/);
   });
 });

@@ -1,4 +1,4 @@
-import { field, form, hiddenField, scrollRegion, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
+import { field, form, hiddenField, pill, scrollRegion, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/index.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
@@ -86,7 +86,7 @@ function details(account: AccountDetails): SafeHtml {
 /** The account's figures as cards: what it owes first. */
 function figures(account: AccountDetails): SafeHtml {
   return html`<dl class="tiles tiles-account">
-<div class="tile"><dt>Balance</dt><dd><strong>${money(account.balanceCents)}</strong>${account.balanceCents < 0 ? html` <span class="pill pill-credit">credit</span>` : ''}</dd></div>
+<div class="tile"><dt>Balance</dt><dd><strong>${money(account.balanceCents)}</strong>${account.balanceCents < 0 ? html` ${pill('credit', 'info')}` : ''}</dd></div>
 <div class="tile"><dt>Due</dt><dd>${money(account.dueCents)}</dd></div>
 <div class="tile"><dt>Paid</dt><dd>${money(account.paidCents)}</dd></div>
 </dl>`;
@@ -104,7 +104,7 @@ function header(view: AccountPageView): SafeHtml {
   return html`<div class="page-header">
 <div>
 <h1>${accountTitle(account.acctid)}</h1>
-<p class="subtitle"><span>${account.name}</span><span class="pill ${closed ? 'pill-closed' : 'pill-open'}">${closed ? 'Closed' : 'Open'}</span></p>
+<p class="subtitle"><span>${account.name}</span>${closed ? pill('Closed') : pill('Open', 'success')}</p>
 </div>
 ${actions.length === 0 ? '' : html`<p class="actions">${actions}</p>`}
 </div>`;

@@ -1,4 +1,4 @@
-import { errorSummary, field, form, scrollRegion, select, siteHref, table, type FieldError, type SelectChoice, type Text } from '../../platform/views/components.js';
+import { errorSummary, field, form, pill, scrollRegion, select, siteHref, table, type FieldError, type SelectChoice, type Text } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { ACCTID_MAX_LENGTH } from './account.js';
@@ -180,7 +180,7 @@ function accountsTable(view: AccountListView, accounts: readonly AccountDetails[
       { header: 'Account ID', rowHeader: true, cell: (account) => html`<a href="${siteHref(accountPath(account.acctid))}">${account.acctid}</a>` },
       { header: 'Name', cell: (account) => account.name },
       { header: 'Balance', numeric: true, cell: (account) => balance(account.balanceCents) },
-      { header: 'Status', cell: (account) => accountStatus(account) },
+      { header: 'Status', cell: (account) => (accountStatus(account) === 'open' ? pill('Open', 'success') : pill('Closed')) },
     ],
   });
 }

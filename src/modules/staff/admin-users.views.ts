@@ -1,4 +1,4 @@
-import { errorSummary, field, form, scrollRegion, select, table, type FieldError, type SelectChoice } from '../../platform/views/components.js';
+import { errorSummary, field, form, pill, scrollRegion, select, table, type FieldError, type SelectChoice } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { ME_PATH } from './me.views.js';
@@ -150,12 +150,13 @@ export function adminUsersBody(view: AdminUsersView): SafeHtml {
   });
   const users = table({
     caption: 'Staff users',
+    stacked: true,
     empty: 'There are no staff users yet.',
     rows: view.users,
     columns: [
       { header: 'User name', rowHeader: true, cell: (user) => user.username },
       { header: 'Role', cell: (user) => user.role },
-      { header: 'Status', cell: (user) => userStatus(user) },
+      { header: 'Status', cell: (user) => pill(userStatus(user), user.disabled ? 'neutral' : user.lockedUntil !== null ? 'warning' : 'success') },
       { header: 'Created', cell: (user) => timeTag(user.createdAt) },
       { header: 'Actions', cell: (user) => actions(user, view) },
     ],

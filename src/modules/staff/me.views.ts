@@ -1,4 +1,4 @@
-import { errorSummary, field, form, scrollRegion, table, type FieldError } from '../../platform/views/components.js';
+import { errorSummary, field, form, pill, scrollRegion, table, type FieldError } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { PASSWORD_MIN_LENGTH } from './password.js';
@@ -104,6 +104,7 @@ function tokensSection(view: MeView): SafeHtml {
   const typed = view.tokenForm ?? { label: '', expiresInDays: '' };
   const tokens = table({
     caption: 'Your API tokens',
+    stacked: true,
     empty: 'You have no API tokens.',
     rows: view.tokens,
     columns: [
@@ -112,7 +113,7 @@ function tokensSection(view: MeView): SafeHtml {
       { header: 'Created', cell: (token) => timeTag(token.createdAt) },
       { header: 'Last used', cell: (token) => (token.lastUsedAt === null ? 'never' : timeTag(token.lastUsedAt)) },
       { header: 'Expires', cell: (token) => (token.expiresAt === null ? 'never' : timeTag(token.expiresAt)) },
-      { header: 'Status', cell: (token) => tokenStatus(token, now) },
+      { header: 'Status', cell: (token) => pill(tokenStatus(token, now), tokenStatus(token, now) === 'active' ? 'success' : 'neutral') },
       {
         header: 'Action',
         cell: (token) =>

@@ -4,6 +4,7 @@
  * SafeHtml (kept as is); none takes a string as markup.
  */
 import { html, SafeHtml, type Interpolation } from './html.js';
+import { icon, type IconName } from './icons.js';
 
 /** Text a component shows: a string or number is escaped, SafeHtml is kept. */
 export type Text = string | number | SafeHtml;
@@ -263,13 +264,23 @@ export interface FlashMessage {
   readonly text: Text;
 }
 
-/** One box per message: errors are role=alert, success and info role=status. Nothing for no messages. */
+const FLASH_ICONS: Readonly<Record<FlashKind, IconName>> = { success: 'circle-check', error: 'circle-alert', info: 'info' };
+
+/** One box per message, with an icon of its kind; the text is the live region (errors role=alert, success and info role=status). Nothing for no messages. */
 export function flash(messages: readonly FlashMessage[]): SafeHtml {
   return lines(
     messages.map(
-      ({ kind, text }) => html`<div class="flash flash-${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</div>`,
+      ({ kind, text }) => html`<div class="flash flash-${kind}">${icon(FLASH_ICONS[kind])}<div role="${kind === 'error' ? 'alert' : 'status'}">${text}</div></div>`,
     ),
   );
+}
+
+/** How a status pill reads at a glance; the words say what it means, the colour only repeats it. */
+export type PillTone = 'success' | 'neutral' | 'info' | 'warning' | 'danger';
+
+/** A short status in a rounded label: "Open", "Paid", "12 days late". */
+export function pill(text: Text, tone: PillTone = 'neutral'): SafeHtml {
+  return html`<span class="pill pill-${tone}">${text}</span>`;
 }
 
 export interface FieldError {

@@ -7,6 +7,7 @@
  */
 import { CURRENCY, decimalFromCents, type Cents } from '../../shared/money.js';
 import { html, type SafeHtml } from './html.js';
+import { pill } from './components.js';
 
 export interface DisplaySettings {
   /** A BCP 47 locale: "en-US", "de-DE". */
@@ -70,7 +71,7 @@ export function count(value: number | bigint): string {
 
 /** A balance: the amount, and for a negative one (the customer is in credit) a "credit" pill rather than an alarm colour. */
 export function balance(cents: Cents | bigint): SafeHtml {
-  return cents < 0 ? html`${money(cents)} <span class="pill pill-credit">credit</span>` : html`${money(cents)}`;
+  return cents < 0 ? html`${money(cents)} ${pill('credit', 'info')}` : html`${money(cents)}`;
 }
 
 /** The calendar day of a moment in the business time zone, comparable as text ("2026-12-05"). */

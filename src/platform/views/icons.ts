@@ -25,6 +25,7 @@ const ICON_NAMES = [
   'file-question',
   'pencil',
   'ban',
+  'info',
 ] as const;
 export type IconName = (typeof ICON_NAMES)[number];
 
