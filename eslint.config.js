@@ -14,7 +14,8 @@ const MODULE_USES = {
   staff: ['audit'],
   ledger: ['audit'],
   accounts: ['audit', 'ledger', 'staff'],
-  dashboard: ['accounts', 'ledger', 'staff'],
+  receivables: ['accounts', 'audit', 'ledger', 'staff'],
+  dashboard: ['accounts', 'ledger', 'receivables', 'staff'],
   'import-export': ['accounts', 'audit', 'ledger', 'staff'],
 };
 

@@ -7,6 +7,7 @@ import * as accountDetails from './2026-11-29T1300-account-details.js';
 import * as dashboardIndexes from './2026-11-29T1500-dashboard-indexes.js';
 import * as searchTermSortName from './2026-12-05T1230-search-term-sort-name.js';
 import * as receivables from './2026-12-05T1800-receivables.js';
+import * as agingIndexes from './2026-12-05T2000-aging-indexes.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -20,6 +21,7 @@ export const migrations: MigrationList = {
   '2026-11-29T1500-dashboard-indexes': dashboardIndexes,
   '2026-12-05T1230-search-term-sort-name': searchTermSortName,
   '2026-12-05T1800-receivables': receivables,
+  '2026-12-05T2000-aging-indexes': agingIndexes,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */

@@ -113,7 +113,12 @@ export function keysetAfter(db: AnyDb, sortColumn: string, idColumn: string, las
  * losing digits) or a DECIMAL/NUMERIC string. Read it with BigInt().
  */
 export function exactSum(db: AnyDb, column: string): RawBuilder<string | null> {
-  const total = sql`sum(${sql.ref(column)})`;
+  return exactSumOf(db, sql.ref(column));
+}
+
+/** exactSum of an expression (a CASE, a difference of columns) rather than a column. */
+export function exactSumOf(db: AnyDb, expression: Expression<unknown>): RawBuilder<string | null> {
+  const total = sql`sum(${expression})`;
   switch (dialectOf(db)) {
     case 'mysql':
       return sql<string | null>`cast(${total} as char)`;

@@ -1,0 +1,22 @@
+/**
+ * The receivables module's public face: aging over every account as of any
+ * day (the report, its page, API, CSV and `crm aging`), and DSO for the
+ * dashboard. One account's aging is the ledger's (accountAging).
+ */
+export {
+  AGING_BATCH_SIZE,
+  AGING_KEYS,
+  AGING_PAGE_SIZE_DEFAULT,
+  AGING_PAGE_SIZE_MAX,
+  agingOfAccounts,
+  agingOfEveryAccount,
+  agingPage,
+  agingTotals,
+  accountCount,
+  sumOf,
+  ZERO_TOTALS,
+  type AccountAgingRow,
+  type AgingKey,
+  type AgingPage,
+  type AgingTotals,
+} from './aging-report.js';
