@@ -5,6 +5,7 @@ import { ACCOUNTS_NAV, accountRoutes, accountsApiRoutes, entriesApiRoutes, LOOKU
 import { AUDIT_NAV, auditApiRoutes, auditRoutes, recordAudit } from './modules/audit/index.js';
 import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dashboard/index.js';
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
+import { agingApiRoutes } from './modules/receivables/index.js';
 import {
   actorOf,
   ADMIN_USERS_NAV,
@@ -132,6 +133,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(summaryApiRoutes, { db }),
       (scope) => scope.register(accountsApiRoutes, { db }),
       (scope) => scope.register(entriesApiRoutes, { db }),
+      (scope) => scope.register(agingApiRoutes, { db, timeZone: config.display.timeZone }),
     ],
   });
   return app;

@@ -92,6 +92,8 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /api/v1/accounts/:acctid/reopen': writerToken,
   'GET /api/v1/accounts/:acctid/entries': anyToken,
   'POST /api/v1/accounts/:acctid/entries': writerToken,
+  'GET /api/v1/accounts/:acctid/aging': anyToken,
+  'GET /api/v1/aging': anyToken,
 };
 
 /** A file that exists behind each static route, so the request reaches it. */

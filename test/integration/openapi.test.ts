@@ -47,6 +47,8 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/v1/accounts/{acctid}/reopen': 'reopenAccount',
   'GET /api/v1/accounts/{acctid}/entries': 'listEntries',
   'POST /api/v1/accounts/{acctid}/entries': 'createEntry',
+  'GET /api/v1/accounts/{acctid}/aging': 'getAccountAging',
+  'GET /api/v1/aging': 'getAgingReport',
 };
 
 /** Redocly's findings with its recommended rules, as "severity rule: message (where)". */

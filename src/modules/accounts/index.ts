@@ -8,6 +8,7 @@ export { accountPath, ACCOUNTS_PATH } from './account-path.js';
 export { type AccountChanges, accountDetails, acctidField, type NewAccountInput } from './account-fields.js';
 export type { AccountSearchTermTable, AccountTable } from './account.table.js';
 export { accountsApiRoutes } from './accounts.api.js';
+export { acctidParams } from './account.json.js';
 export { ACCOUNTS_NAV, accountRoutes } from './accounts.routes.js';
 export { requireAccount, writeSearchTerms } from './account.repository.js';
 export { createAccounts, updateAccount, type NewAccount } from './accounts.service.js';

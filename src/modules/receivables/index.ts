@@ -20,3 +20,4 @@ export {
   type AgingPage,
   type AgingTotals,
 } from './aging-report.js';
+export { agingApiRoutes, type AgingRoutesOptions } from './aging.api.js';
