@@ -123,5 +123,13 @@ async function openSqlite(file: string) {
   // wait for it, and set this first, since switching to WAL takes a lock too.
   sqlite.pragma('busy_timeout = 5000');
   if (!memory) sqlite.pragma('journal_mode = WAL');
+  // SQLite's SUM stops with "integer overflow" past 2^63 (about a thousand accounts at the per-account cap):
+  // exact_sum adds in JavaScript's bigint and answers digits, as exactSum expects (dialect.ts).
+  sqlite.aggregate('exact_sum', {
+    start: () => null,
+    step: (total: bigint | null, value: unknown) => (value === null ? total : (total ?? 0n) + BigInt(value as number | bigint | string)),
+    // Null over no rows (or only nulls), like SUM.
+    result: (total: bigint | null) => (total === null ? null : total.toString()),
+  });
   return sqlite;
 }

@@ -125,6 +125,7 @@ export function exactSumOf(db: AnyDb, expression: Expression<unknown>): RawBuild
     case 'postgres':
       return sql<string | null>`${total}::text`;
     case 'sqlite':
-      return sql<string | null>`cast(${total} as text)`;
+      // exact_sum: registered on every connection (database.ts), since SUM stops with an error past 2^63.
+      return sql<string | null>`exact_sum(${sql.ref(column)})`;
   }
 }
