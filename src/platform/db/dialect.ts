@@ -126,6 +126,6 @@ export function exactSumOf(db: AnyDb, expression: Expression<unknown>): RawBuild
       return sql<string | null>`${total}::text`;
     case 'sqlite':
       // exact_sum: registered on every connection (database.ts), since SUM stops with an error past 2^63.
-      return sql<string | null>`exact_sum(${sql.ref(column)})`;
+      return sql<string | null>`exact_sum(${expression})`;
   }
 }
