@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
-import { accountAging, allocationsOf, balanceAsOf, ledgerMismatches, recordEntry, type AgingFigures, type NewEntry } from '../../src/modules/ledger/index.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { accountAging, allocationsOf, balanceAsOf, ledgerMismatches, receivablesMismatches, recordEntry, type AgingFigures, type NewEntry, type ReceivablesMismatch } from '../../src/modules/ledger/index.js';
 import { seedWithLedger } from '../../src/prepare-database.js';
 import type { Database } from '../../src/schema.js';
 import { cents } from '../../src/shared/money.js';
@@ -41,6 +41,11 @@ for (const target of TEST_DATABASES) {
     const record = (acctid: string, entry: Omit<NewEntry, 'acctid' | 'memo' | 'amountCents'> & { amountCents: number; memo?: string }) =>
       db.transaction().execute((trx) => recordEntry(trx, actor, { memo: '', ...entry, acctid, amountCents: cents(entry.amountCents) }, { at: AT, timeZone: 'UTC' }));
     const aging = async (acctid: string, asOf: string) => figures((await accountAging(db, acctid, asOf)).aging);
+    /** The totals equal the entries, and the open items the entries, allocations and balance. */
+    async function assertConsistent(...acctids: string[]): Promise<void> {
+      assert.deepEqual(await ledgerMismatches(db, acctids), []);
+      assert.deepEqual(await receivablesMismatches(db, acctids), []);
+    }
 
     test('a payment pays the oldest due invoice first, then the next; the rest of an invoice stays open', async () => {
       const acctid = await newAccount();
@@ -63,7 +68,7 @@ for (const target of TEST_DATABASES) {
         openInvoices.map(({ chargeId, reference, openCents, daysLate }) => [chargeId, reference, openCents, daysLate]),
         [[b.id, 'INV-2', 5_000, 60]],
       );
-      assert.deepEqual(await ledgerMismatches(db, [acctid]), []);
+      await assertConsistent(acctid);
     });
 
     test('a payment applied to the invoices it names, the rest oldest due first', async () => {
@@ -82,6 +87,7 @@ for (const target of TEST_DATABASES) {
       );
       // Left: 40.00 of b (due 06-01, 29 days late on 06-30).
       assert.deepEqual(await aging(acctid, TODAY), [0, 4_000, 0, 0, 0, 0, 4_000]);
+      await assertConsistent(acctid);
     });
 
     test('a payment before any invoice is unapplied credit, taken by the next invoices as they arrive', async () => {
@@ -97,6 +103,7 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(await aging(acctid, TODAY), [0, 0, 0, 0, 0, -4_000, -4_000]);
       // Before the invoice's date it did not exist, and the credit was whole.
       assert.deepEqual(await aging(acctid, '2026-05-31'), [0, 0, 0, 0, 0, -10_000, -10_000]);
+      await assertConsistent(acctid);
     });
 
     test('a back-dated payment counts from its own date; an invoice paid after a past date was still open on it', async () => {
@@ -112,6 +119,7 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(await aging(acctid, '2026-01-09'), [0, 0, 0, 0, 0, 0, 0]);
       const [allocation] = await allocationsOf(db, [invoice.id]);
       assert.equal(allocation?.effectiveOn, '2026-04-20');
+      await assertConsistent(acctid);
     });
 
     test('a partial payment leaves the rest of the invoice in its bucket; totals equal the balance on each day', async () => {
@@ -124,6 +132,7 @@ for (const target of TEST_DATABASES) {
         const [, , , , , , total] = await aging(acctid, day);
         assert.equal(total, await balanceAsOf(db, acctid, day), day);
       }
+      await assertConsistent(acctid);
     });
 
     test('a credit (negative adjustment) pays invoices like a payment; a closed account still ages and takes credits', async () => {
@@ -134,7 +143,7 @@ for (const target of TEST_DATABASES) {
       await assert.rejects(record(acctid, { kind: 'charge', amountCents: 100 }), (error: Error & { statusCode?: number }) => error.statusCode === 409);
       await record(acctid, { kind: 'payment', amountCents: 1_000, effectiveOn: TODAY });
       assert.deepEqual(await aging(acctid, TODAY), [0, 0, 0, 0, 0, 0, 0].map((_, i) => (i === 0 || i === 6 ? 2_000 : 0)));
-      assert.deepEqual(await ledgerMismatches(db, [acctid]), []);
+      await assertConsistent(acctid);
     });
 
     test('refused entries write nothing: no entry, total, allocation or open item', async () => {
@@ -160,6 +169,108 @@ for (const target of TEST_DATABASES) {
       for (const [entry, code, message] of refused) await assert.rejects(record(acctid, entry), status(code, message), JSON.stringify(entry));
       assert.deepEqual([await count('ledger_entry'), await count('open_item'), await count('allocation')], beforeCounts);
       assert.deepEqual(await aging(acctid, TODAY), [1_000, 0, 0, 0, 0, 0, 1_000], 'due 07-01: current');
+      await assertConsistent(acctid, other);
+    });
+
+    test('the receivables check names each broken rule: a missing or wrong open item, open amounts, settled dates, allocations across accounts, the balance', async () => {
+      const acctid = await newAccount();
+      const other = await newAccount();
+      const a = await record(acctid, { kind: 'charge', amountCents: 10_000, effectiveOn: '2026-06-01' });
+      const b = await record(acctid, { kind: 'charge', amountCents: 5_000, effectiveOn: '2026-06-02' });
+      const payment = await record(acctid, { kind: 'payment', amountCents: 12_000, effectiveOn: '2026-06-15' }); // a paid, 20.00 of b
+      const theirs = await record(other, { kind: 'charge', amountCents: 1_000, effectiveOn: '2026-06-01' });
+      await assertConsistent(acctid, other);
+      /** What the check says after `corrupt`, which is rolled back. */
+      async function problemsAfter(corrupt: (trx: Transaction<Database>) => Promise<unknown>): Promise<Map<string, readonly string[]>> {
+        let found: ReceivablesMismatch[] = [];
+        const rollback = new Error('rollback');
+        await assert.rejects(
+          db.transaction().execute(async (trx) => {
+            await corrupt(trx);
+            found = await receivablesMismatches(trx, [acctid, other]);
+            throw rollback;
+          }),
+          (error) => error === rollback,
+        );
+        return new Map(found.map(({ acctid: id, problems }) => [id, problems]));
+      }
+      const item = (trx: Transaction<Database>, id: number) => trx.updateTable('open_item').where('entry_id', '=', id);
+      const balance = (open: string) => `its open charges less its open credits are ${open} USD, but its balance is 30.00 USD`;
+      // Allocation ids are the database's: shown as #.
+      const cases: [string, (trx: Transaction<Database>) => Promise<unknown>, Record<string, string[]>][] = [
+        [
+          'an entry without its open item',
+          (trx) => trx.deleteFrom('open_item').where('entry_id', '=', b.id).execute(),
+          { [acctid]: [`entry ${b.id} (charge 50.00 USD) has no open item`, `allocation # (20.00 USD from ${payment.id} to ${b.id}): charge ${b.id} has no open item`, balance('0.00')] },
+        ],
+        [
+          'an open item on the wrong side, for the wrong amount',
+          // Neither is ever updated by the app, so the table's type refuses it: raw SQL.
+          (trx) => sql`update open_item set side = 'credit', amount_cents = 4000 where entry_id = ${b.id}`.execute(trx),
+          {
+            [acctid]: [
+              `entry ${b.id} (charge 50.00 USD): its open item has side credit, not charge, amount 40.00 USD, not 50.00 USD`,
+              `credit ${b.id}: open 30.00 USD, but its amount 40.00 USD less its allocations 0.00 USD is 40.00 USD`,
+              `credit ${b.id}: last applied on 2026-06-15, but its latest allocation is dated (none)`,
+              `allocation # (20.00 USD from ${payment.id} to ${b.id}): ${b.id} is not a charge`,
+              balance('-30.00'),
+            ],
+          },
+        ],
+        [
+          'open cents that are not the amount less the allocations',
+          (trx) => item(trx, b.id).set({ open_cents: 3_100 }).execute(),
+          { [acctid]: [`charge ${b.id}: open 31.00 USD, but its amount 50.00 USD less its allocations 20.00 USD is 30.00 USD`, balance('31.00')] },
+        ],
+        ['a paid invoice without a settled date', (trx) => item(trx, a.id).set({ settled_on: null }).execute(), { [acctid]: [`charge ${a.id}: nothing is open, but it has no settled date`] }],
+        [
+          "a settled date that is not the last allocation's",
+          (trx) => item(trx, a.id).set({ settled_on: '2026-06-01' }).execute(),
+          { [acctid]: [`charge ${a.id}: settled on 2026-06-01, but its latest allocation is dated 2026-06-15`] },
+        ],
+        [
+          'an open invoice with a settled date',
+          (trx) => item(trx, b.id).set({ settled_on: '2026-06-15' }).execute(),
+          { [acctid]: [`charge ${b.id}: 30.00 USD is open, but it is settled on 2026-06-15`, balance('0.00')] },
+        ],
+        [
+          "an allocation to another account's charge, beyond the credit",
+          (trx) => trx.insertInto('allocation').values({ acctid, charge_id: theirs.id, credit_id: payment.id, amount_cents: 500, effective_on: '2026-06-15', created_at: AT }).execute(),
+          {
+            [acctid]: [
+              `credit ${payment.id}: its allocations (125.00 USD) exceed its amount (120.00 USD)`,
+              `credit ${payment.id}: open 0.00 USD, but its amount 120.00 USD less its allocations 125.00 USD is -5.00 USD`,
+              `allocation # (5.00 USD from ${payment.id} to ${theirs.id}): the charge is account ${other}'s`,
+            ],
+            [other]: [
+              `charge ${theirs.id}: open 10.00 USD, but its amount 10.00 USD less its allocations 5.00 USD is 5.00 USD`,
+              `charge ${theirs.id}: last applied on (never), but its latest allocation is dated 2026-06-15`,
+              `allocation # (5.00 USD from ${payment.id} to ${theirs.id}): the charge is account ${other}'s`,
+            ],
+          },
+        ],
+        [
+          'an allocation dated before one of its entries',
+          (trx) => trx.updateTable('allocation').set({ effective_on: '2026-06-10' }).where('credit_id', '=', payment.id).where('charge_id', '=', b.id).execute(),
+          {
+            [acctid]: [
+              `charge ${b.id}: last applied on 2026-06-15, but its latest allocation is dated 2026-06-10`,
+              `allocation # (20.00 USD from ${payment.id} to ${b.id}): dated 2026-06-10, not the later of 2026-06-02 and 2026-06-15`,
+            ],
+          },
+        ],
+        [
+          'a balance the open items do not make',
+          (trx) => trx.updateTable('account').set({ balance_cents: 2_999 }).where('acctid', '=', acctid).execute(),
+          { [acctid]: ['its open charges less its open credits are 30.00 USD, but its balance is 29.99 USD'] },
+        ],
+      ];
+      for (const [name, corrupt, expected] of cases) {
+        const found = await problemsAfter(corrupt);
+        const shown = Object.fromEntries([...found].map(([id, problems]) => [id, problems.map((problem) => problem.replace(/^allocation \d+ /, 'allocation # '))]));
+        assert.deepEqual(shown, expected, name);
+      }
+      await assertConsistent(acctid, other);
     });
   });
 }

@@ -25,6 +25,7 @@ export {
 } from './entry.js';
 export { entrySnapshot } from './entry-snapshot.js';
 export { ledgerMismatches, listEntries, recordEntry, recordOpeningEntries, type EntryClock, type RecordedEntry } from './ledger.service.js';
+export { receivablesMismatches, type ReceivablesMismatch } from './receivables-check.js';
 export type { LedgerEntryTable } from './ledger.table.js';
 export { allocationsOf, type Allocation } from './allocation.service.js';
 export { accountAging, AGING_BUCKETS, balanceAsOf, bucketOf, bucketStarts, ZERO_AGING, type AgingBucketKey, type AgingFigures, type OpenInvoice } from './aging.js';
