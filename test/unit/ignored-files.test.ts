@@ -9,3 +9,8 @@ test('local settings files (.env, .env.local, .env.production) are ignored by gi
   for (const file of ['.env', '.env.local', '.env.production', 'var/dev-session-secret', 'ssl/key.pem']) assert.ok(ignored(file), file);
   assert.equal(ignored('.env.example'), false);
 });
+
+test('node_modules and .cache are ignored as symlinks too: a worktree links them to the main checkout', () => {
+  // A pattern with a trailing slash matches directories only; a committed symlink replaced main's own folders.
+  for (const file of ['node_modules', '.cache']) assert.ok(ignored(file), file);
+});
