@@ -172,6 +172,35 @@ for (const target of TEST_DATABASES) {
       await assertConsistent(acctid, other);
     });
 
+    test(
+      'an entry whose transaction read the database before another entry committed applies to what is open now, not to what its snapshot saw',
+      // SQLite runs one write transaction at a time (BEGIN IMMEDIATE): no other entry can commit meanwhile.
+      { skip: target.name === 'SQLite' && 'SQLite writes one transaction at a time' },
+      async () => {
+        const acctid = await newAccount();
+        const invoice = await record(acctid, { kind: 'charge', amountCents: 10_000, effectiveOn: '2026-06-01' });
+        let hasRead!: () => void;
+        const read = new Promise<void>((resolve) => (hasRead = resolve));
+        let go!: () => void;
+        const released = new Promise<void>((resolve) => (go = resolve));
+        const late = db.transaction().execute(async (trx) => {
+          // As the API's idempotency check does before recording: on MariaDB (REPEATABLE READ) the first read fixes the transaction's snapshot.
+          await trx.selectFrom('open_item').select('entry_id').where('acctid', '=', acctid).execute();
+          hasRead();
+          await released;
+          return recordEntry(trx, actor, { acctid, kind: 'payment', amountCents: cents(10_000), memo: '', effectiveOn: '2026-06-20' }, { at: AT, timeZone: 'UTC' });
+        });
+        await read;
+        const first = await record(acctid, { kind: 'payment', amountCents: 10_000, effectiveOn: '2026-06-10' });
+        go();
+        const second = await late;
+        assert.deepEqual(first.allocations.map(({ chargeId, amountCents }) => [chargeId, amountCents]), [[invoice.id, 10_000]]);
+        assert.deepEqual(second.allocations, [], 'the invoice was paid already: the second payment is unapplied credit');
+        assert.deepEqual(await aging(acctid, TODAY), [0, 0, 0, 0, 0, -10_000, -10_000]);
+        await assertConsistent(acctid);
+      },
+    );
+
     test('the receivables check names each broken rule: a missing or wrong open item, open amounts, settled dates, allocations across accounts, the balance', async () => {
       const acctid = await newAccount();
       const other = await newAccount();

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { lockForUpdate } from '../../platform/db/dialect.js';
 import { laterOf, type IsoDate } from '../../shared/dates.js';
 import { FieldsError } from '../../shared/errors.js';
 import { cents, centsFromColumn, formatCents, type Cents } from '../../shared/money.js';
@@ -87,7 +88,10 @@ export async function openAndAllocate(trx: Transaction<Database>, entry: ItemToO
   const other: OpenItemSide = entry.side === 'credit' ? 'charge' : 'credit';
   let after: number | undefined;
   while (self.openCents > 0) {
-    let query = trx
+    // Locked (a locking read), so what is read is what is open now: on MariaDB (REPEATABLE READ) a plain read would
+    // see the snapshot of the transaction's first read (the API's idempotency check reads before the entry), and
+    // an invoice another entry paid meanwhile would be paid again.
+    const open = trx
       .selectFrom('open_item')
       .select(['entry_id', 'effective_on', 'open_cents', 'last_applied_on'])
       .where('acctid', '=', entry.acctid)
@@ -97,7 +101,7 @@ export async function openAndAllocate(trx: Transaction<Database>, entry: ItemToO
       .orderBy('effective_on')
       .orderBy('entry_id')
       .limit(BATCH);
-    if (after !== undefined) query = query.offset(after);
+    const query = lockForUpdate(trx, after === undefined ? open : open.offset(after));
     const rows = await query.execute();
     for (const row of rows) {
       const item = touched.find((seen) => seen.entryId === Number(row.entry_id)) ?? itemOf(row);
@@ -128,7 +132,8 @@ export async function openAndAllocate(trx: Transaction<Database>, entry: ItemToO
 /** A charge the request names, checked to be this account's open invoice. */
 async function namedInvoice(trx: Transaction<Database>, acctid: string, index: number, chargeId: number, amountCents: Cents): Promise<Item> {
   const field = `allocations.${index}.chargeId`;
-  const row = await trx.selectFrom('open_item').select(['entry_id', 'acctid', 'side', 'effective_on', 'open_cents', 'last_applied_on']).where('entry_id', '=', chargeId).executeTakeFirst();
+  // Locked for the same reason as the oldest-first read: what is open now, not in the transaction's snapshot.
+  const row = await lockForUpdate(trx, trx.selectFrom('open_item').select(['entry_id', 'acctid', 'side', 'effective_on', 'open_cents', 'last_applied_on']).where('entry_id', '=', chargeId)).executeTakeFirst();
   if (!row || row.acctid !== acctid) {
     // Another account's invoice is refused in the same words as a missing one: the id is simply not one of this account's.
     throw new FieldsError(422, 'UNKNOWN_INVOICE', { [field]: `Account ${acctid} has no invoice (charge) with id ${chargeId}.` });
