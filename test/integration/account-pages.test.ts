@@ -12,6 +12,7 @@ import { testApp } from '../support/app.js';
 import { addUser, postStaffForm, signInWith } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 import { cents } from '../../src/shared/money.js';
+import { addDays } from '../../src/shared/dates.js';
 
 const ENV = { LOGIN_RATE_LIMIT: '0', API_RATE_LIMIT: '0' };
 const actor = { name: 'account-pages-test', ip: '127.0.0.1', requestId: 'req-account-pages' };
@@ -231,6 +232,7 @@ for (const target of TEST_DATABASES) {
         assertHas(page.body, '<dt>Name</dt><dd>Ana Lima</dd>');
         assertHas(page.body, '<dt>Email</dt><dd>ana@example.com</dd>');
         assertHas(page.body, '<dt>Phone</dt><dd>+1 555 0100</dd>');
+        assertHas(page.body, '<dt>Payment terms</dt><dd>Net 30 <span class="hint">(invoices are due 30 days after their date)</span></dd>', 'left out, the terms are 30 days');
         assertHas(page.body, '<dt>Notes</dt><dd class="notes">Prefers email.\nSecond line.</dd>');
         assertHas(page.body, '<dt>Status</dt><dd>Open</dd>');
         assertHas(page.body, '<dt>Balance</dt><dd><strong>0.00 USD</strong></dd>');
@@ -241,7 +243,7 @@ for (const target of TEST_DATABASES) {
       test('the form has a labelled field for each detail', async () => {
         const page = await get('/accounts/new');
         assert.equal(page.statusCode, 200);
-        for (const id of ['acctid', 'name', 'email', 'phone', 'notes']) assertHas(page.body, `<label for="${id}">`, id);
+        for (const id of ['acctid', 'name', 'email', 'phone', 'terms_days', 'notes']) assertHas(page.body, `<label for="${id}">`, id);
         assertHas(page.body, '<textarea id="notes" name="notes"');
         assertHas(page.body, '<form method="post" action="/accounts">');
       });
@@ -276,6 +278,82 @@ for (const target of TEST_DATABASES) {
         assert.equal(empty.statusCode, 400);
         assertHas(empty.body, 'Please enter an account ID.');
         assertHas(empty.body, 'Please enter a name.');
+      });
+    });
+
+    describe('payment terms', () => {
+      const TERMS_ERROR = '<p class="field-error" id="terms_days-error">Please enter the payment terms as a whole number of days from 0 to 365, such as 30 (0 means due on receipt).</p>';
+
+      test('the new-account form offers 30 days with a hint saying what the number means', async () => {
+        const page = await get('/accounts/new');
+        assertHas(page.body, '<label for="terms_days">Payment terms (days)</label>');
+        assertHas(page.body, '<p class="hint" id="terms_days-hint">Invoices are due this many days after their date; 0 = due on receipt. From 0 to 365, usually 30.</p>');
+        assertHas(page.body, '<input type="text" id="terms_days" name="terms_days" value="30" maxlength="3" inputmode="numeric" autocomplete="off" required aria-describedby="terms_days-hint">');
+      });
+
+      test('an account created with terms shows them: Net 14, or Due on receipt for 0; the audit row has them', async () => {
+        const net = uniqueAcctId('N');
+        const page = await follow(await post('/accounts', { acctid: net, name: 'Net Fourteen', terms_days: ' 14 ' }));
+        assertHas(page.body, '<dt>Payment terms</dt><dd>Net 14 <span class="hint">(invoices are due 14 days after their date)</span></dd>');
+        const onReceipt = uniqueAcctId('N');
+        const receipt = await follow(await post('/accounts', { acctid: onReceipt, name: 'On Receipt', terms_days: '0' }));
+        assertHas(receipt.body, '<dt>Payment terms</dt><dd>Due on receipt <span class="hint">(invoices are due on their date)</span></dd>');
+        const stored = await db.selectFrom('account').select(['acctid', 'terms_days']).where('acctid', 'in', [net, onReceipt]).orderBy('acctid').execute();
+        assert.deepEqual(stored.map((row) => [row.acctid, Number(row.terms_days)]).sort(), [[net, 14], [onReceipt, 0]].sort());
+        const audit = await db.selectFrom('audit_event').select('after_json').where('action', '=', 'account.created').where('target', '=', net).executeTakeFirstOrThrow();
+        assert.equal((JSON.parse(audit.after_json ?? '{}') as { terms_days?: number }).terms_days, 14);
+      });
+
+      test('terms that are not whole days from 0 to 365 get 400 beside the field, kept as typed, and nothing is created', async () => {
+        for (const typed of ['366', '-1', '1.5', '', 'thirty', '30 days']) {
+          const acctid = uniqueAcctId('N');
+          const reply = await post('/accounts', { acctid, name: 'Bad Terms', terms_days: typed });
+          assert.equal(reply.statusCode, 400, typed);
+          assertHas(reply.body, TERMS_ERROR, typed);
+          assertHas(reply.body, '<a href="#terms_days">Please enter the payment terms', typed);
+          assertHas(reply.body, `id="terms_days" name="terms_days" value="${typed}"`, typed);
+          assertHas(reply.body, 'id="name" name="name" value="Bad Terms"', typed);
+          assert.equal(await db.selectFrom('account').select('acctid').where('acctid', '=', acctid).executeTakeFirst(), undefined, typed);
+        }
+      });
+
+      test('editing the terms is audited with before and after, and applies to charges recorded afterwards only', async () => {
+        const acctid = await account('Changing Terms');
+        const form = await get(`/accounts/${acctid}/edit`);
+        assertHas(form.body, 'id="terms_days" name="terms_days" value="30"');
+        assertHas(form.body, 'A change applies to invoices recorded from now on; recorded invoices keep their due dates.');
+        assert.equal((await post(`/accounts/${acctid}/entries`, { kind: 'charge', amount: '10.00', memo: 'before' })).statusCode, 303);
+
+        const refused = await post(`/accounts/${acctid}`, { name: 'Changing Terms', terms_days: '400' });
+        assert.equal(refused.statusCode, 400);
+        assertHas(refused.body, TERMS_ERROR);
+        assertHas(refused.body, 'id="terms_days" name="terms_days" value="400"');
+
+        const page = await follow(await post(`/accounts/${acctid}`, { name: 'Changing Terms', email: '', phone: '', notes: '', terms_days: '45' }));
+        assertHas(page.body, '<dt>Payment terms</dt><dd>Net 45 <span class="hint">(invoices are due 45 days after their date)</span></dd>');
+        const audit = await db.selectFrom('audit_event').select(['actor', 'before_json', 'after_json']).where('action', '=', 'account.updated').where('target', '=', acctid).execute();
+        assert.deepEqual(
+          audit.map((event) => [event.actor, JSON.parse(event.before_json ?? 'null') as unknown, JSON.parse(event.after_json ?? 'null') as unknown]),
+          [[clerkName, { terms_days: 30 }, { terms_days: 45 }]],
+        );
+
+        assert.equal((await post(`/accounts/${acctid}/entries`, { kind: 'charge', amount: '20.00', memo: 'after' })).statusCode, 303);
+        const charges = await db.selectFrom('ledger_entry').select(['memo', 'effective_on', 'due_on']).where('acctid', '=', acctid).orderBy('id').execute();
+        assert.deepEqual(
+          charges.map((charge) => [charge.memo, charge.due_on]),
+          [
+            ['before', addDays(charges[0]!.effective_on, 30)],
+            ['after', addDays(charges[1]!.effective_on, 45)],
+          ],
+        );
+      });
+
+      test('an edit form sent without the terms (a page from before they existed) leaves them as they were', async () => {
+        const acctid = uniqueAcctId('N');
+        await follow(await post('/accounts', { acctid, name: 'Kept Terms', terms_days: '60' }));
+        await follow(await post(`/accounts/${acctid}`, { name: 'Kept Terms Renamed' }));
+        const stored = await db.selectFrom('account').select(['name', 'terms_days']).where('acctid', '=', acctid).executeTakeFirstOrThrow();
+        assert.deepEqual([stored.name, Number(stored.terms_days)], ['Kept Terms Renamed', 60]);
       });
     });
 

@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
 import { ledgerMismatches } from '../../src/modules/ledger/index.js';
+import { addDays } from '../../src/shared/dates.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { addToken, addUser } from '../support/staff.js';
@@ -17,6 +18,7 @@ interface AccountJson {
   email: string | null;
   phone: string | null;
   notes: string;
+  terms_days: number;
   status: 'open' | 'closed';
   closed_at: string | null;
   paid_cents: number;
@@ -49,7 +51,7 @@ interface Problem {
   errors?: { field: string; message: string }[];
 }
 
-const ACCOUNT_KEYS = ['acctid', 'name', 'email', 'phone', 'notes', 'status', 'closed_at', 'paid_cents', 'paid', 'due_cents', 'due', 'balance_cents', 'balance', 'created_at', 'updated_at'];
+const ACCOUNT_KEYS = ['acctid', 'name', 'email', 'phone', 'notes', 'terms_days', 'status', 'closed_at', 'paid_cents', 'paid', 'due_cents', 'due', 'balance_cents', 'balance', 'created_at', 'updated_at'];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A word no other test's account names contain: a search for it finds this test's accounts only. */
@@ -139,6 +141,7 @@ for (const target of TEST_DATABASES) {
           email: 'ann@example.com',
           phone: '+1 555 0100',
           notes: 'VIP',
+          terms_days: 30,
           status: 'open',
           closed_at: null,
           paid_cents: 0,
@@ -161,7 +164,7 @@ for (const target of TEST_DATABASES) {
     test('unknown fields are refused by name, nothing is created', async () => {
       const acctid = uniqueAcctId('UNK');
       const reply = await api('POST', '/accounts', { acctid, name: 'Ann', paid_cents: 100 });
-      const problem = assertProblem(reply, 400, /Unknown field "paid_cents": this request takes only acctid, name, email, phone, notes\./);
+      const problem = assertProblem(reply, 400, /Unknown field "paid_cents": this request takes only acctid, name, email, phone, notes, terms_days\./);
       assert.equal(problem.errors?.length, 1);
       assert.equal(await db.selectFrom('account').select('acctid').where('acctid', '=', acctid).executeTakeFirst(), undefined);
       assertProblem(await api('POST', '/accounts', ['not', 'an', 'object']), 400, /must be a JSON object/);
@@ -205,11 +208,73 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual([changed.name, changed.email, changed.phone, changed.notes], ['New Name', null, '555 0100', 'moved']);
       assert.deepEqual((await api('GET', `/accounts/${account.acctid}`)).json(), changed);
 
-      assertProblem(await api('PATCH', `/accounts/${account.acctid}`, {}), 400, /Send at least one field to change: name, email, phone, notes\./);
+      assertProblem(await api('PATCH', `/accounts/${account.acctid}`, {}), 400, /Send at least one field to change: name, email, phone, notes, terms_days\./);
       assertProblem(await api('PATCH', `/accounts/${account.acctid}`, { acctid: 'OTHER' }), 400, /Unknown field "acctid"/);
       assertProblem(await api('PATCH', `/accounts/${account.acctid}`, { name: '   ' }), 400, /Please enter a name\./);
       const updates = await db.selectFrom('audit_event').select('action').where('target', '=', account.acctid).where('action', '=', 'account.updated').execute();
       assert.equal(updates.length, 1, 'refused changes are not audited');
+    });
+
+    test('terms_days: 30 unless given, 0 to 365 on create and PATCH, read back, and a change audited with what it was', async () => {
+      const plain = await newAccount();
+      assert.equal(plain.terms_days, 30, 'left out: 30 days');
+      const onReceipt = await newAccount({ terms_days: 0 });
+      assert.equal(onReceipt.terms_days, 0);
+      assert.equal((await newAccount({ terms_days: 365 })).terms_days, 365);
+
+      const patched = await api('PATCH', `/accounts/${plain.acctid}`, { terms_days: 45 });
+      assert.equal(patched.statusCode, 200, patched.body);
+      assertAccountShape(patched.json<AccountJson>());
+      assert.equal(patched.json<AccountJson>().terms_days, 45);
+      assert.equal((await api('GET', `/accounts/${plain.acctid}`)).json<AccountJson>().terms_days, 45);
+      const listed = (await api('GET', `/accounts?q=${plain.acctid}`)).json<{ accounts: AccountJson[] }>().accounts;
+      assert.deepEqual(listed.map((account) => [account.acctid, account.terms_days]), [[plain.acctid, 45]]);
+
+      const audited = await db.selectFrom('audit_event').select(['action', 'actor', 'before_json', 'after_json']).where('target', '=', plain.acctid).where('action', '=', 'account.updated').execute();
+      assert.deepEqual(
+        audited.map((event) => [event.actor, JSON.parse(event.before_json ?? 'null') as unknown, JSON.parse(event.after_json ?? 'null') as unknown]),
+        [[clerkName, { terms_days: 30 }, { terms_days: 45 }]],
+      );
+      const created = await db.selectFrom('audit_event').select('after_json').where('target', '=', onReceipt.acctid).where('action', '=', 'account.created').executeTakeFirst();
+      assert.equal((JSON.parse(created?.after_json ?? '{}') as { terms_days?: number }).terms_days, 0, 'the creation says the terms it started with');
+      const same = await api('PATCH', `/accounts/${plain.acctid}`, { terms_days: 45 });
+      assert.equal(same.statusCode, 200);
+      assert.equal((await db.selectFrom('audit_event').select('id').where('target', '=', plain.acctid).where('action', '=', 'account.updated').execute()).length, 1, 'no change, no audit event');
+    });
+
+    test('a bad terms_days (366, -1, 1.5, "30", null) is a 400 problem naming the field, and nothing is written', async () => {
+      const rule = 'terms_days must be a whole number of days from 0 to 365, as a JSON integer (0 = due on receipt).';
+      const { acctid } = await newAccount({ terms_days: 10 });
+      for (const bad of [366, -1, 1.5, '30', null, true]) {
+        const created = uniqueAcctId('TRM');
+        const refused = assertProblem(await api('POST', '/accounts', { acctid: created, name: 'Terms', terms_days: bad }), 400, rule);
+        assert.deepEqual(refused.errors, [{ field: 'terms_days', message: rule }], JSON.stringify(bad));
+        assert.equal(await db.selectFrom('account').select('acctid').where('acctid', '=', created).executeTakeFirst(), undefined, `${JSON.stringify(bad)}: nothing created`);
+        const patch = assertProblem(await api('PATCH', `/accounts/${acctid}`, { terms_days: bad }), 400, rule);
+        assert.deepEqual(patch.errors, [{ field: 'terms_days', message: rule }], JSON.stringify(bad));
+      }
+      assert.equal((await api('GET', `/accounts/${acctid}`)).json<AccountJson>().terms_days, 10, 'unchanged');
+    });
+
+    test('a charge recorded after a terms change is due its date plus the new terms; one recorded before keeps its due date', async () => {
+      const { acctid } = await newAccount({ terms_days: 30 });
+      const before = await record(acctid, { kind: 'charge', amount_cents: 1000, memo: 'INV-1' });
+      assert.equal(before.statusCode, 201, before.body);
+      assert.equal((await api('PATCH', `/accounts/${acctid}`, { terms_days: 7 })).statusCode, 200);
+      const after = await record(acctid, { kind: 'charge', amount_cents: 2000, memo: 'INV-2' });
+      assert.equal(after.statusCode, 201, after.body);
+      const charges = await db.selectFrom('ledger_entry').select(['memo', 'effective_on', 'due_on']).where('acctid', '=', acctid).orderBy('id').execute();
+      assert.deepEqual(
+        charges.map((charge) => [charge.memo, charge.due_on]),
+        [
+          ['INV-1', addDays(charges[0]!.effective_on, 30)],
+          ['INV-2', addDays(charges[1]!.effective_on, 7)],
+        ],
+      );
+      assert.equal((await api('PATCH', `/accounts/${acctid}`, { terms_days: 0 })).statusCode, 200);
+      assert.equal((await record(acctid, { kind: 'charge', amount_cents: 500, memo: 'INV-3' })).statusCode, 201);
+      const onReceipt = await db.selectFrom('ledger_entry').select(['effective_on', 'due_on']).where('acctid', '=', acctid).where('memo', '=', 'INV-3').executeTakeFirstOrThrow();
+      assert.equal(onReceipt.due_on, onReceipt.effective_on, 'due on receipt: due on its date');
     });
 
     test('close and reopen: 200 with the account, 409 when already so; a closed account refuses a charge (409) and takes a payment', async () => {

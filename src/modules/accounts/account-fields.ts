@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { multiLineText } from '../../platform/http/text-hygiene.js';
-import { ACCTID_MAX_LENGTH, ACCTID_PROBLEMS, normalizeAcctId } from './account.js';
+import { ACCTID_MAX_LENGTH, ACCTID_PROBLEMS, DEFAULT_TERMS_DAYS, MAX_TERMS_DAYS, normalizeAcctId } from './account.js';
 
 /**
  * The fields staff edit, in one schema for the form and the API: the same
@@ -52,12 +52,39 @@ const notesField = multiLineText(
     .transform((value) => value.trim()),
 );
 
+/**
+ * Payment terms take two shapes: the API's is a JSON integer (the text "30"
+ * is refused, as amount_cents refuses "1250"); a form's input and an import
+ * file's cell are text, read by termsDaysText. One range and one meaning.
+ */
+export const TERMS_DAYS_API_RULE = `terms_days must be a whole number of days from 0 to ${MAX_TERMS_DAYS}, as a JSON integer (0 = due on receipt).`;
+export const TERMS_DAYS_RULE = `Please enter the payment terms as a whole number of days from 0 to ${MAX_TERMS_DAYS}, such as ${DEFAULT_TERMS_DAYS} (0 means due on receipt).`;
+
+const termsDaysField = z
+  .number({ error: TERMS_DAYS_API_RULE })
+  .int({ error: TERMS_DAYS_API_RULE })
+  .min(0, { error: TERMS_DAYS_API_RULE })
+  .max(MAX_TERMS_DAYS, { error: TERMS_DAYS_API_RULE })
+  .describe(
+    `Payment terms: an invoice (a charge) is due this many days after its effective_on unless it gives its own due_on; 0 = due on receipt. ${DEFAULT_TERMS_DAYS} when a new account leaves it out. A change applies to invoices recorded afterwards; recorded ones keep their due dates.`,
+  );
+
+/** Payment terms as typed (a form, an import file's cell): digits only, "30" → 30. */
+export const termsDaysText = z
+  .string({ error: TERMS_DAYS_RULE })
+  .trim()
+  .regex(/^[0-9]{1,3}$/, { error: TERMS_DAYS_RULE })
+  .transform(Number)
+  .refine((days) => days <= MAX_TERMS_DAYS, { error: TERMS_DAYS_RULE });
+
 /** What may change about an account after it is created. */
 export const accountDetails = {
   name: nameField,
   email: emailField.optional(),
   phone: phoneField.optional(),
   notes: notesField.optional(),
+  /** Left out: DEFAULT_TERMS_DAYS for a new account, unchanged for an existing one. */
+  terms_days: termsDaysField.optional(),
 };
 
 export const newAccountFields = z.strictObject({ acctid: acctidField, ...accountDetails });
@@ -66,6 +93,7 @@ export const accountChanges = z.strictObject({
   email: emailField.optional(),
   phone: phoneField.optional(),
   notes: notesField.optional(),
+  terms_days: termsDaysField.optional(),
 });
 
 export type NewAccountInput = z.output<typeof newAccountFields>;

@@ -4,7 +4,7 @@ import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/index.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { accountPath, ACCOUNTS_PATH } from './account-path.js';
 import { messageFor, problemSummary } from './accounts.views.js';
-import type { AccountDetails } from './account.js';
+import { paymentTermsLabel, type AccountDetails } from './account.js';
 import { balance, money, timeTag, timeZoneName } from '../../platform/views/format.js';
 import { icon } from '../../platform/views/icons.js';
 
@@ -73,11 +73,18 @@ function status(account: AccountDetails): SafeHtml {
   return html`<strong class="status-closed">Closed</strong> since ${timeTag(account.closedAt)}. It takes payments and adjustments, but no new charges.`;
 }
 
+/** "Net 30" with what it means in quiet text; 0 days: due on receipt. */
+function paymentTerms(termsDays: number): SafeHtml {
+  const meaning = termsDays === 0 ? 'invoices are due on their date' : `invoices are due ${termsDays} ${termsDays === 1 ? 'day' : 'days'} after their date`;
+  return html`${paymentTermsLabel(termsDays)} <span class="hint">(${meaning})</span>`;
+}
+
 function details(account: AccountDetails): SafeHtml {
   return html`<dl class="facts account-facts">
 <dt>Name</dt><dd>${account.name}</dd>
 <dt>Email</dt><dd>${optional(account.email)}</dd>
 <dt>Phone</dt><dd>${optional(account.phone)}</dd>
+<dt>Payment terms</dt><dd>${paymentTerms(account.termsDays)}</dd>
 <dt>Notes</dt><dd class="notes">${optional(account.notes)}</dd>
 <dt>Status</dt><dd>${status(account)}</dd>
 </dl>`;

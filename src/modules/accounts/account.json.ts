@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatCents } from '../../shared/money.js';
 import { isoTime } from '../../shared/time.js';
 import { acctidField } from './account-fields.js';
-import type { AccountDetails } from './account.js';
+import { MAX_TERMS_DAYS, type AccountDetails } from './account.js';
 
 /**
  * How the JSON API shows an account: snake_case fields, money as integer
@@ -20,6 +20,7 @@ export const accountJson = z.object({
   email: z.string().nullable(),
   phone: z.string().nullable(),
   notes: z.string(),
+  terms_days: z.number().int().min(0).max(MAX_TERMS_DAYS).describe('Payment terms: days from an invoice\'s date to its due date (0 = due on receipt).'),
   status: z.enum(['open', 'closed']),
   closed_at: instant.nullable().describe('When the account was closed (ISO 8601, UTC), or null while open.'),
   paid_cents: cents,
@@ -40,6 +41,7 @@ export function toAccountJson(account: AccountDetails): AccountJson {
     email: account.email,
     phone: account.phone,
     notes: account.notes,
+    terms_days: account.termsDays,
     status: account.closedAt === null ? 'open' : 'closed',
     closed_at: account.closedAt === null ? null : isoTime(account.closedAt),
     paid_cents: account.paidCents,

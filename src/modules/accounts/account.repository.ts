@@ -3,7 +3,7 @@ import { insertUnlessPresent, lockForUpdate } from '../../platform/db/dialect.js
 import { AppError } from '../../shared/errors.js';
 import { centsFromColumn, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
-import type { Account, AccountDetails } from './account.js';
+import { DEFAULT_TERMS_DAYS, type Account, type AccountDetails } from './account.js';
 import type { NewAccountInput } from './account-fields.js';
 import type { AccountRow } from './account.table.js';
 import { sortName, termsOf } from './search-terms.js';
@@ -98,6 +98,7 @@ export async function insertAccounts(
       email: account.email ?? null,
       phone: account.phone ?? null,
       notes: account.notes ?? '',
+      terms_days: account.terms_days ?? DEFAULT_TERMS_DAYS,
       paid_cents: paid,
       due_cents: due,
       balance_cents: due - paid,
@@ -114,6 +115,7 @@ export type AccountColumnChanges = {
   email?: string | null;
   phone?: string | null;
   notes?: string;
+  terms_days?: number;
 };
 
 /** Writes changed details (and the sort name with a new name). */

@@ -6,6 +6,11 @@ export const ACCTID_MAX_LENGTH = 15;
 export const DEFAULT_TERMS_DAYS = 30;
 export const MAX_TERMS_DAYS = 365;
 
+/** Payment terms as invoices write them: "Net 30", or "Due on receipt" for 0 days. */
+export function paymentTermsLabel(termsDays: number): string {
+  return termsDays === 0 ? 'Due on receipt' : `Net ${termsDays}`;
+}
+
 /** Letters, digits and - _ . ; the seed's ids look like ACCT100. */
 const ACCTID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -105,7 +105,14 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
     '/accounts/:acctid',
     {
       config: { access: 'accounts:write' },
-      schema: { summary: "Change an account's name, email, phone or notes", operationId: 'updateAccount', params: acctidParams, body: accountChangesBody, response: { 200: accountJson } },
+      schema: {
+        summary: "Change an account's name, email, phone, notes or payment terms",
+        operationId: 'updateAccount',
+        description: 'Send only the fields to change. New terms_days apply to invoices recorded afterwards; recorded invoices keep their due dates.',
+        params: acctidParams,
+        body: accountChangesBody,
+        response: { 200: accountJson },
+      },
     },
     async (request) => {
       const { acctid } = request.params;

@@ -13,9 +13,9 @@ import { brokenEntryRules, ENTRY_KINDS, listEntries, MEMO_MAX, type EntryRule } 
 import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
 import { actorOf, can, ownKey, principalOf } from '../staff/index.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
-import { accountChanges, acctidField, NOTES_MAX, newAccountFields } from './account-fields.js';
+import { accountChanges, acctidField, NOTES_MAX, newAccountFields, termsDaysText } from './account-fields.js';
 import { accountSearchQuery, PAGE_SIZE_DEFAULT, searchAccounts, type AccountSearch } from './account-search.js';
-import { normalizeAcctId } from './account.js';
+import { DEFAULT_TERMS_DAYS, normalizeAcctId } from './account.js';
 import { ACCOUNT_DONE, accountPageBody, accountTitle, entryRecordedMessage, HISTORY_PAGE_SIZE, type AccountPageView } from './account-page.views.js';
 import type { AccountDetails } from './account.js';
 import { requireAccount } from './account.repository.js';
@@ -67,8 +67,9 @@ const accountQuery = z.object({
   before: positiveId('The “before” position must be an entry id (a positive whole number): start again from the newest entries.'),
 });
 
-const newAccountForm = newAccountFields.extend({ csrf_token: z.string().optional() });
-const accountChangesForm = accountChanges.extend({ csrf_token: z.string().optional() });
+// A form sends payment terms as typed text ("30"); the API takes a JSON integer. Left out (an older page): the default, or unchanged.
+const newAccountForm = newAccountFields.extend({ terms_days: termsDaysText.optional(), csrf_token: z.string().optional() });
+const accountChangesForm = accountChanges.extend({ terms_days: termsDaysText.optional(), csrf_token: z.string().optional() });
 
 const AMOUNT_RULE = 'Please enter an amount like 12.34: digits, with at most two decimals.';
 
@@ -138,7 +139,7 @@ function listHref(search: AccountSearch, cursor?: string): string {
 }
 
 function formValues(account: AccountDetails): AccountFormValues {
-  return { acctid: account.acctid, name: account.name, email: account.email ?? '', phone: account.phone ?? '', notes: account.notes };
+  return { acctid: account.acctid, name: account.name, email: account.email ?? '', phone: account.phone ?? '', notes: account.notes, termsDays: String(account.termsDays) };
 }
 
 /** The account form's fields as typed, from a body that may have failed its schema. */
@@ -149,6 +150,7 @@ function typedAccountForm(body: unknown, acctid = typedText(body, 'acctid', 40))
     email: typedText(body, 'email', 300),
     phone: typedText(body, 'phone', 100),
     notes: typedText(body, 'notes', NOTES_MAX + 100),
+    termsDays: typedText(body, 'terms_days', 20),
   };
 }
 
@@ -238,13 +240,13 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
       errorHandler: showAgainWhenInvalid('body', (request, reply, problems) => showNewForm(request, reply, 400, typedAccountForm(request.body), problems)),
     },
     async (request, reply) => {
-      const { acctid, name, email, phone, notes } = request.body;
+      const { acctid, name, email, phone, notes, terms_days } = request.body;
       try {
-        await createAccountOnce({ actor: actorOf(request), account: { acctid, name, email, phone, notes } });
+        await createAccountOnce({ actor: actorOf(request), account: { acctid, name, email, phone, notes, terms_days } });
       } catch (error) {
         if (!(error instanceof FieldsError)) throw error;
         // What was typed, as typed (the id as it will be stored).
-        const values = { acctid, name, email: email ?? '', phone: phone ?? '', notes: notes ?? '' };
+        const values = { acctid, name, email: email ?? '', phone: phone ?? '', notes: notes ?? '', termsDays: String(terms_days ?? DEFAULT_TERMS_DAYS) };
         return showNewForm(request, reply, error.statusCode, values, problemsOf(error));
       }
       return redirectTo(reply, acctid, 'created');
@@ -348,8 +350,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
     },
     async (request, reply) => {
       const { acctid } = request.params;
-      const { name, email, phone, notes } = request.body;
-      await inTransaction((trx) => updateAccount(trx, actorOf(request), acctid, { name, email, phone, notes }));
+      const { name, email, phone, notes, terms_days } = request.body;
+      await inTransaction((trx) => updateAccount(trx, actorOf(request), acctid, { name, email, phone, notes, terms_days }));
       return redirectTo(reply, acctid, 'updated');
     },
   );

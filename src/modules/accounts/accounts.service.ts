@@ -5,7 +5,7 @@ import { ZERO_CENTS, type Cents } from '../../shared/money.js';
 import type { Database } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/index.js';
 import { recordOpeningEntries } from '../ledger/index.js';
-import type { AccountDetails } from './account.js';
+import { DEFAULT_TERMS_DAYS, type AccountDetails } from './account.js';
 import type { AccountChanges, NewAccountInput } from './account-fields.js';
 import { insertAccounts, replaceSearchTerms, requireAccount, setClosedAt, updateAccountColumns, writeSearchTerms, type AccountColumnChanges } from './account.repository.js';
 
@@ -45,12 +45,13 @@ export async function createAccounts(trx: Transaction<Database>, actor: Actor, a
   }
 }
 
-function detailsForAudit(account: Partial<NewAccount>): Record<string, unknown> {
+function detailsForAudit(account: NewAccount): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const key of ['name', 'email', 'phone', 'notes', 'openingPaidCents', 'openingDueCents'] as const) {
-     
     if (account[key] !== undefined) shown[key] = account[key];
   }
+  // The terms the account starts with, given or not: the audit says what invoices will be due on.
+  shown.terms_days = account.terms_days ?? DEFAULT_TERMS_DAYS;
   return shown;
 }
 
@@ -59,18 +60,24 @@ export async function createAccount(trx: Transaction<Database>, actor: Actor, ac
   return requireAccount(trx, account.acctid);
 }
 
-/** Changes name, email, phone or notes; the audit keeps what each changed field was and became. */
+/**
+ * Changes name, email, phone, notes or payment terms; the audit keeps what
+ * each changed field was and became. New terms apply to invoices recorded
+ * from now on: a recorded invoice keeps the due date it was given.
+ */
 export async function updateAccount(trx: Transaction<Database>, actor: Actor, acctid: string, changes: AccountChanges, at = Date.now()): Promise<AccountDetails> {
   const before = await requireAccount(trx, acctid, true);
+  const stored: Required<AccountColumnChanges> = { name: before.name, email: before.email, phone: before.phone, notes: before.notes, terms_days: before.termsDays };
   const changed: AccountColumnChanges = {};
-  if (changes.name !== undefined && changes.name !== before.name) changed.name = changes.name;
-  if (changes.email !== undefined && changes.email !== before.email) changed.email = changes.email;
-  if (changes.phone !== undefined && changes.phone !== before.phone) changed.phone = changes.phone;
-  if (changes.notes !== undefined && changes.notes !== before.notes) changed.notes = changes.notes;
+  if (changes.name !== undefined && changes.name !== stored.name) changed.name = changes.name;
+  if (changes.email !== undefined && changes.email !== stored.email) changed.email = changes.email;
+  if (changes.phone !== undefined && changes.phone !== stored.phone) changed.phone = changes.phone;
+  if (changes.notes !== undefined && changes.notes !== stored.notes) changed.notes = changes.notes;
+  if (changes.terms_days !== undefined && changes.terms_days !== stored.terms_days) changed.terms_days = changes.terms_days;
   if (Object.keys(changed).length === 0) return before;
   await updateAccountColumns(trx, acctid, changed, at);
   if (changed.name !== undefined) await replaceSearchTerms(trx, acctid, before.name, changed.name);
-  const was = Object.fromEntries(Object.keys(changed).map((key) => [key, before[key as keyof AccountChanges]]));
+  const was = Object.fromEntries(Object.keys(changed).map((key) => [key, stored[key as keyof AccountColumnChanges]]));
   await recordAudit(trx, actor, { action: 'account.updated', target: acctid, before: was, after: changed }, at);
   return requireAccount(trx, acctid);
 }

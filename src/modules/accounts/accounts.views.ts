@@ -1,7 +1,7 @@
 import { errorSummary, field, form, pill, scrollRegion, select, siteHref, table, type FieldError, type SelectChoice, type Text } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
-import { ACCTID_MAX_LENGTH } from './account.js';
+import { ACCTID_MAX_LENGTH, DEFAULT_TERMS_DAYS, MAX_TERMS_DAYS } from './account.js';
 import { accountPath, ACCOUNTS_PATH } from './account-path.js';
 import { EMAIL_MAX, NAME_MAX, NOTES_MAX, PHONE_MAX } from './account-fields.js';
 import { SCAN_ROWS, type AccountFilter, type AccountSort } from './account-search.js';
@@ -231,9 +231,11 @@ export interface AccountFormValues {
   readonly email: string;
   readonly phone: string;
   readonly notes: string;
+  /** Payment terms in days, as typed. */
+  readonly termsDays: string;
 }
 
-export const EMPTY_ACCOUNT_FORM: AccountFormValues = { acctid: '', name: '', email: '', phone: '', notes: '' };
+export const EMPTY_ACCOUNT_FORM: AccountFormValues = { acctid: '', name: '', email: '', phone: '', notes: '', termsDays: String(DEFAULT_TERMS_DAYS) };
 
 export interface AccountFormView {
   /** new: every field, posted to /accounts; edit: the id is fixed, posted to the account. */
@@ -243,7 +245,7 @@ export interface AccountFormView {
   readonly problems?: readonly FormProblem[];
 }
 
-const ACCOUNT_FORM_IDS: Readonly<Record<string, string>> = { acctid: 'acctid', name: 'name', email: 'email', phone: 'phone', notes: 'notes' };
+const ACCOUNT_FORM_IDS: Readonly<Record<string, string>> = { acctid: 'acctid', name: 'name', email: 'email', phone: 'phone', terms_days: 'terms_days', notes: 'notes' };
 
 export const NEW_ACCOUNT_TITLE = 'New account';
 
@@ -270,6 +272,17 @@ export function accountFormBody({ mode, values, csrfToken, problems = [] }: Acco
     field({ name: 'name', label: 'Name', value: values.name, required: true, maxLength: NAME_MAX, autocomplete: 'off', error: messageFor(problems, 'name') }),
     field({ name: 'email', label: 'Email (optional)', type: 'email', value: values.email, maxLength: EMAIL_MAX, autocomplete: 'off', error: messageFor(problems, 'email') }),
     field({ name: 'phone', label: 'Phone (optional)', type: 'tel', value: values.phone, maxLength: PHONE_MAX, autocomplete: 'off', error: messageFor(problems, 'phone') }),
+    field({
+      name: 'terms_days',
+      label: 'Payment terms (days)',
+      value: values.termsDays,
+      required: true,
+      maxLength: 3,
+      inputMode: 'numeric',
+      autocomplete: 'off',
+      hint: `Invoices are due this many days after their date; 0 = due on receipt. From 0 to ${MAX_TERMS_DAYS}, usually ${DEFAULT_TERMS_DAYS}.${editing ? ' A change applies to invoices recorded from now on; recorded invoices keep their due dates.' : ''}`,
+      error: messageFor(problems, 'terms_days'),
+    }),
     textArea({ name: 'notes', label: 'Notes (optional)', value: values.notes, maxLength: NOTES_MAX, hint: `At most ${NOTES_MAX} characters.`, error: messageFor(problems, 'notes') }),
   ].filter((part) => part !== undefined);
   const action = editing ? accountPath(values.acctid) : ACCOUNTS_PATH;

@@ -3,9 +3,9 @@
  * API, the public balance lookup, the seed, and the two use cases every door
  * shares (create an account; record an entry on one, through the ledger).
  */
-export type { Account, AccountDetails } from './account.js';
+export { type Account, type AccountDetails, DEFAULT_TERMS_DAYS, MAX_TERMS_DAYS, paymentTermsLabel } from './account.js';
 export { accountPath, ACCOUNTS_PATH } from './account-path.js';
-export { type AccountChanges, accountDetails, acctidField, type NewAccountInput } from './account-fields.js';
+export { type AccountChanges, accountDetails, acctidField, type NewAccountInput, termsDaysText } from './account-fields.js';
 export type { AccountSearchTermTable, AccountTable } from './account.table.js';
 export { accountsApiRoutes } from './accounts.api.js';
 export { acctidParams } from './account.json.js';

@@ -60,6 +60,8 @@ export interface FieldOptions {
   readonly required?: boolean;
   readonly maxLength?: number;
   readonly autocomplete?: string;
+  /** The keyboard a phone shows: 'numeric' for digits typed into a text input (type="number" would let the browser alter what was typed). */
+  readonly inputMode?: 'numeric' | 'decimal';
   readonly hint?: Text;
   /** The input's id (the label's `for`); the name unless told. */
   readonly id?: string;
@@ -106,6 +108,7 @@ export function field(options: FieldOptions): SafeHtml {
     ['name', name],
     ['value', type === 'password' ? undefined : options.value],
     ['maxlength', maxLength],
+    ['inputmode', options.inputMode],
     ['autocomplete', autocomplete],
     ['required', required],
     ['autofocus', autofocus],
