@@ -254,10 +254,10 @@ async function writeOut(chunks: AsyncIterable<string>, file: string | undefined)
 export function registerImportCommands(program: Command): void {
   program
     .command('import')
-    .description('import accounts from a CSV (acctid,name,email,phone,paid,due) or JSON seed file; all or nothing unless --partial')
-    .argument('<file>', 'a .csv file with the header acctid,name,email,phone,paid,due (amounts like 60.00), or a .json array like data/initial.json')
+    .description('import accounts from a CSV (acctid,name,email,phone,terms_days,paid,due) or JSON seed file; all or nothing unless --partial')
+    .argument('<file>', 'a .csv file with the header acctid,name,email,phone,terms_days,paid,due (amounts like 60.00; terms_days in days, 30 when left out), or a .json array like data/initial.json')
     .option('--partial', 'write the good rows (in batches, each its own transaction) and report the bad ones, instead of writing nothing when a row is bad')
-    .option('--update', 'update accounts that already exist (name, email, phone; paid and due through ledger adjustments) instead of skipping them')
+    .option('--update', 'update accounts that already exist (name, email, phone, terms_days; paid and due through ledger adjustments) instead of skipping them')
     .option('--dry-run', 'check every row and report, writing nothing')
     .option('--errors <file>', 'also write every rejected row to this CSV file (line,acctid,reason)')
     .addOption(new Option('--batch-size <n>', 'rows per multi-row insert').argParser(wholeNumber(1, IMPORT_BATCH_SIZE_MAX)).hideHelp())

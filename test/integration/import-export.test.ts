@@ -20,7 +20,10 @@ import { addUser, signInWith, staffFormToken, type TestUser } from '../support/s
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 const actor = { name: 'import-test', ip: '127.0.0.1', requestId: 'req-import' };
+/** The header without payment terms: files written before they existed still import. */
 const HEADER = 'acctid,name,email,phone,paid,due';
+const TERMS_HEADER = 'acctid,name,email,phone,terms_days,paid,due';
+const EXPORT_HEADER = 'acctid,name,email,phone,terms_days,paid,due,balance,status';
 
 function source(text: string, name = 'accounts.csv') {
   const data = Buffer.from(text);
@@ -32,6 +35,12 @@ async function exportText(db: Kysely<Database>, format: ExportFormat): Promise<s
   let text = '';
   for await (const chunk of exportAccounts(db, { format, pageSize: 3 })) text += chunk;
   return text;
+}
+
+/** Each account's payment terms, by id, for the accounts whose id starts with `prefix`. */
+async function termsOf(db: Kysely<Database>, prefix: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('account').select(['acctid', 'terms_days']).where('acctid', 'like', `${prefix}%`).execute();
+  return Object.fromEntries(rows.map((row) => [row.acctid, Number(row.terms_days)]));
 }
 
 /** The CSV export's header and the lines of accounts whose id starts with `prefix` (the database is shared with other tests). */
@@ -249,6 +258,68 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(await ledgerMismatches(db, [`${p}A`, `${p}B`]), []);
     });
 
+    test("terms_days: given, or 30 for a new account; a bad value is its row's error with the line; --update changes them like the other details, a blank cell keeps them", async () => {
+      const p = uniqueAcctId('K');
+      const csv = [
+        TERMS_HEADER, // 1
+        `${p}A,Given,,,14,1,2`, // 2
+        `${p}B,Blank,,,,1,2`, // 3
+        `${p}C,Receipt,,,0,1,2`, // 4
+      ].join('\n');
+      assert.equal((await run(csv)).imported, 3);
+      assert.deepEqual(await termsOf(db, p), { [`${p}A`]: 14, [`${p}B`]: 30, [`${p}C`]: 0 });
+      assert.equal((await run([HEADER, `${p}D,No column,,,1,2`].join('\n'))).imported, 1);
+      assert.equal((await termsOf(db, p))[`${p}D`], 30, 'a file without the column: 30 days');
+
+      const rule = (shown: string) => `terms_days: "${shown}" is not a whole number of days from 0 to 365 (such as 30; 0 means due on receipt).`;
+      const bad = [
+        TERMS_HEADER, // 1
+        `${p}E,Too long,,,366,1,2`, // 2
+        `${p}F,Negative,,,-1,1,2`, // 3
+        `${p}G,Half,,,1.5,1,2`, // 4
+        `${p}H,Words,,,thirty,1,x`, // 5
+        `${p}I,Fine,,,60,1,2`, // 6
+      ].join('\n');
+      const refused = await run(bad);
+      assert.deepEqual(
+        refused.errors.map((error) => [error.line, error.acctid, error.reason]),
+        [
+          [2, `${p}E`, rule('366')],
+          [3, `${p}F`, rule('-1')],
+          [4, `${p}G`, rule('1.5')],
+          [5, `${p}H`, `${rule('thirty')} due: "x" is not an amount like 60.00 (at most two decimals).`],
+        ],
+      );
+      assert.deepEqual([refused.written, refused.planned.imported], [false, 1]);
+      const json = await run(`[\n{"acctid":"${p}J","paid":1,"due":2,"terms_days":21},\n{"acctid":"${p}K","paid":1,"due":2,"terms_days":2.5},\n{"acctid":"${p}L","paid":1,"due":2,"terms_days":null}\n]`, { mode: 'partial' }, 'terms.json');
+      assert.deepEqual(
+        json.errors.map((error) => [error.line, error.reason]),
+        [[3, rule('2.5')]],
+      );
+      const terms = await termsOf(db, p);
+      assert.deepEqual([terms[`${p}J`], terms[`${p}L`]], [21, 30], 'JSON: a number, or null for the default');
+
+      // Existing accounts: skipped without --update; with it, a change of terms alone is an update, counted and audited.
+      const change = [TERMS_HEADER, `${p}A,Given,,,45,1,2`, `${p}B,Blank,,,,1,2`, `${p}C,Receipt,,,0,1,2`].join('\n');
+      const skipped = await run(change);
+      assert.deepEqual([skipped.skipped, (await termsOf(db, p))[`${p}A`]], [3, 14], 'without --update, left as they were');
+      const dry = await run(change, { update: true, dryRun: true });
+      assert.deepEqual(dry.planned, { imported: 0, updated: 1, skipped: 2 }, 'the dry run counts a change of terms as an update');
+      assert.equal((await termsOf(db, p))[`${p}A`], 14, 'the dry run wrote nothing');
+      const updated = await run(change, { update: true });
+      assert.deepEqual([updated.imported, updated.updated, updated.skipped, updated.rejected], [0, 1, 2, 0]);
+      assert.deepEqual(await termsOf(db, p), { [`${p}A`]: 45, [`${p}B`]: 30, [`${p}C`]: 0, [`${p}D`]: 30, [`${p}J`]: 21, [`${p}L`]: 30 });
+      const audit = await db.selectFrom('audit_event').select(['actor', 'before_json', 'after_json']).where('action', '=', 'account.updated').where('target', '=', `${p}A`).execute();
+      assert.deepEqual(
+        audit.map((event) => [event.actor, JSON.parse(event.before_json ?? 'null') as unknown, JSON.parse(event.after_json ?? 'null') as unknown]),
+        [['import-test', { terms_days: 14 }, { terms_days: 45 }]],
+      );
+      const blankKeeps = await run([TERMS_HEADER, `${p}A,Given,,,,1,2`].join('\n'), { update: true });
+      assert.deepEqual([blankKeeps.updated, blankKeeps.skipped, (await termsOf(db, p))[`${p}A`]], [0, 1, 45], 'a blank cell keeps the terms');
+      const noColumn = await run([HEADER, `${p}A,Given,,,1,2`].join('\n'), { update: true });
+      assert.deepEqual([noColumn.updated, (await termsOf(db, p))[`${p}A`]], [0, 45], 'a file without the column keeps them');
+    });
+
     test("the seed file's JSON format imports, detected by .json or by a leading [; its bad entries are reported by line", async () => {
       const p = uniqueAcctId('J');
       const json = `[{"acctid":"${p}A","paid":60.00,"due":100.00},\n {"acctid":"${p}B","paid":0,"due":"12.50","name":"Named","email":null}]\n`;
@@ -278,12 +349,12 @@ for (const target of TEST_DATABASES) {
     test('the CSV export re-imports unchanged (text a spreadsheet would run is quoted), and the JSON export carries strings and cents', async () => {
       const p = uniqueAcctId('R');
       const csv = [
-        HEADER,
-        `${p}A,"=SUM(A1:A2)",,+1 555 0100,0.10,99.99`,
-        `${p}B,"Comma, ""Quote""",x@example.com,,5,1`,
-        `${p}C,'Leading quote,,,0,0`,
-        `${p}D,@handle,,-123,1000000000.00,0`,
-        `${p}E,Plain,,,1,2`,
+        TERMS_HEADER,
+        `${p}A,"=SUM(A1:A2)",,+1 555 0100,0,0.10,99.99`,
+        `${p}B,"Comma, ""Quote""",x@example.com,,45,5,1`,
+        `${p}C,'Leading quote,,,,0,0`,
+        `${p}D,@handle,,-123,365,1000000000.00,0`,
+        `${p}E,Plain,,,7,1,2`,
       ].join('\n');
       assert.equal((await run(csv)).imported, 5);
       await db.transaction().execute(async (trx) => {
@@ -291,10 +362,11 @@ for (const target of TEST_DATABASES) {
       });
       const lines = csvLinesOf(await exportText(db, 'csv'), p);
       const exported = `${lines.join('\n')}\n`;
-      assert.equal(lines[0], 'acctid,name,email,phone,paid,due,balance,status');
-      assert.equal(lines[1], `${p}A,'=SUM(A1:A2),,'+1 555 0100,0.10,99.99,99.89,open`);
-      assert.equal(lines[4], `${p}D,'@handle,,'-123,1000000000.00,0.00,-1000000000.00,open`);
-      assert.equal(lines[5], `${p}E,Plain,,,1.00,2.00,1.00,closed`);
+      assert.equal(lines[0], EXPORT_HEADER);
+      assert.equal(lines[1], `${p}A,'=SUM(A1:A2),,'+1 555 0100,0,0.10,99.99,99.89,open`);
+      assert.equal(lines[3], `${p}C,''Leading quote,,,30,0.00,0.00,0.00,open`, 'a blank terms cell: 30 days');
+      assert.equal(lines[4], `${p}D,'@handle,,'-123,365,1000000000.00,0.00,-1000000000.00,open`);
+      assert.equal(lines[5], `${p}E,Plain,,,7,1.00,2.00,1.00,closed`);
 
       // Into a fresh database: the same accounts, the same export (status aside: closing is not imported).
       const fresh = await openTestDatabase({ name: 'SQLite', url: 'sqlite::memory:' });
@@ -306,9 +378,24 @@ for (const target of TEST_DATABASES) {
         assert.equal(roundTrip, exported.replace(/,closed\n/, ',open\n'));
         assert.equal((await getAccount(fresh.db!, `${p}A`))?.name, '=SUM(A1:A2)');
         assert.equal((await getAccount(fresh.db!, `${p}C`))?.name, "'Leading quote");
+        assert.deepEqual(await termsOf(fresh.db!, p), { [`${p}A`]: 0, [`${p}B`]: 45, [`${p}C`]: 30, [`${p}D`]: 365, [`${p}E`]: 7 }, 'the terms came back');
         assert.deepEqual(await ledgerMismatches(fresh.db!), []);
       } finally {
         await fresh.db?.destroy();
+      }
+
+      // The JSON export re-imports too, terms and all.
+      const jsonExport = `[${(JSON.parse(await exportText(db, 'json')) as { acctid: string }[])
+        .filter((account) => account.acctid.startsWith(p))
+        .map((account) => JSON.stringify(account))
+        .join(',\n')}]`;
+      const fromJson = await openTestDatabase({ name: 'SQLite', url: 'sqlite::memory:' });
+      try {
+        const again = await importAccounts(fromJson.db!, source(jsonExport, 'accounts.json'), { actor });
+        assert.deepEqual([again.format, again.imported, again.rejected], ['json', 5, 0], JSON.stringify(again.errors));
+        assert.equal(await exportText(fromJson.db!, 'csv'), exported.replace(/,closed\n/, ',open\n'));
+      } finally {
+        await fromJson.db?.destroy();
       }
 
       const json = (JSON.parse(await exportText(db, 'json')) as Record<string, unknown>[]).filter((account) => String(account.acctid).startsWith(p));
@@ -318,6 +405,7 @@ for (const target of TEST_DATABASES) {
         name: '=SUM(A1:A2)',
         email: null,
         phone: '+1 555 0100',
+        terms_days: 0,
         paid: '0.10',
         due: '99.99',
         balance: '99.89',
@@ -329,7 +417,7 @@ for (const target of TEST_DATABASES) {
       const empty = await openTestDatabase({ name: 'SQLite', url: 'sqlite::memory:' });
       try {
         assert.deepEqual(JSON.parse(await exportText(empty.db!, 'json')), [], 'an empty export is an empty array');
-        assert.equal(await exportText(empty.db!, 'csv'), 'acctid,name,email,phone,paid,due,balance,status\n');
+        assert.equal(await exportText(empty.db!, 'csv'), `${EXPORT_HEADER}\n`);
       } finally {
         await empty.db?.destroy();
       }
@@ -441,8 +529,8 @@ for (const target of TEST_DATABASES) {
         assert.equal(csv.statusCode, 200);
         assert.equal(csv.headers['content-type'], 'text/csv; charset=utf-8');
         assert.match(String(csv.headers['content-disposition']), /^attachment; filename="accounts-\d{4}-\d\d-\d\d\.csv"$/);
-        assert.match(csv.body, /^acctid,name,email,phone,paid,due,balance,status\n/);
-        assert.ok(csv.body.includes(`\n${p}A,Exported,,,1.50,2.25,0.75,open\n`));
+        assert.ok(csv.body.startsWith(`${EXPORT_HEADER}\n`));
+        assert.ok(csv.body.includes(`\n${p}A,Exported,,,30,1.50,2.25,0.75,open\n`));
         const json = await app.inject({ method: 'GET', url: '/admin/export?format=json', headers: { cookie } });
         assert.equal(json.statusCode, 200);
         assert.equal(json.headers['content-type'], 'application/json; charset=utf-8');

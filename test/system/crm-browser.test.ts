@@ -277,6 +277,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     assert.equal(await heading(), 'New account');
     await checkPage(page, '/accounts/new', 'account-new');
 
+    assert.equal(await page.getByLabel('Payment terms (days)').inputValue(), '30', 'the usual terms are filled in');
     await page.getByLabel('Account ID').fill('CRM ZOE1');
     await page.getByLabel('Name', { exact: true }).fill(ACCOUNT.name);
     await submit('Create account', '/accounts');
@@ -290,6 +291,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     assert.equal(await heading(), `Account ${ACCOUNT.acctid}`);
     assert.equal(await text('.flash-success'), 'The account was created.');
     assert.equal(await text('.account-facts dt:text-is("Name") + dd'), ACCOUNT.name);
+    assert.equal(await text('.account-facts dt:text-is("Payment terms") + dd'), 'Net 30 (invoices are due 30 days after their date)');
     assert.equal(await text('.tiles-account dt:text-is("Balance") + dd'), '0.00 USD');
     await checkPage(page, `/accounts/${ACCOUNT.acctid} (new)`, 'account-created');
 
@@ -342,8 +344,15 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     assert.equal(await heading(), `Edit account ${ACCOUNT.acctid}`);
     await checkPage(page, `/accounts/${ACCOUNT.acctid}/edit`, 'account-edit');
     await page.getByLabel('Phone (optional)').fill(ACCOUNT.phone);
+    await page.getByLabel('Payment terms (days)').fill('400');
+    await submit('Save changes', `/accounts/${ACCOUNT.acctid}`);
+    assert.equal(await text('#terms_days-error'), 'Please enter the payment terms as a whole number of days from 0 to 365, such as 30 (0 means due on receipt).');
+    assert.equal(await page.getByLabel('Phone (optional)').inputValue(), ACCOUNT.phone, 'the phone is kept as typed');
+    await checkPage(page, `/accounts/${ACCOUNT.acctid}/edit with refused terms`, 'account-edit-refused');
+    await page.getByLabel('Payment terms (days)').fill('14');
     await submit('Save changes', `/accounts/${ACCOUNT.acctid}?done=updated`);
     assert.equal(await text('.account-facts dt:text-is("Phone") + dd'), ACCOUNT.phone);
+    assert.equal(await text('.account-facts dt:text-is("Payment terms") + dd'), 'Net 14 (invoices are due 14 days after their date)');
 
     await submit('Close account', `/accounts/${ACCOUNT.acctid}?done=closed`);
     assert.match(await text('.account-facts dt:text-is("Status") + dd'), /^Closed since/);
@@ -413,13 +422,13 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
     assert.match(csv.suggestedFilename(), /^accounts-\d{4}-\d\d-\d\d\.csv$/);
     const lines = readFileSync((await csv.path()) ?? '', 'utf8').split('\n');
-    assert.equal(lines[0], 'acctid,name,email,phone,paid,due,balance,status');
+    assert.equal(lines[0], 'acctid,name,email,phone,terms_days,paid,due,balance,status');
     // A phone number starting with + is written with a ' before it, so that a spreadsheet does not run it as a formula.
     for (const line of [
-      'IMP-A1,Renée Façade,renee@example.com,,10.00,25.50,15.50,open',
-      "IMP-A2,Bob Builder,,'+1 555 0101,0.00,100.00,100.00,open",
-      'IMP-A3,Çelik Ltd,,,5.00,5.00,0.00,open',
-      `${ACCOUNT.acctid},${ACCOUNT.name},,'${ACCOUNT.phone},12.34,50.00,37.66,open`,
+      'IMP-A1,Renée Façade,renee@example.com,,30,10.00,25.50,15.50,open',
+      "IMP-A2,Bob Builder,,'+1 555 0101,30,0.00,100.00,100.00,open",
+      'IMP-A3,Çelik Ltd,,,30,5.00,5.00,0.00,open',
+      `${ACCOUNT.acctid},${ACCOUNT.name},,'${ACCOUNT.phone},14,12.34,50.00,37.66,open`,
     ]) {
       assert.ok(lines.includes(line), `the CSV has ${line}`);
     }

@@ -147,7 +147,7 @@ describe('crm import and export', { timeout: 300_000 }, () => {
 
     const stdout = await crm(db, ['export']);
     assert.equal(stdout.status, 0, show(stdout));
-    assert.match(stdout.stdout, /^acctid,name,email,phone,paid,due,balance,status\nACCT1,Alice Smith,alice@example\.com,'\+1 555 0100,60\.00,100\.00,40\.00,open\n/);
+    assert.match(stdout.stdout, /^acctid,name,email,phone,terms_days,paid,due,balance,status\nACCT1,Alice Smith,alice@example\.com,'\+1 555 0100,30,60\.00,100\.00,40\.00,open\n/);
     assert.match(stdout.stderr, /^Exported 6 accounts as csv in \d+\.\d\d s\.\n$/);
 
     const out = join(dir, 'accounts.csv');

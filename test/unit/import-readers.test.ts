@@ -37,7 +37,7 @@ describe('the CSV reader', () => {
   test(`a record with more than ${CSV_VALUES_MAX} values stops the file at its line, header or row`, async () => {
     const row = await itemsOf([HEADER, 'A1,Fine,,,1,2', ','.repeat(2_000), 'A3,Never read,,,1,2'].join('\n'));
     assert.deepEqual(lines(row), [2, 'error 3 (fatal)']);
-    assert.match(reasons(row)[0] ?? '', /^Line 3 has more than 32 values, and an account has 6 \(acctid,name,email,phone,paid,due\)\. Nothing after it was read\.$/);
+    assert.match(reasons(row)[0] ?? '', /^Line 3 has more than 32 values, and an account has 7 \(acctid,name,email,phone,terms_days,paid,due\)\. Nothing after it was read\.$/);
     const header = await itemsOf(`acctid,paid,due${',x'.repeat(CSV_VALUES_MAX)}\nA1,1,2\n`);
     assert.deepEqual(lines(header), ['error 1 (fatal)']);
   });
@@ -52,13 +52,13 @@ describe('the CSV reader', () => {
 });
 
 describe('the JSON reader (stream-json)', () => {
-  test('each entry keeps the line it starts on, amounts keep their text (never a float), a byte-order mark is skipped', async () => {
-    const items = await itemsOf('\uFEFF[\n{"acctid":"A1","paid":0.10,"due":"2.50"},\n\n  {"acctid":"A2",\n"paid":1e2,"due":0}\n]\n', 'json', 5);
+  test('each entry keeps the line it starts on, amounts and terms keep their text (never a float), a byte-order mark is skipped', async () => {
+    const items = await itemsOf('\uFEFF[\n{"acctid":"A1","paid":0.10,"due":"2.50","terms_days":45},\n\n  {"acctid":"A2",\n"paid":1e2,"due":0,"terms_days":"7"}\n]\n', 'json', 5);
     assert.deepEqual(
-      items.map((item) => ('row' in item ? [item.row.line, item.row.acctid, item.row.paid, item.row.due] : item.error.reason)),
+      items.map((item) => ('row' in item ? [item.row.line, item.row.acctid, item.row.paid, item.row.due, item.row.terms_days] : item.error.reason)),
       [
-        [2, 'A1', '0.10', '2.50'],
-        [4, 'A2', '1e2', '0'],
+        [2, 'A1', '0.10', '2.50', '45'],
+        [4, 'A2', '1e2', '0', '7'],
       ],
     );
   });

@@ -1,5 +1,5 @@
 /**
- * CSV rows (csv-parse) with the header `acctid,name,email,phone,paid,due`,
+ * CSV rows (csv-parse) with the header `acctid,name,email,phone,terms_days,paid,due`,
  * each with the line it starts on. Each record is bounded in size and
  * number of values before it is built, so memory stays flat whatever the
  * file.
@@ -11,12 +11,12 @@ import { unprotectCell } from '../../shared/csv-cell.js';
 import { shownAcctid } from './import-rows.js';
 
 /** The columns an import reads; the export's computed balance and status are accepted and ignored. */
-export const CSV_COLUMNS = ['acctid', 'name', 'email', 'phone', 'paid', 'due'] as const;
+export const CSV_COLUMNS = ['acctid', 'name', 'email', 'phone', 'terms_days', 'paid', 'due'] as const;
 const IGNORED_COLUMNS = ['balance', 'status'] as const;
 const REQUIRED_COLUMNS = ['acctid', 'paid', 'due'] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 
-const CSV_HELP = `The first line must name the columns: ${CSV_COLUMNS.join(',')} (name, email and phone may be left out).`;
+const CSV_HELP = `The first line must name the columns: ${CSV_COLUMNS.join(',')} (name, email, phone and terms_days may be left out).`;
 
 /** Where each column is in a record, or a reason the header is unusable. */
 function readHeader(record: readonly string[]): Map<CsvColumn, number> | string {
@@ -78,7 +78,7 @@ function startLine(endLine: number, record: readonly string[]): number {
 
 /** A record longer than this is not an account. */
 export const CSV_RECORD_MAX_BYTES = 64 * 1024;
-/** The most values a record may have: the export's 8 columns and room for a stray few, far from what would tire the server. */
+/** The most values a record may have: the export's 9 columns and room for a stray few, far from what would tire the server. */
 export const CSV_VALUES_MAX = 32;
 
 /** Why RecordBounds stopped the file, and where. */
@@ -212,7 +212,7 @@ export async function* csvRows(input: Readable): AsyncGenerator<ReadItem> {
         const value = at(column);
         return value === undefined ? undefined : unprotectCell(value);
       };
-      yield { row: { line, acctid: at('acctid'), name: text('name'), email: text('email'), phone: text('phone'), paid: at('paid'), due: at('due') } };
+      yield { row: { line, acctid: at('acctid'), name: text('name'), email: text('email'), phone: text('phone'), terms_days: at('terms_days'), paid: at('paid'), due: at('due') } };
     }
   } catch (error) {
     const csv = error as CsvError & { lines?: number };

@@ -21,7 +21,7 @@ export type ExportFormat = 'csv' | 'json';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];
 
 /** The CSV columns, in order; the JSON objects have the same fields plus paid_cents, due_cents and balance_cents. */
-export const EXPORT_COLUMNS = ['acctid', 'name', 'email', 'phone', 'paid', 'due', 'balance', 'status'] as const;
+export const EXPORT_COLUMNS = ['acctid', 'name', 'email', 'phone', 'terms_days', 'paid', 'due', 'balance', 'status'] as const;
 
 export const EXPORT_PAGE_SIZE = 1000;
 
@@ -42,6 +42,8 @@ export interface ExportedAccount {
   readonly name: string;
   readonly email: string | null;
   readonly phone: string | null;
+  /** Payment terms in days (a number in JSON, digits in CSV). */
+  readonly terms_days: number;
   readonly paid: string;
   readonly due: string;
   readonly balance: string;
@@ -53,7 +55,7 @@ export interface ExportedAccount {
 
 /** One page of accounts after `after` (in acctid order). */
 async function page(db: Queryable, after: string | undefined, size: number): Promise<ExportedAccount[]> {
-  let query = db.selectFrom('account').select(['acctid', 'name', 'email', 'phone', 'paid_cents', 'due_cents', 'closed_at']);
+  let query = db.selectFrom('account').select(['acctid', 'name', 'email', 'phone', 'terms_days', 'paid_cents', 'due_cents', 'closed_at']);
   if (after !== undefined) query = query.where('acctid', '>', after);
   const rows = await query.orderBy('acctid').limit(size).execute();
   return rows.map((row) => {
@@ -65,6 +67,7 @@ async function page(db: Queryable, after: string | undefined, size: number): Pro
       name: row.name,
       email: row.email,
       phone: row.phone,
+      terms_days: Number(row.terms_days),
       paid: plainAmount(paid),
       due: plainAmount(due),
       balance: plainAmount(balance),
@@ -82,6 +85,7 @@ function csvRecord(account: ExportedAccount): string[] {
     protectCell(account.name),
     protectCell(account.email ?? ''),
     protectCell(account.phone ?? ''),
+    String(account.terms_days),
     account.paid,
     account.due,
     account.balance,

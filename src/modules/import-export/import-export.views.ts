@@ -40,7 +40,7 @@ function uploadForm({ csrfToken, maxUploadBytes, problem, choices = NO_CHOICES }
   const mib = Math.round(maxUploadBytes / 1024 / 1024);
   return html`<section aria-labelledby="import-heading">
 <h2 id="import-heading">Import accounts</h2>
-<p>A CSV file whose first line is <code>acctid,name,email,phone,paid,due</code> (amounts like <code>60.00</code>; name, email and phone may be empty, and the name defaults to the account ID), or a JSON file like the seed file: <code>[{"acctid":"ACCT100","paid":60.00,"due":100.00}]</code>. Every row is checked, and each bad one is listed with its line number. New accounts get opening ledger entries for their paid and due amounts.</p>
+<p>A CSV file whose first line is <code>acctid,name,email,phone,terms_days,paid,due</code> (amounts like <code>60.00</code>; name, email, phone and terms_days may be empty or left out: the name defaults to the account ID, and payment terms to 30 days for a new account), or a JSON file like the seed file: <code>[{"acctid":"ACCT100","paid":60.00,"due":100.00}]</code>. Every row is checked, and each bad one is listed with its line number. New accounts get opening ledger entries for their paid and due amounts.</p>
 <form method="post" action="${siteHref(IMPORT_PATH)}" enctype="multipart/form-data">
 ${hiddenField('csrf_token', csrfToken)}
 <div class="${problem === undefined ? 'field' : 'field field-invalid'}">
@@ -52,7 +52,7 @@ ${problem === undefined ? '' : html`<p class="field-error" id="file-error">${pro
 <fieldset>
 <legend>Options</legend>
 ${checkbox('partial', 'Import the good rows even if some are bad', 'Without it, nothing is imported when any row is bad.', choices.partial)}
-${checkbox('update', 'Update accounts that already exist', 'Name, email and phone are replaced; higher paid or due amounts are recorded as ledger adjustments. Without it, existing accounts are skipped.', choices.update)}
+${checkbox('update', 'Update accounts that already exist', 'Name, email, phone and payment terms are replaced (new terms apply to invoices recorded afterwards); higher paid or due amounts are recorded as ledger adjustments. Without it, existing accounts are skipped.', choices.update)}
 ${checkbox('dry_run', 'Dry run: check and report only', 'Nothing is written.', choices.dryRun)}
 </fieldset>
 <button type="submit">Import</button>

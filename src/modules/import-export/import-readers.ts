@@ -1,6 +1,6 @@
 /**
  * Reading an import file as a stream of rows, each with the line it starts
- * on: CSV (csv-parse) with the header `acctid,name,email,phone,paid,due`, or
+ * on: CSV (csv-parse) with the header `acctid,name,email,phone,terms_days,paid,due`, or
  * the seed file's JSON array `[{"acctid":"ACCT100","paid":60.00,"due":100.00}]`.
  * Memory stays bounded whatever the file's size: one CSV record or one JSON
  * entry at a time.

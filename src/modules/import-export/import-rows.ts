@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { findControlCharacter } from '../../platform/http/text-hygiene.js';
 import { formatCents, parseAmount, type Cents } from '../../shared/money.js';
-import { accountDetails, acctidField } from '../accounts/index.js';
+import { accountDetails, acctidField, DEFAULT_TERMS_DAYS, MAX_TERMS_DAYS, termsDaysText } from '../accounts/index.js';
 import { MAX_ENTRY_CENTS } from '../ledger/index.js';
 
 /** A row that cannot be imported, or a problem with the file at that line. */
@@ -25,6 +25,7 @@ export interface RawRow {
   readonly name?: unknown;
   readonly email?: unknown;
   readonly phone?: unknown;
+  readonly terms_days?: unknown;
   readonly paid?: unknown;
   readonly due?: unknown;
 }
@@ -39,6 +40,8 @@ export interface ImportRow {
   /** null: the file says none (an empty cell); undefined: the file has no such column. */
   readonly email: string | null | undefined;
   readonly phone: string | null | undefined;
+  /** Undefined when the file leaves it blank or has no such column: a new account gets the default terms, an existing one keeps its own. */
+  readonly termsDays: number | undefined;
   readonly paidCents: Cents;
   readonly dueCents: Cents;
 }
@@ -75,11 +78,21 @@ function firstMessage(error: z.ZodError): string {
 
 const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
+/** Payment terms as the file gives them: digits (a CSV cell, or a JSON number or string, which the reader keeps as text). */
+function termsProblem(value: unknown): { days: number | undefined } | { problem: string } {
+  if (blank(value)) return { days: undefined };
+  const parsed = termsDaysText.safeParse(typeof value === 'number' ? String(value) : value);
+  if (parsed.success) return { days: parsed.data };
+  const shown = typeof value === 'string' ? JSON.stringify(value.trim().slice(0, 30)) : 'the value';
+  return { problem: `terms_days: ${shown} is not a whole number of days from 0 to ${MAX_TERMS_DAYS} (such as ${DEFAULT_TERMS_DAYS}; 0 means due on receipt).` };
+}
+
 /**
  * Checks one row: the id (account-form rules), the name (blank: the id),
- * email and phone (blank: none), and paid and due (non-negative, at most two
- * decimals, at most one ledger entry's limit). Every problem of the row is
- * named in one reason.
+ * email and phone (blank: none), payment terms (blank: the default for a new
+ * account, unchanged for an existing one), and paid and due (non-negative, at
+ * most two decimals, at most one ledger entry's limit). Every problem of the
+ * row is named in one reason.
  */
 export function checkRow(raw: RawRow): ImportRow | RowError {
   const problems: string[] = [];
@@ -108,15 +121,17 @@ export function checkRow(raw: RawRow): ImportRow | RowError {
   };
   const email = optional('email');
   const phone = optional('phone');
+  const terms = termsProblem(raw.terms_days);
+  if ('problem' in terms) problems.push(terms.problem);
   const paid = amountProblem('paid', raw.paid);
   const due = amountProblem('due', raw.due);
   if ('problem' in paid) problems.push(paid.problem);
   if ('problem' in due) problems.push(due.problem);
 
-  if (problems.length > 0 || !id.success || 'problem' in paid || 'problem' in due) {
+  if (problems.length > 0 || !id.success || 'problem' in terms || 'problem' in paid || 'problem' in due) {
     return { line: raw.line, acctid: shownAcctid(raw.acctid), reason: problems.join(' ') };
   }
-  return { line: raw.line, acctid: id.data, name, email, phone, paidCents: paid.cents, dueCents: due.cents };
+  return { line: raw.line, acctid: id.data, name, email, phone, termsDays: terms.days, paidCents: paid.cents, dueCents: due.cents };
 }
 
 export function isRowError(row: ImportRow | RowError): row is RowError {

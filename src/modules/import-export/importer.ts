@@ -135,7 +135,7 @@ const NO_COUNTS: ImportCounts = { imported: 0, updated: 0, skipped: 0 };
 /** What writing these rows would do, given the accounts that exist now (locked when `lock`, inside the writing transaction). */
 async function planBatch(db: Queryable, rows: readonly ImportRow[], update: boolean, lock: boolean): Promise<Plan> {
   const ids = rows.map((row) => row.acctid);
-  let query = db.selectFrom('account').select(['acctid', 'name', 'email', 'phone', 'paid_cents', 'due_cents']).where('acctid', 'in', ids);
+  let query = db.selectFrom('account').select(['acctid', 'name', 'email', 'phone', 'terms_days', 'paid_cents', 'due_cents']).where('acctid', 'in', ids);
   if (lock) query = lockForUpdate(db, query);
   const existing = new Map((await query.execute()).map((account) => [account.acctid, account]));
   const plan: Plan = { inserts: [], updates: [], skipped: 0, errors: [] };
@@ -147,6 +147,7 @@ async function planBatch(db: Queryable, rows: readonly ImportRow[], update: bool
         name: row.name ?? row.acctid,
         email: row.email ?? null,
         phone: row.phone ?? null,
+        ...(row.termsDays === undefined ? {} : { terms_days: row.termsDays }),
         openingPaidCents: row.paidCents,
         openingDueCents: row.dueCents,
       });
@@ -169,10 +170,11 @@ async function planBatch(db: Queryable, rows: readonly ImportRow[], update: bool
       });
       continue;
     }
-    const changes: { name?: string; email?: string | null; phone?: string | null } = {};
+    const changes: { name?: string; email?: string | null; phone?: string | null; terms_days?: number } = {};
     if (row.name !== undefined && row.name !== current.name) changes.name = row.name;
     if (row.email !== undefined && row.email !== current.email) changes.email = row.email;
     if (row.phone !== undefined && row.phone !== current.phone) changes.phone = row.phone;
+    if (row.termsDays !== undefined && row.termsDays !== Number(current.terms_days)) changes.terms_days = row.termsDays;
     const adjustments: Cents[] = [];
     if (row.dueCents > due) adjustments.push(subtractCents(row.dueCents, due));
     if (row.paidCents > paid) adjustments.push(negateCents(subtractCents(row.paidCents, paid)));

@@ -27,7 +27,7 @@ function rowOf(value: unknown, line: number): ReadItem {
   }
   const fields = value as Record<string, unknown>;
   const own = (key: string) => (Object.hasOwn(fields, key) ? fields[key] : undefined);
-  return { row: { line, acctid: own('acctid'), name: own('name'), email: own('email'), phone: own('phone'), paid: own('paid'), due: own('due') } };
+  return { row: { line, acctid: own('acctid'), name: own('name'), email: own('email'), phone: own('phone'), terms_days: own('terms_days'), paid: own('paid'), due: own('due') } };
 }
 
 /** Turns the array's tokens into rows: the array's own brackets, then one assembled entry after another. */
