@@ -166,7 +166,7 @@ describe('crm import and export', { timeout: 300_000 }, () => {
     const json = await crm(db, ['export', '--format', 'json', '--out', join(dir, 'accounts.json')]);
     assert.equal(json.status, 0, show(json));
     const rows = JSON.parse(readFileSync(join(dir, 'accounts.json'), 'utf8')) as { acctid: string; paid: string; paid_cents: number }[];
-    assert.deepEqual(rows[0], { acctid: 'ACCT1', name: 'Alice Smith', email: 'alice@example.com', phone: '+1 555 0100', paid: '60.00', due: '100.00', balance: '40.00', status: 'open', paid_cents: 6000, due_cents: 10000, balance_cents: 4000 });
+    assert.deepEqual(rows[0], { acctid: 'ACCT1', name: 'Alice Smith', email: 'alice@example.com', phone: '+1 555 0100', terms_days: 30, paid: '60.00', due: '100.00', balance: '40.00', status: 'open', paid_cents: 6000, due_cents: 10000, balance_cents: 4000 });
     const third = await migrated(dir, 'third.db');
     const fromJson = await crm(third, ['import', join(dir, 'accounts.json')]);
     assert.equal(fromJson.status, 0, show(fromJson));
