@@ -179,10 +179,12 @@ for (const target of TEST_DATABASES) {
     test('POST /accounts honours the key too: the replay has the same body and Location', async () => {
       const acctid = uniqueAcctId('IDNEW');
       const key = randomUUID();
-      const first = await post('/accounts', { acctid, name: 'Once Only' }, { key });
+      const first = await post('/accounts', { acctid, name: 'Once Only', terms_days: 15 }, { key });
       assert.equal(first.statusCode, 201, first.body);
-      const again = await post('/accounts', { acctid: acctid.toLowerCase(), name: 'Once Only' }, { key });
+      const again = await post('/accounts', { acctid: acctid.toLowerCase(), name: 'Once Only', terms_days: 15 }, { key });
       assertReplay(first, again);
+      assert.equal(again.json<{ terms_days: number }>().terms_days, 15, 'the replay has the terms');
+      assert.equal((await post('/accounts', { acctid, name: 'Once Only', terms_days: 16 }, { key })).statusCode, 422, 'other terms are another body');
       assert.equal(again.headers.location, `/api/v1/accounts/${acctid}`);
       assert.equal(again.headers.location, first.headers.location);
       assert.equal((await post('/accounts', { acctid, name: 'Once Only' })).statusCode, 409, 'without the key, a second create is a duplicate');
