@@ -172,6 +172,35 @@ for (const target of TEST_DATABASES) {
       await assertConsistent(acctid, other);
     });
 
+    test("the worked example of docs/features.md: what each payment paid, and the aging on each date it shows", async () => {
+      const acctid = await newAccount(30);
+      const on = (day: string) => ({ at: Date.parse(`${day}T12:00:00Z`), timeZone: 'UTC' });
+      const enter = (day: string, entry: Omit<NewEntry, 'acctid' | 'memo' | 'amountCents'> & { amountCents: number }) =>
+        db.transaction().execute((trx) => recordEntry(trx, actor, { memo: '', ...entry, acctid, amountCents: cents(entry.amountCents) }, on(day)));
+      const paid = (entry: { allocations: readonly { chargeId: number; amountCents: number; effectiveOn: string }[] }) => entry.allocations.map(({ chargeId, amountCents, effectiveOn }) => [chargeId, amountCents, effectiveOn]);
+      const inv1 = await enter('2026-01-10', { kind: 'charge', amountCents: 100_000, reference: 'INV-1' });
+      const inv2 = await enter('2026-02-01', { kind: 'charge', amountCents: 50_000, reference: 'INV-2' });
+      assert.deepEqual([inv1.dueOn, inv2.dueOn], ['2026-02-09', '2026-03-03']);
+      const first = await enter('2026-02-20', { kind: 'payment', amountCents: 120_000 });
+      assert.deepEqual(paid(first), [[inv1.id, 100_000, '2026-02-20'], [inv2.id, 20_000, '2026-02-20']]);
+      const inv3 = await enter('2026-03-05', { kind: 'charge', amountCents: 30_000, reference: 'INV-3' });
+      assert.equal(inv3.dueOn, '2026-04-04');
+      const cheque = await enter('2026-03-25', { kind: 'payment', amountCents: 40_000, effectiveOn: '2026-03-15' });
+      assert.deepEqual(paid(cheque), [[inv2.id, 30_000, '2026-03-15'], [inv3.id, 10_000, '2026-03-15']]);
+      const third = await enter('2026-05-02', { kind: 'payment', amountCents: 50_000 });
+      assert.deepEqual(paid(third), [[inv3.id, 20_000, '2026-05-02']]);
+      const inv4 = await enter('2026-05-10', { kind: 'charge', amountCents: 25_000, reference: 'INV-4' });
+      assert.equal(inv4.dueOn, '2026-06-09');
+      assert.deepEqual(inv4.allocations.map(({ creditId, amountCents, effectiveOn }) => [creditId, amountCents, effectiveOn]), [[third.id, 25_000, '2026-05-10']]);
+      assert.deepEqual(await aging(acctid, '2026-02-28'), [30_000, 0, 0, 0, 0, 0, 30_000]);
+      assert.deepEqual(await aging(acctid, '2026-03-10'), [30_000, 30_000, 0, 0, 0, 0, 60_000]);
+      assert.deepEqual(await aging(acctid, '2026-03-31'), [20_000, 0, 0, 0, 0, 0, 20_000]);
+      assert.deepEqual(await aging(acctid, '2026-04-30'), [0, 20_000, 0, 0, 0, 0, 20_000]);
+      assert.deepEqual(await aging(acctid, '2026-05-09'), [0, 0, 0, 0, 0, -30_000, -30_000]);
+      assert.deepEqual(await aging(acctid, '2026-05-10'), [0, 0, 0, 0, 0, -5_000, -5_000]);
+      await assertConsistent(acctid);
+    });
+
     test(
       'an entry whose transaction read the database before another entry committed applies to what is open now, not to what its snapshot saw',
       // SQLite runs one write transaction at a time (BEGIN IMMEDIATE): no other entry can commit meanwhile.
