@@ -119,7 +119,7 @@ class ErrorsFile {
   }
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
@@ -214,7 +214,7 @@ function drained(stream: NodeJS.WritableStream): Promise<void> {
 }
 
 /** Writes the chunks to stdout, or to FILE through FILE.partial (renamed when complete, so a failed export leaves no truncated FILE). */
-async function writeOut(chunks: AsyncIterable<string>, file: string | undefined): Promise<'complete' | 'closed'> {
+export async function writeOut(chunks: AsyncIterable<string>, file: string | undefined): Promise<'complete' | 'closed'> {
   if (file === undefined) {
     // A reader that stops early (`crm export | head`) closes the pipe: stop writing, quietly.
     let failure: NodeJS.ErrnoException | undefined;

@@ -14,6 +14,7 @@
 import { CommanderError } from 'commander';
 import { AppError } from '../shared/errors.js';
 import { CliFailure, CrmCommand, EXIT } from './context.js';
+import { registerAgingCommand } from './aging.js';
 import { registerImportCommands } from './import.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerTokensCommands } from './tokens.js';
@@ -21,7 +22,7 @@ import { registerUsersCommands } from './users.js';
 
 function buildProgram(): CrmCommand {
   const program = new CrmCommand('crm')
-    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export')
+    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export, aged receivables')
     .exitOverride()
     .showHelpAfterError()
     .addHelpText(
@@ -33,6 +34,7 @@ function buildProgram(): CrmCommand {
   registerTokensCommands(program);
   registerMigrateCommand(program);
   registerImportCommands(program);
+  registerAgingCommand(program);
   return program;
 }
 

@@ -21,3 +21,5 @@ export {
   type AgingTotals,
 } from './aging-report.js';
 export { agingApiRoutes, type AgingRoutesOptions } from './aging.api.js';
+export { AGING_CSV_COLUMNS, AGING_EXPORT_FORMATS, exportAging, type AgingExportFormat } from './aging-export.js';
+export { asOfOrToday } from './aging-query.js';
