@@ -87,7 +87,7 @@ describe('crm aging', { timeout: 120_000 }, () => {
     const json = await crm(file, ['aging', '--as-of', '1999-09-01', '--format', 'json', '--out', out]);
     assert.equal(json.status, 0, show(json));
     assert.equal(json.stdout, '');
-    assert.match(json.stderr, new RegExp(`Wrote the aging of 3 accounts \\(of 4 read\\) as json to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.ok(json.stderr.includes(`Wrote the aging of 3 accounts (of 4 read) as json to ${out}`), json.stderr);
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), {
       as_of: '1999-09-01',
       accounts: [
