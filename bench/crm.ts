@@ -2,18 +2,22 @@
  * npm run bench:crm: the CRM at scale on MariaDB. For each size (1,000 and
  * 1,000,000 accounts unless BENCH_SIZES says otherwise) it makes a fresh
  * database, imports the accounts through `crm import` (rows/s), adds ledger
- * entries up to five per account, starts the built server and measures with
+ * entries up to six per account (invoices with open items, one paid later),
+ * starts the built server and measures with
  * wrk (HTTPS keep-alive, 8 connections, p50/p99): the account search by id
  * prefix and by name word, the list sorted by name, an account page, the
  * dashboard, the API list, the public lookup, and searches of every
  * selectivity (q=a, q=al, q=smith) in each sort and direction; then
- * `crm export` (rows/s). The database is the one BENCH_MYSQL_URL names, or
+ * `crm export` (rows/s); aging: the report's totals and first page today and a
+ * year back (p50/p99 over requests one after another) and `crm aging` over
+ * every account (time, peak RSS). The database is the one BENCH_MYSQL_URL names, or
  * crm_scale_N.
  * Figures, not a pass/fail test, except that search and lookup p99 may grow at
  * most 2x from the smallest to the largest size. Loopback only; bounded.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +40,13 @@ function databaseName(size: number): string {
   return SIZES.length > 1 ? `${named}_${size}` : named;
 }
 const CONNECTIONS = 8;
-/** Entries per account on the larger sets: the import's opening charge and payment, then three more. */
-const ENTRIES_PER_ACCOUNT = 5;
+/** Aging requests measured one after another: today's report, and a year back (one whole computation each). */
+const AGING_REQUESTS_TODAY = Number(process.env.BENCH_AGING_REQUESTS ?? 30);
+const AGING_REQUESTS_PAST = Number(process.env.BENCH_AGING_PAST_REQUESTS ?? 5);
+/** The server's per-statement limit, if the run sets one (DB_STATEMENT_TIMEOUT_MS; the app's default otherwise). */
+const STATEMENT_TIMEOUT_MS = process.env.BENCH_STATEMENT_TIMEOUT_MS;
+/** Entries per account: the import's opening charge and payment, then three invoices and a payment (addEntries). */
+const ENTRIES_PER_ACCOUNT = 6;
 
 /** Searches of every selectivity: one letter (every account, through the ids ACC…), two letters (Alma: one in 27), a surname (one in 30). */
 const SEARCH_WORDS = ['a', 'al', 'smith'];
@@ -50,6 +59,80 @@ interface SizeResult {
   entries: number;
   exportRowsPerSecond: number;
   scenarios: Measured[];
+  aging: AgingMeasured[];
+  agingCli: AgingCliMeasured[];
+}
+
+/** Repeated requests one after another (no concurrency): what one person asking for the report waits. */
+interface AgingMeasured {
+  name: string;
+  path: string;
+  requests: number;
+  p50: number;
+  p99: number;
+  max: number;
+  statuses: Record<string, number>;
+  loadAverage: number;
+}
+
+interface AgingCliMeasured {
+  asOf: string;
+  seconds: number;
+  accountsWritten: number;
+  peakRssMb: number;
+  loadAverage: number;
+}
+
+/** One GET over HTTPS, timed in ms; a long timeout, since a past as-of day is one whole computation. */
+function timedGet(base: string, path: string, headers: Record<string, string>, ca: Buffer): Promise<{ ms: number; status: number; body: string }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, base), { method: 'GET', headers, ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(120_000, () => req.destroy(new Error(`no answer within 120 s: ${path}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const percentile = (sorted: readonly number[], share: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))] ?? Number.NaN;
+
+async function measureAging(name: string, base: string, path: string, headers: Record<string, string>, ca: Buffer, requests: number): Promise<AgingMeasured> {
+  await timedGet(base, path, headers, ca); // warm-up
+  const times: number[] = [];
+  const statuses: Record<string, number> = {};
+  for (let i = 0; i < requests; i++) {
+    const { ms, status } = await timedGet(base, path, headers, ca);
+    times.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  times.sort((a, b) => a - b);
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  const measured = { name, path, requests, p50: round(percentile(times, 0.5)), p99: round(percentile(times, 0.99)), max: round(times.at(-1) ?? Number.NaN), statuses, loadAverage: loadAverage() };
+  console.log(`[aging] ${name}: p50 ${measured.p50} ms, p99 ${measured.p99} ms, max ${measured.max} ms over ${requests} requests (${JSON.stringify(statuses)}), load ${measured.loadAverage}`);
+  return measured;
+}
+
+/** `crm aging --out FILE` under GNU time: wall time and the process's peak resident memory. */
+function measureAgingCli(asOf: string, dir: string, env: Record<string, string>): AgingCliMeasured {
+  const out = join(dir, `aging-${asOf}.csv`);
+  const rssFile = join(dir, 'aging-rss.txt');
+  const started = performance.now();
+  const run = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, 'dist/cli/main.js', 'aging', '--as-of', asOf, '--out', out], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', ...env },
+    encoding: 'utf8',
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`crm aging --as-of ${asOf} failed (${String(run.status)}): ${run.stderr.slice(-2000)}`);
+  const written = Number(/Wrote the aging of (\d+) accounts/.exec(run.stderr)?.[1] ?? Number.NaN);
+  const measured = { asOf, seconds: Math.round(seconds * 10) / 10, accountsWritten: written, peakRssMb: Math.round(Number(readFileSync(rssFile, 'utf8').trim()) / 1024), loadAverage: loadAverage() };
+  console.log(`[aging] crm aging --as-of ${asOf}: ${measured.seconds} s, ${written} accounts written, peak RSS ${measured.peakRssMb} MB, load ${measured.loadAverage}`);
+  return measured;
 }
 
 function crm(args: string[], env: Record<string, string>): { seconds: number; stdout: string; stderr: string } {
@@ -83,25 +166,78 @@ async function recreateDatabase(name: string): Promise<string> {
   return url.href;
 }
 
+/** The business day (UTC) of an instant: YYYY-MM-DD. */
+const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+/** The bench's invoices: weeks back and amount in cents. Spread over more than a year, so a past as-of day has work. */
+const BENCH_CHARGES = [
+  { weeksBack: 60, cents: 1000 },
+  { weeksBack: 30, cents: 2000 },
+  { weeksBack: 10, cents: 3000 },
+] as const;
+/** A payment 20 weeks back pays the 60-week invoice in full: as of a year back that invoice was open, 1 to 30 days late. */
+const BENCH_PAYMENT = { weeksBack: 20, cents: 1000 } as const;
+
 /**
- * Three more entries per account (charges spread over the last twelve weeks), with totals moved to match: five in all.
- * Straight through mysql2: these statements touch a million rows, past the app's per-query deadline.
+ * Four more entries per account, written straight in SQL the way the ledger
+ * writes them: three invoices (charges dated 60, 30 and 10 weeks back, due
+ * 30 days later) each with its open item, and a payment 20 weeks back with
+ * its open item and the allocation that settles the 60-week invoice; totals
+ * moved to match. Six entries in all with the import's opening charge and
+ * payment. Straight through mysql2: these statements touch a million rows,
+ * past the app's per-query deadline.
  */
 async function addEntries(databaseUrl: string, size: number): Promise<number> {
   const url = new URL(databaseUrl);
   const connection = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username) || 'root', password: decodeURIComponent(url.password), database: url.pathname.slice(1) });
+  const lastId = async () => Number(((await connection.query('select coalesce(max(id), 0) as id from ledger_entry'))[0] as { id: number }[])[0]?.id ?? 0);
   try {
-    const week = 7 * 24 * 3600 * 1000;
     const now = Date.now();
-    for (let k = 1; k <= ENTRIES_PER_ACCOUNT - 2; k++) {
-      const at = now - (k * 3 + 1) * week;
+    const chargeIds: { from: number; to: number; on: string }[] = [];
+    for (const { weeksBack, cents } of BENCH_CHARGES) {
+      const at = now - weeksBack * WEEK_MS;
+      const on = dayOf(at);
+      const due = dayOf(at + 30 * DAY_MS);
+      const from = await lastId();
       await connection.query(
-        `insert into ledger_entry (acctid, kind, amount_cents, balance_after_cents, memo, actor, created_at)
-         select acctid, 'charge', ?, balance_cents + ?, 'Bench charge', 'bench', ? from account`,
-        [k * 1000, k * 1000, at],
+        `insert into ledger_entry (acctid, kind, amount_cents, balance_after_cents, memo, actor, created_at, effective_on, due_on)
+         select acctid, 'charge', ?, balance_cents + ?, 'Bench charge', 'bench', ?, ?, ? from account order by acctid`,
+        [cents, cents, at, on, due],
       );
-      await connection.query('update account set due_cents = due_cents + ?, balance_cents = balance_cents + ?', [k * 1000, k * 1000]);
+      const to = await lastId();
+      chargeIds.push({ from, to, on });
+      await connection.query(
+        `insert into open_item (entry_id, acctid, side, effective_on, due_on, amount_cents, open_cents)
+         select id, acctid, 'charge', effective_on, due_on, amount_cents, amount_cents from ledger_entry where id > ? and id <= ?`,
+        [from, to],
+      );
+      await connection.query('update account set due_cents = due_cents + ?, balance_cents = balance_cents + ?', [cents, cents]);
     }
+    const paidAt = now - BENCH_PAYMENT.weeksBack * WEEK_MS;
+    const paidOn = dayOf(paidAt);
+    const from = await lastId();
+    await connection.query(
+      `insert into ledger_entry (acctid, kind, amount_cents, balance_after_cents, memo, actor, created_at, effective_on)
+       select acctid, 'payment', ?, balance_cents - ?, 'Bench payment', 'bench', ?, ? from account order by acctid`,
+      [BENCH_PAYMENT.cents, BENCH_PAYMENT.cents, paidAt, paidOn],
+    );
+    const to = await lastId();
+    await connection.query(
+      `insert into open_item (entry_id, acctid, side, effective_on, due_on, amount_cents, open_cents, last_applied_on, settled_on)
+       select id, acctid, 'credit', effective_on, effective_on, amount_cents, 0, ?, ? from ledger_entry where id > ? and id <= ?`,
+      [paidOn, paidOn, from, to],
+    );
+    const oldest = chargeIds[0]!;
+    await connection.query(
+      `insert into allocation (acctid, charge_id, credit_id, amount_cents, effective_on, created_at)
+       select p.acctid, c.id, p.id, p.amount_cents, p.effective_on, ? from ledger_entry p
+       join ledger_entry c on c.acctid = p.acctid and c.effective_on = ? and c.id > ? and c.id <= ?
+       where p.id > ? and p.id <= ?`,
+      [paidAt, oldest.on, oldest.from, oldest.to, from, to],
+    );
+    await connection.query(`update open_item set open_cents = 0, last_applied_on = ?, settled_on = ? where entry_id > ? and entry_id <= ?`, [paidOn, paidOn, oldest.from, oldest.to]);
+    await connection.query('update account set paid_cents = paid_cents + ?, balance_cents = balance_cents - ?', [BENCH_PAYMENT.cents, BENCH_PAYMENT.cents]);
     const [rows] = await connection.query('select count(*) as count from ledger_entry');
     const count = Number((rows as { count: number }[])[0]?.count ?? 0);
     if (count < size * ENTRIES_PER_ACCOUNT) throw new Error(`expected ${size * ENTRIES_PER_ACCOUNT} entries, found ${count}`);
@@ -165,9 +301,14 @@ async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: st
     LOOKUP_RATE_LIMIT: '100000000',
     LOGIN_RATE_LIMIT: '100000',
     API_RATE_LIMIT: '100000000',
+    API_USER_RATE_LIMIT: '100000000',
     STAFF_RATE_LIMIT: '100000000',
+    ...(STATEMENT_TIMEOUT_MS ? { DB_STATEMENT_TIMEOUT_MS: STATEMENT_TIMEOUT_MS } : {}),
   });
   const scenarios: Measured[] = [];
+  const aging: AgingMeasured[] = [];
+  const today = dayOf(Date.now());
+  const yearBack = dayOf(Date.now() - 365 * DAY_MS);
   try {
     const base = `https://127.0.0.1:${server.port}`;
     const browser = new Browser(base, tls.CERT);
@@ -202,10 +343,17 @@ async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: st
       writeFileSync(script, wrkScript(request));
       scenarios.push(await load(name, server.child.pid!, CONNECTIONS, `${base}${path}`, script));
     }
+    // Aging: the totals and the first page, one request after another.
+    const ca = readFileSync(tls.CERT);
+    const bearer = { authorization: `Bearer ${token}` };
+    aging.push(await measureAging('aging report today (totals + first 50)', base, '/api/v1/aging?limit=50', bearer, ca, AGING_REQUESTS_TODAY));
+    aging.push(await measureAging(`aging report as of a year back, ${yearBack} (totals + first 50)`, base, `/api/v1/aging?as_of=${yearBack}&limit=50`, bearer, ca, AGING_REQUESTS_PAST));
+    aging.push(await measureAging('aging of one account, a year back', base, `/api/v1/accounts/${middle}/aging?as_of=${yearBack}`, bearer, ca, AGING_REQUESTS_TODAY));
   } finally {
     await stop(server.child);
   }
   const exported = crm(['export', '--format', 'csv', '--out', join(dir, `export-${size}.csv`)], env);
+  const agingCli = [measureAgingCli(today, dir, env), measureAgingCli(yearBack, dir, env)];
   return {
     size,
     importSeconds: Math.round(imported.seconds * 10) / 10,
@@ -213,6 +361,8 @@ async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: st
     entries,
     exportRowsPerSecond: Math.round(size / exported.seconds),
     scenarios,
+    aging,
+    agingCli,
   };
 }
 
@@ -247,6 +397,10 @@ async function main(): Promise<number> {
         (results.length > 1 ? ` | ${growth.toFixed(2)}x${bounded ? ' (limit 2x)' : ''}` : ''),
     );
   }
+  console.log('\naging | accounts | requests | p50 ms | p99 ms | max ms | statuses | load');
+  for (const r of results) for (const a of r.aging) console.log(`${a.name} | ${r.size} | ${a.requests} | ${a.p50} | ${a.p99} | ${a.max} | ${JSON.stringify(a.statuses)} | ${a.loadAverage}`);
+  console.log('\ncrm aging --out FILE | accounts | seconds | written | peak RSS MB | load');
+  for (const r of results) for (const c of r.agingCli) console.log(`as of ${c.asOf} | ${r.size} | ${c.seconds} | ${c.accountsWritten} | ${c.peakRssMb} | ${c.loadAverage}`);
   if (results.length > 1) console.log(`\nsearch and lookup p99 from ${small.size} to ${large.size} accounts: ${grewTooMuch ? 'grew more than 2x: NOT MET' : 'within 2x: MET'}`);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'crm-scale.json'), `${JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, loadAverageBefore: loadBefore, results }, null, 2)}\n`);

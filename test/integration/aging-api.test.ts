@@ -71,7 +71,7 @@ for (const target of TEST_DATABASES) {
 
     before(async () => {
       await removeOurAccounts();
-      app = await testApp(db, { API_RATE_LIMIT: '0', API_RATE_LIMIT_PER_USER: '0' });
+      app = await testApp(db, { API_RATE_LIMIT: '0', API_USER_RATE_LIMIT: '0' });
       token = await addToken(db, await addUser(db, 'viewer'));
       await db.transaction().execute(async (trx) => {
         const record = (acctid: string, entry: Omit<NewEntry, 'acctid' | 'memo' | 'amountCents'> & { amountCents: number }) =>
