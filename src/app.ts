@@ -5,7 +5,7 @@ import { ACCOUNTS_NAV, accountRoutes, accountsApiRoutes, entriesApiRoutes, LOOKU
 import { AUDIT_NAV, auditApiRoutes, auditRoutes, recordAudit } from './modules/audit/index.js';
 import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dashboard/index.js';
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
-import { agingApiRoutes } from './modules/receivables/index.js';
+import { agingApiRoutes, RECEIVABLES_NAV, receivablesRoutes } from './modules/receivables/index.js';
 import {
   actorOf,
   ADMIN_USERS_NAV,
@@ -56,7 +56,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
   const signedIn = recognizeSession(db, config.sessions);
   // Each module declares its navigation entry beside its routes; this is the order staff see them in.
   const staffShell: StaffShell = {
-    nav: [DASHBOARD_NAV, LOOKUP_NAV, ACCOUNTS_NAV, ME_NAV, ADMIN_USERS_NAV, AUDIT_NAV, IMPORT_NAV],
+    nav: [DASHBOARD_NAV, LOOKUP_NAV, ACCOUNTS_NAV, RECEIVABLES_NAV, ME_NAV, ADMIN_USERS_NAV, AUDIT_NAV, IMPORT_NAV],
     viewer: staffViewer(staffForms),
   };
   const app = await createHttpApp({
@@ -113,6 +113,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(importRoutes, { db }),
       (scope) => scope.register(dashboardRoutes, { db }),
       (scope) => scope.register(accountRoutes, { db }),
+      (scope) => scope.register(receivablesRoutes, { db, timeZone: config.display.timeZone }),
       ...(config.publicLookup
         ? []
         : [

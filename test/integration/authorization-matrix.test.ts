@@ -72,6 +72,8 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /admin/import': adminsOnly,
   'GET /admin/export': adminsOnly,
   'GET /dashboard': signedIn,
+  'GET /receivables': signedIn,
+  'GET /receivables.csv': signedIn,
   'GET /accounts': signedIn,
   'GET /accounts/new': clerksAndAdmins,
   'POST /accounts': clerksAndAdmins,

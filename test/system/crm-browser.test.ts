@@ -493,6 +493,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
         ['/accounts/new', 'account-new'],
         [`/accounts/${ACCOUNT.acctid}`, 'account'],
         [`/accounts/${ACCOUNT.acctid}/edit`, 'account-edit'],
+        ['/receivables', 'receivables'],
         ['/admin/import', 'import'],
         ['/me', 'me'],
         ['/admin/users', 'users'],

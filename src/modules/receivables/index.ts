@@ -23,3 +23,6 @@ export {
 export { agingApiRoutes, type AgingRoutesOptions } from './aging.api.js';
 export { AGING_CSV_COLUMNS, AGING_EXPORT_FORMATS, exportAging, type AgingExportFormat } from './aging-export.js';
 export { asOfOrToday } from './aging-query.js';
+export { RECEIVABLES_NAV, receivablesRoutes, type ReceivablesRoutesOptions } from './receivables.routes.js';
+export { AGING_DEFINITION, agingTotalsTable, RECEIVABLES_PATH } from './receivables.views.js';
+export { agingChart } from './aging-chart.js';
