@@ -111,7 +111,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(adminUserRoutes, { db }),
       (scope) => scope.register(auditRoutes, { db }),
       (scope) => scope.register(importRoutes, { db }),
-      (scope) => scope.register(dashboardRoutes, { db }),
+      (scope) => scope.register(dashboardRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(accountRoutes, { db }),
       (scope) => scope.register(receivablesRoutes, { db, timeZone: config.display.timeZone }),
       ...(config.publicLookup
@@ -131,7 +131,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     routes: [
       (scope) => scope.register(staffApiRoutes),
       (scope) => scope.register(auditApiRoutes, { db }),
-      (scope) => scope.register(summaryApiRoutes, { db }),
+      (scope) => scope.register(summaryApiRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(accountsApiRoutes, { db }),
       (scope) => scope.register(entriesApiRoutes, { db }),
       (scope) => scope.register(agingApiRoutes, { db, timeZone: config.display.timeZone }),

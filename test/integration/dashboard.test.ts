@@ -71,7 +71,7 @@ function apiFigures(summary: SummaryResponse): ReturnType<typeof pageFigures> {
 }
 
 /** The summary worked out in JavaScript from the rows themselves: what summarize() must agree with. */
-async function recount(db: Queryable, asOf: number): Promise<DashboardSummary> {
+async function recount(db: Queryable, asOf: number): Promise<Omit<DashboardSummary, 'aging' | 'dso'>> {
   const accounts = await db.selectFrom('account').select(['acctid', 'name', 'due_cents', 'paid_cents', 'balance_cents', 'closed_at']).execute();
   const rows = accounts.map((row) => ({ ...row, due: Number(row.due_cents), paid: Number(row.paid_cents), balance: Number(row.balance_cents) }));
   const sum = (values: number[]) => values.reduce((total, value) => total + BigInt(value), 0n);
@@ -121,8 +121,13 @@ async function recount(db: Queryable, asOf: number): Promise<DashboardSummary> {
 
 type Queryable = Kysely<Database> | Transaction<Database>;
 
-/** The summary without what recount() does not work out (the week names). */
-const comparable = (summary: DashboardSummary): DashboardSummary => ({ ...summary, weeks: summary.weeks.map((week) => ({ ...week, isoWeek: '' })) });
+/** The summary without what recount() does not work out (the week names; aging and DSO have tests of their own). */
+const comparable = (summary: DashboardSummary): Omit<DashboardSummary, 'aging' | 'dso'> => {
+  const { aging, dso, ...rest } = summary;
+  void aging;
+  void dso;
+  return { ...rest, weeks: summary.weeks.map((week) => ({ ...week, isoWeek: '' })) };
+};
 
 /** Figure by figure, after − before (the differences are small: numbers). */
 function delta(before: DashboardSummary, after: DashboardSummary) {
@@ -286,13 +291,14 @@ for (const target of TEST_DATABASES) {
       assert.match(body, /<caption>Latest ledger entries, newest first<\/caption>/);
 
       const charts = [...body.matchAll(/<svg class="chart[^"]*" role="img" aria-labelledby="([\w-]+)-title" aria-describedby="\1-desc" viewBox="0 0 \d+ \d+" width="100%"[^>]*>([\s\S]*?)<\/svg>/g)];
-      assert.equal(charts.length, 2, 'two charts');
+      assert.equal(charts.length, 3, 'three charts');
       for (const [, id, inner] of charts) {
         assert.ok(inner!.startsWith(`\n<title id="${id}-title">`), `${id}: the <title> comes first`);
         assert.match(inner!, /^\n<title id="[\w-]+">[^<]+<\/title>\n<desc id="[\w-]+">[^<]+<\/desc>/);
         assert.ok(inner!.includes(`<desc id="${id}-desc">`), `${id}: described by its <desc>`);
       }
-      const [bands, weekly] = charts.map((chart) => chart[2]!);
+      const chart = (id: string) => charts.find(([, chartId]) => chartId === id)?.[2];
+      const [bands, weekly] = [chart('bands-chart'), chart('weekly-chart')];
       assert.equal([...bands!.matchAll(/<text class="chart-value"[^>]*>\d[\d,]* accounts?<\/text>/g)].length, BALANCE_BANDS.length, 'each band bar carries its count');
       assert.equal([...weekly!.matchAll(/<title>W\d{2} (Payments|Charges): -?[\d,]+\.\d{2} USD<\/title>/g)].length, WEEKS * 2, 'each week has a payments and a charges column, its amount in its title');
       assert.match(weekly!, /<line class="chart-baseline"/, 'the baseline is drawn, so an empty week shows as the baseline');

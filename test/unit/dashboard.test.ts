@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { barChart } from '../../src/modules/dashboard/charts.js';
 import { dashboardBody } from '../../src/modules/dashboard/dashboard.views.js';
 import { BALANCE_BANDS, isoWeekOf, WEEK_MS, weekStart, WEEKS, type DashboardSummary } from '../../src/modules/dashboard/summary.js';
+import { dsoDays, ZERO_TOTALS } from '../../src/modules/receivables/index.js';
 
 describe('ISO weeks', () => {
   test('a week starts on Monday 00:00 UTC: Sunday 23:59:59.999 still belongs to the week before', () => {
@@ -61,7 +62,7 @@ describe('bar charts', () => {
     assert.doesNotMatch(svg, /style=|<script/);
   });
 
-  test('the page renders for an empty database: zeros, empty tables, both charts', () => {
+  test('the page renders for an empty database: zeros, empty tables, the three charts, no DSO', () => {
     const asOf = Date.UTC(2026, 10, 29, 12);
     const empty: DashboardSummary = {
       asOf,
@@ -76,13 +77,32 @@ describe('bar charts', () => {
         const startsAt = weekStart(asOf) - (WEEKS - 1 - index) * WEEK_MS;
         return { startsAt, isoWeek: isoWeekOf(startsAt), paymentsCents: 0n, chargesCents: 0n };
       }),
+      aging: { asOf: '2026-11-29', totals: ZERO_TOTALS },
+      dso: { days: null, from: '2026-08-31', to: '2026-11-29', receivablesCents: 0n, invoicedCents: 0n },
     };
     const body = dashboardBody(empty).value;
     assert.ok(body.includes('No account owes anything.'));
     assert.ok(body.includes('Nothing recorded yet.'));
-    assert.equal([...body.matchAll(/<svg class="chart[^"]*" role="img"/g)].length, 2);
+    assert.equal([...body.matchAll(/<svg class="chart[^"]*" role="img"/g)].length, 3);
+    assert.match(body, /<div class="tile" id="figure-dso"><dt>DSO<\/dt><dd><span class="tile-value">—<\/span>/, 'no invoices: no DSO');
     assert.match(body, /<line class="chart-baseline"/, 'empty weeks show as the baseline');
     assert.ok(body.includes('W48 (this week so far)'));
     assert.doesNotMatch(body, /NaN|undefined|Infinity/);
+  });
+});
+
+describe('DSO', () => {
+  test('receivables ÷ invoiced × 90, one decimal rounded half away from zero, exact past 2^53; none without invoices', () => {
+    assert.equal(dsoDays(45_000n, 90_000n), 45);
+    // 1 ÷ 3 × 90 = 30 exactly; 100 ÷ 7 × 90 = 1285.714… → 1285.7; 1 ÷ 16 × 90 = 5.625 → 5.6; 3 ÷ 16 × 90 = 16.875 → 16.9.
+    assert.equal(dsoDays(1n, 3n), 30);
+    assert.equal(dsoDays(100n, 7n), 1285.7);
+    assert.equal(dsoDays(1n, 16n), 5.6);
+    assert.equal(dsoDays(3n, 16n), 16.9);
+    // Half a tenth rounds away from zero: 1 ÷ 1800 × 90 = 0.05 → 0.1; in credit, −0.05 → −0.1.
+    assert.equal(dsoDays(1n, 1800n), 0.1);
+    assert.equal(dsoDays(-1n, 1800n), -0.1);
+    assert.equal(dsoDays(2n ** 60n, 2n ** 60n * 3n), 30);
+    assert.equal(dsoDays(500n, 0n), null);
   });
 });

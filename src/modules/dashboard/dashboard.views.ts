@@ -2,6 +2,7 @@ import { scrollRegion, siteHref, table } from '../../platform/views/components.j
 import { html, type SafeHtml } from '../../platform/views/html.js';
 import { accountPath } from '../accounts/index.js';
 import type { EntryKind } from '../ledger/index.js';
+import { AGING_DEFINITION, agingChart, agingTotalsTable, DSO_DEFINITION, RECEIVABLES_PATH } from '../receivables/index.js';
 import { barChart, columnChart, type ChartSeries } from './charts.js';
 import { AGGREGATES_MAX_AGE_MS, WEEKS, type BandFigures, type DashboardSummary, type WeekFigures } from './summary.js';
 import { balance, count, money, moneyShort, timeTag, timeZoneName } from '../../platform/views/format.js';
@@ -33,6 +34,7 @@ export const FIGURE_IDS = {
   settled: 'figure-settled',
   closed: 'figure-closed',
   accounts: 'figure-accounts',
+  dso: 'figure-dso',
 } as const;
 
 function tile(id: string, label: string, value: string, hint?: string): SafeHtml {
@@ -158,6 +160,36 @@ function weeklyTable(weeks: readonly WeekFigures[]): SafeHtml {
   });
 }
 
+/** DSO as the tile shows it: one decimal, or a dash when nothing was invoiced in the window. */
+export function dsoText(days: number | null): string {
+  return days === null ? '—' : `${days.toFixed(1)} days`;
+}
+
+/** Today's aging totals as a stacked bar (and its table), with DSO and what both mean. */
+function receivablesPanel(summary: DashboardSummary): SafeHtml {
+  const { aging, dso } = summary;
+  const caption = `Receivables over every account by days past due, ${aging.asOf}`;
+  return html`<section class="chart-panel panel-aging" aria-labelledby="aging-heading">
+<h2 id="aging-heading">Receivables by days past due</h2>
+<div class="aging-overview">
+<div>
+${agingChart({ id: 'aging-chart', title: `Receivables by days past due, today (${aging.asOf})`, totals: aging.totals })}
+<details>
+<summary>The figures as a table</summary>
+${scrollRegion('aging-heading', agingTotalsTable(aging.totals, caption))}
+</details>
+</div>
+<div>
+<dl class="tiles tiles-dso">
+${tile(FIGURE_IDS.dso, 'DSO', dsoText(dso.days), `days sales outstanding, ${dso.from} to ${dso.to}`)}
+</dl>
+<p class="hint">${DSO_DEFINITION} Here: ${money(dso.receivablesCents)} owed ÷ ${money(dso.invoicedCents)} invoiced after ${dso.from} × 90.</p>
+<p class="hint">${AGING_DEFINITION} <a href="${siteHref(RECEIVABLES_PATH)}">Aged receivables by account</a></p>
+</div>
+</div>
+</section>`;
+}
+
 /** A chart, then its figures as a table (open to read, always there for screen readers that expand it). */
 function figure(id: string, heading: string, chart: SafeHtml, data: SafeHtml): SafeHtml {
   return html`<section class="chart-panel panel-${id}" aria-labelledby="${id}-heading">
@@ -185,6 +217,7 @@ export function dashboardBody(summary: DashboardSummary): SafeHtml {
 <h2 id="totals-heading" class="visually-hidden">Totals</h2>
 ${tiles(summary)}
 </section>
+${receivablesPanel(summary)}
 <div class="dashboard-grid">
 <section class="panel-largest" aria-labelledby="largest-heading">
 <h2 id="largest-heading">Largest balances</h2>

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../schema.js';
 import { formatCents, type Cents } from '../../shared/money.js';
 import { ENTRY_KINDS } from '../ledger/index.js';
+import { DSO_DEFINITION } from '../receivables/index.js';
 import { currentSummary, type DashboardSummary } from './summary.js';
 
 const cents = (what: string) => z.number().int().describe(`${what}, in cents.`);
@@ -90,6 +91,36 @@ export const summaryResponse = z.object({
   recent_activity: z.array(recentEntry).describe('The ten latest ledger entries, newest first.'),
   balance_bands: z.array(balanceBand).describe('Accounts and their balances by band, lowest band first.'),
   weeks: z.array(week).describe('Payments and charges per ISO week, the last 12 weeks, oldest first; the last is the current week so far.'),
+  aging: z
+    .object({
+      as_of: z.string().describe('Today in the business time zone (CRM_TIME_ZONE) when the figures were read: YYYY-MM-DD.'),
+      current_cents: totalCents('Invoices not yet due'),
+      current_cents_exact: exactCents('Invoices not yet due'),
+      current: money('Current'),
+      days_1_30_cents: totalCents('Invoices 1 to 30 days past due'),
+      days_1_30_cents_exact: exactCents('Invoices 1 to 30 days past due'),
+      days_1_30: money('1–30 days'),
+      days_31_60_cents: totalCents('Invoices 31 to 60 days past due'),
+      days_31_60_cents_exact: exactCents('Invoices 31 to 60 days past due'),
+      days_31_60: money('31–60 days'),
+      days_61_90_cents: totalCents('Invoices 61 to 90 days past due'),
+      days_61_90_cents_exact: exactCents('Invoices 61 to 90 days past due'),
+      days_61_90: money('61–90 days'),
+      days_over_90_cents: totalCents('Invoices more than 90 days past due'),
+      days_over_90_cents_exact: exactCents('Invoices more than 90 days past due'),
+      days_over_90: money('Over 90 days'),
+      credit_cents: totalCents('Unapplied payments and credits (zero or negative)'),
+      credit_cents_exact: exactCents('Unapplied payments and credits (zero or negative)'),
+      credit: money('Unapplied credit'),
+      total_cents: totalCents('The buckets plus credit: every balance'),
+      total_cents_exact: exactCents('The buckets plus credit: every balance'),
+      total: money('Total'),
+    })
+    .describe("Today's aging over every account, by days past due (GET /aging gives it by account and for any day)."),
+  dso_days: z
+    .number()
+    .nullable()
+    .describe(`${DSO_DEFINITION} One decimal; null when nothing was invoiced in the last 90 days.`),
 });
 export type SummaryResponse = z.infer<typeof summaryResponse>;
 
@@ -118,11 +149,22 @@ export function summaryJson(summary: DashboardSummary): SummaryResponse {
     })),
     balance_bands: summary.balanceBands.map((b) => ({ band: b.key, label: b.label, above_cents: b.aboveCents, up_to_cents: b.upToCents, accounts: b.accounts, ...withTotal('balance', b.balanceCents) })),
     weeks: summary.weeks.map((w) => ({ week: w.isoWeek, starts: new Date(w.startsAt).toISOString().slice(0, 10), ...withTotal('payments', w.paymentsCents), ...withTotal('charges', w.chargesCents) })),
+    aging: {
+      as_of: summary.aging.asOf,
+      ...withTotal('current', summary.aging.totals.currentCents),
+      ...withTotal('days_1_30', summary.aging.totals.days1To30Cents),
+      ...withTotal('days_31_60', summary.aging.totals.days31To60Cents),
+      ...withTotal('days_61_90', summary.aging.totals.days61To90Cents),
+      ...withTotal('days_over_90', summary.aging.totals.daysOver90Cents),
+      ...withTotal('credit', summary.aging.totals.creditCents),
+      ...withTotal('total', summary.aging.totals.totalCents),
+    },
+    dso_days: summary.dso.days,
   };
 }
 
 /** GET /summary (accounts:read): the dashboard's figures for scripts, from the same summarize() as the page. */
-export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly timeZone?: string }> = async (app, { db, timeZone = 'UTC' }) => {
   app.get(
     '/summary',
     {
@@ -130,10 +172,10 @@ export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
       schema: {
         summary: 'The dashboard figures',
         operationId: 'getSummary',
-        description: 'Totals, account counts, the largest balances, the latest entries, balances by band and payments vs charges per week. Money as integer cents and formatted; each sum (totals, bands, weeks) also as *_cents_exact, a string of digits exact past 2^53 cents.',
+        description: 'Totals, account counts, the largest balances, the latest entries, balances by band, payments vs charges per week, today\'s aging totals and DSO. Money as integer cents and formatted; each sum (totals, bands, weeks) also as *_cents_exact, a string of digits exact past 2^53 cents.',
         response: { 200: summaryResponse },
       },
     },
-    async (request) => summaryJson(await currentSummary(db, (error) => request.log.error({ err: error }, 'could not refresh the dashboard figures'))),
+    async (request) => summaryJson(await currentSummary(db, (error) => request.log.error({ err: error }, 'could not refresh the dashboard figures'), timeZone)),
   );
 };

@@ -3,6 +3,8 @@ import type { Database, Queryable } from '../../schema.js';
 import { exactSum } from '../../platform/db/dialect.js';
 import { addCents, cents, centsFromColumn, formatCents, ZERO_CENTS, type Cents } from '../../shared/money.js';
 import type { EntryKind } from '../ledger/index.js';
+import { agingTotals, daysSalesOutstanding, type AgingTotals, type DaysSalesOutstanding } from '../receivables/index.js';
+import { dateIn, type IsoDate } from '../../shared/dates.js';
 
 /**
  * The dashboard's figures, one service for the page and the API. Every
@@ -109,6 +111,10 @@ export interface DashboardSummary {
   readonly balanceBands: readonly BandFigures[];
   /** Payments and charges recorded per ISO week (UTC), oldest first, the current week last. */
   readonly weeks: readonly WeekFigures[];
+  /** Today's aging over every account (today in the business time zone when read). */
+  readonly aging: { readonly asOf: IsoDate; readonly totals: AgingTotals };
+  /** Days sales outstanding over the 90 days ending today, from the same reading's aging total. */
+  readonly dso: DaysSalesOutstanding;
 }
 
 /** Monday 00:00 UTC of the week holding `at`. */
@@ -241,14 +247,31 @@ export async function weeklyFigures(db: Queryable, asOf: number): Promise<WeekFi
 }
 
 /**
- * Every figure the dashboard shows, read now. Four lanes run side by side
- * (the account scan, the index ranges, the weeks, the two short lists), so a
- * dashboard holds at most four of the pool's connections.
+ * Today's aging totals (the unsettled open items, index open_item_open) and
+ * DSO from them (one range of open_item_dated for what was invoiced).
  */
-export async function summarize(db: Queryable, asOf = Date.now()): Promise<DashboardSummary> {
+export async function receivablesFigures(db: Queryable, asOf: number, timeZone: string): Promise<Pick<DashboardSummary, 'aging' | 'dso'>> {
+  const today = dateIn(timeZone, asOf);
+  const totals = await agingTotals(db, today, today);
+  return { aging: { asOf: today, totals }, dso: await daysSalesOutstanding(db, today, today, totals) };
+}
+
+/** The weeks, then the receivables: one lane. */
+async function weeksAndReceivables(db: Queryable, asOf: number, timeZone: string) {
+  const weeks = await weeklyFigures(db, asOf);
+  return { weeks, ...(await receivablesFigures(db, asOf, timeZone)) };
+}
+
+/**
+ * Every figure the dashboard shows, read now. Four lanes run side by side
+ * (the account scan, the index ranges, the weeks then the receivables, the
+ * two short lists), so a dashboard holds at most four of the pool's
+ * connections. "Today" for aging and DSO is the day in `timeZone` (CRM_TIME_ZONE).
+ */
+export async function summarize(db: Queryable, asOf = Date.now(), timeZone = 'UTC'): Promise<DashboardSummary> {
   const lists = (async () => ({ largest: await largestBalances(db), recent: await recentActivity(db) }))();
-  const [figures, weeks, { largest, recent }] = await Promise.all([accountFigures(db), weeklyFigures(db, asOf), lists]);
-  return { asOf, ...figures, largestBalances: largest, recentActivity: recent, weeks };
+  const [figures, rest, { largest, recent }] = await Promise.all([accountFigures(db), weeksAndReceivables(db, asOf, timeZone), lists]);
+  return { asOf, ...figures, largestBalances: largest, recentActivity: recent, ...rest };
 }
 
 /**
@@ -267,7 +290,7 @@ export const AGGREGATES_MAX_AGE_MS = 30_000;
  */
 export const AGGREGATES_REFRESH_AFTER_MS = 20_000;
 
-type Aggregates = Pick<DashboardSummary, 'asOf' | 'weeks'> & Awaited<ReturnType<typeof accountFigures>>;
+type Aggregates = Pick<DashboardSummary, 'asOf' | 'weeks' | 'aging' | 'dso'> & Awaited<ReturnType<typeof accountFigures>>;
 
 interface Reading {
   readonly startedAt: number;
@@ -281,9 +304,9 @@ interface AggregateCache {
 
 const aggregateCache = new WeakMap<Queryable, AggregateCache>();
 
-async function readAggregates(db: Queryable, asOf: number): Promise<Aggregates> {
-  const [figures, weeks] = await Promise.all([accountFigures(db), weeklyFigures(db, asOf)]);
-  return { asOf, ...figures, weeks };
+async function readAggregates(db: Queryable, asOf: number, timeZone: string): Promise<Aggregates> {
+  const [figures, rest] = await Promise.all([accountFigures(db), weeksAndReceivables(db, asOf, timeZone)]);
+  return { asOf, ...figures, ...rest };
 }
 
 /**
@@ -294,7 +317,7 @@ async function readAggregates(db: Queryable, asOf: number): Promise<Aggregates> 
  * of a process, or the first after a quiet spell) waits for a new one.
  * Requests share a reading in progress if it started within the promise.
  */
-function aggregates(db: Queryable, now: number, onRefreshError: (error: unknown) => void): Promise<Aggregates> {
+function aggregates(db: Queryable, now: number, onRefreshError: (error: unknown) => void, timeZone: string): Promise<Aggregates> {
   let cache = aggregateCache.get(db);
   if (!cache) aggregateCache.set(db, (cache = {}));
   const entry = cache;
@@ -302,7 +325,7 @@ function aggregates(db: Queryable, now: number, onRefreshError: (error: unknown)
     if (entry.reading && now - entry.reading.startedAt < AGGREGATES_MAX_AGE_MS) return entry.reading.result;
     const reading: Reading = {
       startedAt: now,
-      result: readAggregates(db, now)
+      result: readAggregates(db, now, timeZone)
         .then((value) => {
           if (!entry.value || entry.value.asOf < value.asOf) entry.value = value;
           return value;
@@ -322,10 +345,11 @@ function aggregates(db: Queryable, now: number, onRefreshError: (error: unknown)
 
 /**
  * What the dashboard and GET /api/v1/summary show: the aggregates (see
- * aggregates(); `asOf` says when they were read) and the two short lists, read
- * now, so a payment just recorded is in the latest entries at once.
+ * aggregates(); `asOf` says when they were read; aging and DSO are among
+ * them) and the two short lists, read now, so a payment just recorded is in
+ * the latest entries at once.
  */
-export async function currentSummary(db: Kysely<Database>, onRefreshError: (error: unknown) => void = () => undefined): Promise<DashboardSummary> {
-  const [figures, largest, recent] = await Promise.all([aggregates(db, Date.now(), onRefreshError), largestBalances(db), recentActivity(db)]);
+export async function currentSummary(db: Kysely<Database>, onRefreshError: (error: unknown) => void = () => undefined, timeZone = 'UTC'): Promise<DashboardSummary> {
+  const [figures, largest, recent] = await Promise.all([aggregates(db, Date.now(), onRefreshError, timeZone), largestBalances(db), recentActivity(db)]);
   return { ...figures, largestBalances: largest, recentActivity: recent };
 }

@@ -26,3 +26,4 @@ export { asOfOrToday } from './aging-query.js';
 export { RECEIVABLES_NAV, receivablesRoutes, type ReceivablesRoutesOptions } from './receivables.routes.js';
 export { AGING_DEFINITION, agingTotalsTable, RECEIVABLES_PATH } from './receivables.views.js';
 export { agingChart } from './aging-chart.js';
+export { daysSalesOutstanding, DSO_DEFINITION, DSO_WINDOW_DAYS, dsoDays, type DaysSalesOutstanding } from './dso.js';
