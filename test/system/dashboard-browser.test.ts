@@ -56,6 +56,7 @@ describe('the dashboard in a real browser', { skip: OWN_SERVER_BROWSER_SKIP }, (
     const { page } = visit;
     assert.equal(await page.getByRole('img', { name: 'Accounts by balance band' }).count(), 1);
     assert.equal(await page.getByRole('img', { name: /^Payments and charges per week/ }).count(), 1);
+    assert.equal(await page.getByRole('img', { name: /^Receivables by days past due, today/ }).count(), 1);
   });
 
   test('at 375 px the page is no wider than the screen and the charts fit', async () => {
@@ -64,7 +65,7 @@ describe('the dashboard in a real browser', { skip: OWN_SERVER_BROWSER_SKIP }, (
       "({ page: document.documentElement.scrollWidth, charts: [...document.querySelectorAll('svg.chart')].map((svg) => svg.getBoundingClientRect().right) })",
     );
     assert.ok(widths.page <= 375, `the page is ${widths.page} px wide`);
-    assert.equal(widths.charts.length, 2);
+    assert.equal(widths.charts.length, 3);
     for (const right of widths.charts) assert.ok(right <= 375, `a chart ends at ${right} px`);
     await saveScreenshot(page, 'dashboard-375');
   });

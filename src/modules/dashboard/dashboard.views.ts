@@ -181,7 +181,7 @@ ${scrollRegion('aging-heading', agingTotalsTable(aging.totals, caption))}
 </div>
 <div>
 <dl class="tiles tiles-dso">
-${tile(FIGURE_IDS.dso, 'DSO', dsoText(dso.days), `days sales outstanding, ${dso.from} to ${dso.to}`)}
+${tile(FIGURE_IDS.dso, 'DSO', dsoText(dso.days), `days sales outstanding, the 90 days to ${dso.to}`)}
 </dl>
 <p class="hint">${DSO_DEFINITION} Here: ${money(dso.receivablesCents)} owed ÷ ${money(dso.invoicedCents)} invoiced after ${dso.from} × 90.</p>
 <p class="hint">${AGING_DEFINITION} <a href="${siteHref(RECEIVABLES_PATH)}">Aged receivables by account</a></p>
