@@ -17,7 +17,7 @@ const exactCents = (what: string) =>
   z
     .string()
     .regex(/^-?[0-9]+$/)
-    .describe(`${what}, in cents, as a string of decimal digits (with a leading - if negative), exact at any size.`);
+    .describe(`${what}, in cents, as a string of decimal digits (with a leading - if negative), exact at any size: a sum can pass 2^53 cents, which a JSON number loses in most parsers.`);
 
 /** The seven figures, their JSON names and what each is. */
 const FIGURES = [
