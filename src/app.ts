@@ -110,9 +110,9 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login, tokens: { livePerUser: config.tokensPerUser } }),
       (scope) => scope.register(adminUserRoutes, { db }),
       (scope) => scope.register(auditRoutes, { db }),
-      (scope) => scope.register(importRoutes, { db }),
+      (scope) => scope.register(importRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(dashboardRoutes, { db, timeZone: config.display.timeZone }),
-      (scope) => scope.register(accountRoutes, { db }),
+      (scope) => scope.register(accountRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(receivablesRoutes, { db, timeZone: config.display.timeZone }),
       ...(config.publicLookup
         ? []
@@ -133,7 +133,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(auditApiRoutes, { db }),
       (scope) => scope.register(summaryApiRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(accountsApiRoutes, { db }),
-      (scope) => scope.register(entriesApiRoutes, { db }),
+      (scope) => scope.register(entriesApiRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(agingApiRoutes, { db, timeZone: config.display.timeZone }),
     ],
   });

@@ -168,7 +168,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<v
   const progress = new ProgressReport(process.stderr.isTTY, options.progressInterval ?? PROGRESS_INTERVAL_MS);
   let report: ImportReport;
   try {
-    report = await withDatabase(({ db }) =>
+    report = await withDatabase(({ db, config }) =>
       importAccounts(
         db,
         // eslint-disable-next-line security/detect-non-literal-fs-filename
@@ -182,6 +182,7 @@ async function runImport(file: string, options: ImportCommandOptions): Promise<v
           keepErrors: LISTED_ERRORS_MAX,
           onProgress: (step) => progress.update(step),
           onRowError: (error) => errorsFile?.add(error),
+          timeZone: config.display.timeZone,
         },
       ),
     );

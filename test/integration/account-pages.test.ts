@@ -44,8 +44,17 @@ function linkHref(body: string, text: string): string | undefined {
 
 /** The history table's rows as [kind, amount, memo, balance after]. */
 function historyRows(body: string): string[][] {
-  const rows = [...body.matchAll(/<tr><th scope="row"><time datetime="[^"]+" title="[^"]+">[^<]+<\/time><\/th><td data-label="Who">[^<]*<\/td><td data-label="Kind">([^<]*)<\/td><td class="num" data-label="Amount">([^<]*)<\/td><td data-label="Memo">([^<]*)<\/td><td class="num" data-label="Balance after">([^<]*)<\/td><\/tr>/g)];
-  return rows.map((match) => match.slice(1));
+  return historyCells(body).map(({ kind, amount, memo, balance }) => [kind, amount, memo, balance]);
+}
+
+/** The history table's rows, each cell's text (markup and all). */
+function historyCells(body: string): { kind: string; date: string; reference: string; amount: string; memo: string; allocation: string; balance: string }[] {
+  const rows = [
+    ...body.matchAll(
+      /<tr><th scope="row"><time datetime="[^"]+" title="[^"]+">[^<]+<\/time><\/th><td data-label="Who">[^<]*<\/td><td data-label="Kind">([^<]*)<\/td><td data-label="Date"><time datetime="([^"]+)" title="[^"]+">[^<]+<\/time><\/td><td data-label="Reference">([^<]*)<\/td><td class="num" data-label="Amount">([^<]*)<\/td><td data-label="Memo">([^<]*)<\/td><td data-label="Allocation">([^<]*)<\/td><td class="num" data-label="Balance after">([^<]*)<\/td><\/tr>/g,
+    ),
+  ];
+  return rows.map(([, kind = '', date = '', reference = '', amount = '', memo = '', allocation = '', balance = '']) => ({ kind, date, reference, amount, memo, allocation, balance }));
 }
 
 for (const target of TEST_DATABASES) {
@@ -494,7 +503,10 @@ for (const target of TEST_DATABASES) {
         }
         const first = await get(`/accounts/${acctid}`);
         assertHas(first.body, '<caption>Ledger entries, newest first</caption>');
-        assertHas(first.body, '<th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Kind</th><th scope="col" class="num">Amount</th><th scope="col">Memo</th><th scope="col" class="num">Balance after</th>');
+        assertHas(
+          first.body,
+          '<th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Kind</th><th scope="col">Date</th><th scope="col">Reference</th><th scope="col" class="num">Amount</th><th scope="col">Memo</th><th scope="col">Allocation</th><th scope="col" class="num">Balance after</th>',
+        );
         assertHas(first.body, '<div class="table-scroll money-table" role="group" aria-labelledby="history-heading" tabindex="0">');
         assert.match(first.body, /<tr><th scope="row"><time datetime="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z" title="[^"]+">[^<]+<\/time><\/th><td data-label="Who">writer-1<\/td><td data-label="Kind">payment<\/td>/);
         assert.deepEqual(historyRows(first.body), expected.slice(0, 25));
@@ -518,7 +530,7 @@ for (const target of TEST_DATABASES) {
         const page = await get(`/accounts/${acctid}`, viewerCookie);
         assert.equal(page.statusCode, 200);
         assertHas(page.body, '<dt>Balance</dt><dd><strong>12.00 USD</strong></dd>');
-        assertHas(page.body, '<td data-label="Kind">charge</td><td class="num" data-label="Amount">12.00 USD</td>');
+        assert.deepEqual(historyRows(page.body), [['charge', '12.00 USD', '—', '12.00 USD']]);
         assertLacks(page.body, 'Record an entry');
         assertLacks(page.body, '/entries"');
         assertLacks(page.body, '/close"');

@@ -38,8 +38,22 @@ interface EntryJson {
   balance_after_cents: number;
   balance_after: string;
   memo: string;
+  effective_on: string;
+  due_on: string | null;
+  reference: string | null;
+  open_cents: number | null;
+  paid_by: { entry_id: number; amount_cents: number; effective_on: string }[] | null;
+  unapplied_cents: number | null;
+  applied_to: { charge_id: number; reference: string | null; amount_cents: number; effective_on: string }[] | null;
   actor: string;
   at: string;
+}
+
+/** An entry without what later entries change (what is open of it, what paid it): the entry as recorded. */
+function recordedPart(entry: EntryJson): Partial<EntryJson> {
+  const part: Partial<EntryJson> = { ...entry };
+  for (const key of ['open_cents', 'paid_by', 'unapplied_cents', 'applied_to'] as const) delete part[key];
+  return part;
 }
 interface Problem {
   type: string;
@@ -399,7 +413,11 @@ for (const target of TEST_DATABASES) {
         listed.push(...page.entries);
         url = page.next;
       }
-      assert.deepEqual(listed, [...recorded].reverse(), 'newest first, the same entries as recorded');
+      assert.deepEqual(listed.map(recordedPart), [...recorded].reverse().map(recordedPart), 'newest first, the same entries as recorded');
+      // Oldest due first: the +0.01 adjustment (due on its date) before the charge (due in 30 days); 10.00 left over.
+      const [last, rounding, , , charge] = listed;
+      assert.deepEqual([last!.applied_to?.map((part) => [part.charge_id, part.amount_cents]), last!.unapplied_cents], [[[rounding!.id, 1], [charge!.id, 7_000]], 1_000]);
+      assert.deepEqual([charge!.open_cents, charge!.paid_by?.map((part) => part.amount_cents)], [0, [2_550, 450, 7_000]]);
       for (const entry of listed) {
         for (const cents of [entry.amount_cents, entry.balance_after_cents]) assert.ok(Number.isSafeInteger(cents));
       }

@@ -1,16 +1,21 @@
 import { field, form, hiddenField, pill, scrollRegion, select, siteHref, table, type SelectChoice } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import { MEMO_MAX, type EntryKind, type LedgerEntry } from '../ledger/index.js';
+import { isInvoice, MEMO_MAX, REFERENCE_MAX, type AccountInvoices, type EntryKind, type EntrySettlement, type InvoiceStanding, type LedgerEntry } from '../ledger/index.js';
+import { daysBetween, type IsoDate } from '../../shared/dates.js';
 import type { FormProblem } from '../../platform/views/form-problems.js';
 import { accountPath, ACCOUNTS_PATH } from './account-path.js';
 import { messageFor, problemSummary } from './accounts.views.js';
 import { paymentTermsLabel, type AccountDetails } from './account.js';
-import { balance, money, timeTag, timeZoneName } from '../../platform/views/format.js';
+import { amount, balance, businessDate, dateTag, money, timeTag, timeZoneName } from '../../platform/views/format.js';
 import { icon } from '../../platform/views/icons.js';
 
 /** One account's page: its details, what the user may do with it, and its history. */
 
 export const HISTORY_PAGE_SIZE = 25;
+/** Open invoices the page lists (oldest due first) and offers to apply a payment to. */
+export const OPEN_INVOICES_SHOWN = 50;
+/** Invoices paid in full the page lists after the open ones, latest first. */
+export const PAID_INVOICES_SHOWN = 5;
 
 export function accountTitle(acctid: string): string {
   return `Account ${acctid}`;
@@ -42,11 +47,22 @@ export interface EntryFormValues {
   readonly kind: string;
   readonly amount: string;
   readonly memo: string;
+  /** YYYY-MM-DD; today when the form is new. */
+  readonly effectiveOn: string;
+  readonly dueOn: string;
+  readonly reference: string;
+  /** An open invoice's id, or '' for oldest due first. */
+  readonly applyTo: string;
 }
 
 export interface AccountPageView {
   readonly account: AccountDetails;
   readonly entries: readonly LedgerEntry[];
+  /** Each shown entry's settlement: what paid an invoice, what a payment paid. */
+  readonly settlements: ReadonlyMap<number, EntrySettlement>;
+  readonly invoices: AccountInvoices;
+  /** Today in the business time zone: the date field's default and latest day, and what "late" is measured from. */
+  readonly today: IsoDate;
   /** The next (older) page of the history, when there is one. */
   readonly olderHref?: string;
   /** Back to the newest entries, when this is not the first page. */
@@ -62,7 +78,16 @@ export interface AccountPageView {
   readonly entryProblems?: readonly FormProblem[];
 }
 
-const ENTRY_IDS: Readonly<Record<string, string>> = { kind: 'kind', amount: 'amount', memo: 'memo', entry_key: 'amount' };
+const ENTRY_IDS: Readonly<Record<string, string>> = {
+  kind: 'kind',
+  amount: 'amount',
+  memo: 'memo',
+  entry_key: 'amount',
+  effective_on: 'effective_on',
+  due_on: 'due_on',
+  reference: 'reference',
+  apply_to: 'apply_to',
+};
 
 function optional(value: string | null): string {
   return value === null || value === '' ? '—' : value;
@@ -133,8 +158,40 @@ ${form({
 </section>`;
 }
 
-function entrySection({ account, csrfToken, entryKey, entryForm: typed = { kind: 'payment', amount: '', memo: '' }, entryProblems: problems = [] }: AccountPageView): SafeHtml {
+/** An invoice as people name it: its reference, or its entry id. */
+export function invoiceName(invoice: { readonly chargeId: number; readonly reference: string | null }): string {
+  return invoice.reference ?? `#${invoice.chargeId}`;
+}
+
+const listFormat = new Intl.ListFormat('en', { type: 'conjunction' });
+
+function daysLate(dueOn: IsoDate, today: IsoDate): number {
+  return daysBetween(dueOn, today);
+}
+
+/** Paid, Open, or how late: a pill, in the danger colour only when late. */
+function invoiceStatus(invoice: InvoiceStanding, today: IsoDate): SafeHtml {
+  if (invoice.settledOn !== null) return pill('Paid', 'success');
+  const late = daysLate(invoice.dueOn, today);
+  if (late <= 0) return pill('Open');
+  return pill(late === 1 ? '1 day late' : `${late} days late`, 'danger');
+}
+
+function applyChoices(open: readonly InvoiceStanding[]): SelectChoice[] {
+  return [
+    { value: '', label: 'Oldest due first (default)' },
+    ...open.map((invoice) => ({ value: String(invoice.chargeId), label: `${invoiceName(invoice)}: ${money(invoice.openCents)} open, due ${businessDate(invoice.dueOn)}` })),
+  ];
+}
+
+/** A new form: a payment dated today, applied oldest due first. */
+export function emptyEntryForm(today: IsoDate): EntryFormValues {
+  return { kind: 'payment', amount: '', memo: '', effectiveOn: today, dueOn: '', reference: '', applyTo: '' };
+}
+
+function entrySection({ account, csrfToken, entryKey, today, invoices, entryForm: typed = emptyEntryForm(today), entryProblems: problems = [] }: AccountPageView): SafeHtml {
   const closed = account.closedAt !== null;
+  const terms = account.termsDays === 1 ? '1 day' : `${account.termsDays} days`;
   return html`<section class="card" aria-labelledby="entry-heading">
 <h2 id="entry-heading">Record an entry</h2>
 ${form({
@@ -150,7 +207,7 @@ ${form({
       required: true,
       hint: closed
         ? 'A payment lowers the balance; an adjustment moves it either way and needs a memo. This account is closed: it takes no charges.'
-        : 'A payment lowers the balance, a charge raises it; an adjustment moves it either way and needs a memo.',
+        : 'A payment lowers the balance, a charge (an invoice) raises it; an adjustment moves it either way and needs a memo.',
       error: messageFor(problems, 'kind'),
     }),
     field({
@@ -164,12 +221,48 @@ ${form({
       error: messageFor(problems, 'amount') ?? messageFor(problems, 'entry_key'),
     }),
     field({
+      name: 'effective_on',
+      label: 'Date',
+      type: 'date',
+      value: typed.effectiveOn,
+      max: today,
+      hint: "The invoice's date or the day the payment was received: today unless you change it, never later.",
+      error: messageFor(problems, 'effective_on'),
+    }),
+    field({
+      name: 'due_on',
+      label: 'Due date (charges)',
+      type: 'date',
+      value: typed.dueOn,
+      hint: `Optional, for a charge only: defaults to the date + ${terms}' terms.`,
+      error: messageFor(problems, 'due_on'),
+    }),
+    field({
+      name: 'reference',
+      label: 'Reference',
+      value: typed.reference,
+      maxLength: REFERENCE_MAX,
+      autocomplete: 'off',
+      hint: 'For a charge, the invoice number (INV-1042); for a payment, a cheque number if you like. Optional.',
+      error: messageFor(problems, 'reference'),
+    }),
+    invoices.open.length === 0
+      ? html``
+      : select({
+          name: 'apply_to',
+          label: 'Apply to (payments and credits)',
+          choices: applyChoices(invoices.open),
+          value: typed.applyTo,
+          hint: 'The whole payment goes to the invoice chosen, at most what is open of it; by default the oldest due invoices are paid first.',
+          error: messageFor(problems, 'apply_to'),
+        }),
+    field({
       name: 'memo',
       label: 'Memo',
       value: typed.memo,
       maxLength: MEMO_MAX,
       autocomplete: 'off',
-      hint: 'Such as a cheque number. Required for an adjustment: say why.',
+      hint: 'Anything to remember. Required for an adjustment: say why.',
       error: messageFor(problems, 'memo'),
     }),
   ],
@@ -178,7 +271,59 @@ ${form({
 </section>`;
 }
 
-function historyTable(entries: readonly LedgerEntry[]): SafeHtml {
+function invoicesTable(rows: readonly InvoiceStanding[], today: IsoDate): SafeHtml {
+  return table({
+    caption: 'Open invoices, oldest due first, then the latest paid',
+    empty: 'No invoices yet. Record a charge to invoice this account.',
+    rows,
+    stacked: true,
+    columns: [
+      { header: 'Invoice', rowHeader: true, cell: (invoice) => invoiceName(invoice) },
+      { header: 'Date', cell: (invoice) => dateTag(invoice.effectiveOn) },
+      { header: 'Due', cell: (invoice) => dateTag(invoice.dueOn) },
+      { header: 'Amount (USD)', numeric: true, cell: (invoice) => amount(invoice.amountCents) },
+      { header: 'Open (USD)', numeric: true, cell: (invoice) => amount(invoice.openCents) },
+      { header: 'Status', cell: (invoice) => invoiceStatus(invoice, today) },
+    ],
+  });
+}
+
+/** What is open and late, in a sentence, above the invoices. */
+function invoicesSummary({ open, moreOpen }: AccountInvoices, today: IsoDate): SafeHtml {
+  if (open.length === 0) return html`<p class="hint">No open invoices.</p>`;
+  const openCents = open.reduce((sum, invoice) => sum + BigInt(invoice.openCents), 0n);
+  const lateCents = open.filter((invoice) => daysLate(invoice.dueOn, today) > 0).reduce((sum, invoice) => sum + BigInt(invoice.openCents), 0n);
+  const count = open.length === 1 ? '1 open invoice' : `${open.length} open invoices`;
+  const late = lateCents > 0n ? html`, of which <strong class="late-amount">${money(lateCents)} late</strong>` : '';
+  return moreOpen
+    ? html`<p>The ${open.length} oldest due of more open invoices: ${money(openCents)} open${late}.</p>`
+    : html`<p>${count}: ${money(openCents)} open${late}.</p>`;
+}
+
+function invoicesSection(view: AccountPageView): SafeHtml {
+  const { invoices, today } = view;
+  return html`<section class="wide" aria-labelledby="invoices-heading">
+<h2 id="invoices-heading">Invoices</h2>
+${invoicesSummary(invoices, today)}
+${scrollRegion('invoices-heading', invoicesTable([...invoices.open, ...invoices.recentlyPaid], today), 'money-table')}
+</section>`;
+}
+
+/** What an entry paid, or how an invoice stands: "paid INV-1 and INV-2", "due Jan 4, 2027; 50.00 USD open". */
+function allocationText(entry: LedgerEntry, settlement: EntrySettlement | undefined): string {
+  if (!settlement) return '—';
+  if (isInvoice(entry.kind, entry.amountCents)) {
+    const due = entry.dueOn === null ? '' : `due ${businessDate(entry.dueOn)}; `;
+    if (settlement.openCents === 0) return `${due}paid`;
+    return `${due}${money(settlement.openCents)} open`;
+  }
+  const parts: string[] = [];
+  if (settlement.appliedTo.length > 0) parts.push(`paid ${listFormat.format(settlement.appliedTo.map(invoiceName))}`);
+  if (settlement.openCents > 0) parts.push(`${money(settlement.openCents)} unapplied`);
+  return parts.join('; ');
+}
+
+function historyTable(entries: readonly LedgerEntry[], settlements: ReadonlyMap<number, EntrySettlement>): SafeHtml {
   return table({
     caption: 'Ledger entries, newest first',
     empty: 'No entries yet. Record a payment or a charge above to start the history.',
@@ -188,8 +333,11 @@ function historyTable(entries: readonly LedgerEntry[]): SafeHtml {
       { header: `When (${timeZoneName()})`, rowHeader: true, cell: (entry) => timeTag(entry.createdAt) },
       { header: 'Who', cell: (entry) => entry.actor },
       { header: 'Kind', cell: (entry) => entry.kind },
+      { header: 'Date', cell: (entry) => dateTag(entry.effectiveOn) },
+      { header: 'Reference', cell: (entry) => optional(entry.reference) },
       { header: 'Amount', numeric: true, cell: (entry) => money(entry.amountCents) },
       { header: 'Memo', cell: (entry) => optional(entry.memo) },
+      { header: 'Allocation', cell: (entry) => allocationText(entry, settlements.get(entry.id)) },
       { header: 'Balance after', numeric: true, cell: (entry) => balance(entry.balanceAfterCents) },
     ],
   });
@@ -208,9 +356,10 @@ export function accountPageBody(view: AccountPageView): SafeHtml {
   return html`${header(view)}
 ${problemSummary(view.entryProblems ?? [], ENTRY_IDS)}
 ${figures(account)}
-${view.canRecord ? html`${entrySection(view)}\n` : ''}<section class="wide" aria-labelledby="history-heading">
+${view.canRecord ? html`${entrySection(view)}\n` : ''}${invoicesSection(view)}
+<section class="wide" aria-labelledby="history-heading">
 <h2 id="history-heading">History</h2>
-${scrollRegion('history-heading', historyTable(view.entries), 'money-table')}
+${scrollRegion('history-heading', historyTable(view.entries, view.settlements), 'money-table')}
 ${historyPaging(view)}
 </section>
 <section class="card" aria-labelledby="details-heading">

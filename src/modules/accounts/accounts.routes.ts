@@ -7,16 +7,28 @@ import { retryOnDeadlock } from '../../platform/db/deadlock.js';
 import type { FlashMessage } from '../../platform/views/components.js';
 import type { SafeHtml } from '../../platform/views/html.js';
 import { FieldsError } from '../../shared/errors.js';
-import { InvalidAmountError, parseAmount } from '../../shared/money.js';
+import { dateIn, isIsoDate, type IsoDate } from '../../shared/dates.js';
+import { cents, InvalidAmountError, parseAmount } from '../../shared/money.js';
 import type { Database } from '../../schema.js';
-import { brokenEntryRules, ENTRY_KINDS, listEntries, MEMO_MAX, type EntryRule } from '../ledger/index.js';
+import { accountInvoices, brokenEntryRules, ENTRY_KINDS, listEntries, MEMO_MAX, REFERENCE_MAX, settlementsOf, type EntryRule, type NewEntry } from '../ledger/index.js';
+import { businessDate } from '../../platform/views/format.js';
 import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
 import { actorOf, can, ownKey, principalOf } from '../staff/index.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import { accountChanges, acctidField, NOTES_MAX, newAccountFields, termsDaysText } from './account-fields.js';
 import { accountSearchQuery, PAGE_SIZE_DEFAULT, searchAccounts, type AccountSearch } from './account-search.js';
 import { DEFAULT_TERMS_DAYS, normalizeAcctId } from './account.js';
-import { ACCOUNT_DONE, accountPageBody, accountTitle, entryRecordedMessage, HISTORY_PAGE_SIZE, type AccountPageView } from './account-page.views.js';
+import {
+  ACCOUNT_DONE,
+  accountPageBody,
+  accountTitle,
+  entryRecordedMessage,
+  HISTORY_PAGE_SIZE,
+  OPEN_INVOICES_SHOWN,
+  PAID_INVOICES_SHOWN,
+  type AccountPageView,
+  type EntryFormValues,
+} from './account-page.views.js';
 import type { AccountDetails } from './account.js';
 import { requireAccount } from './account.repository.js';
 import { setAccountClosed, updateAccount } from './accounts.service.js';
@@ -89,40 +101,125 @@ const amountText = z
     }
   });
 
+/** What the form's wording of a rule may mention: the entry's kind and today's date. */
+interface FormWordingContext {
+  readonly kind: string;
+  readonly today: IsoDate;
+}
+
+const article = (kind: string) => (kind === 'adjustment' ? 'an adjustment' : `a ${kind}`);
+
 /**
  * How the form words the ledger's entry rules for a person; a rule without
- * wording here reaches the ledger, whose message the page shows by the amount.
+ * wording here is either the schema's own (a date that does not exist, the
+ * reference's length) or reaches the ledger, whose message the page shows by
+ * the amount.
  */
-const FORM_WORDING: Partial<Record<EntryRule, (kind: string) => string>> = {
-  'amount-not-positive': (kind) => `A ${kind} needs an amount above zero, like 12.34. To move the balance the other way, record an adjustment.`,
+const FORM_WORDING: Partial<Record<EntryRule, (context: FormWordingContext) => string>> = {
+  'amount-not-positive': ({ kind }) => `A ${kind} needs an amount above zero, like 12.34. To move the balance the other way, record an adjustment.`,
   'adjustment-without-memo': () => 'An adjustment needs a memo saying why.',
+  'effective-in-future': ({ today }) => `The date cannot be in the future: today is ${businessDate(today)}.`,
+  'due-before-effective': () => 'The due date cannot be before the date.',
+  'due-not-on-charge': ({ kind }) => `Only a charge has a due date: leave it empty for ${article(kind)}.`,
+  'allocations-not-on-credit': () => 'Only a payment or a credit (an adjustment below zero) pays an invoice: choose “Oldest due first” for a charge.',
 };
+/** The form's field for each field an entry rule names. */
+const FORM_FIELD = { kind: 'kind', amount: 'amount', memo: 'memo', effectiveOn: 'effective_on', dueOn: 'due_on', reference: 'reference', allocations: 'apply_to' } as const;
 
 const ENTRY_KEY_RULE = 'This form is out of date. Reload the page and record the entry again.';
+const DATE_RULE = 'Please enter the date as a real day, like 2026-12-05.';
+const DUE_RULE = 'Please enter the due date as a real day, like 2026-12-31, or leave it empty.';
+const APPLY_RULE = 'Please choose an open invoice from the list, or “Oldest due first”.';
 
-const entryForm = z
-  .object(
-    {
-      kind: z.enum(ENTRY_KINDS, { error: 'Please choose what to record: a payment, a charge or an adjustment.' }),
-      amount: amountText,
-      memo: multiLineText(z.string({ error: 'The memo must be text.' }).max(MEMO_MAX, { error: `The memo can be at most ${MEMO_MAX} characters.` })).default(''),
-      entry_key: z
-        .string({ error: ENTRY_KEY_RULE })
-        .regex(/^[A-Za-z0-9-]{1,64}$/, { error: ENTRY_KEY_RULE })
-        .optional(),
-      csrf_token: z.string().optional(),
-    },
-    { error: 'Please fill in the entry form.' },
-  )
-  .superRefine(({ kind, amount, memo }, context) => {
-    for (const { rule, field } of brokenEntryRules({ kind, amountCents: amount.cents, memo })) {
-      const wording = FORM_WORDING[rule];
-      if (wording) context.addIssue({ code: 'custom', path: [field], message: wording(kind) });
-    }
-  });
+/** A date as the form sends it: '' when left empty, otherwise a real day. */
+const formDate = (rule: string) =>
+  z
+    .string({ error: rule })
+    .trim()
+    .refine((text) => text === '' || isIsoDate(text), { error: rule })
+    .default('');
+
+/** The entry form; "today" (for the rule that refuses a future date) is the day in the business time zone when the form arrives. */
+function entryFormSchema(timeZone: string) {
+  return z
+    .object(
+      {
+        kind: z.enum(ENTRY_KINDS, { error: 'Please choose what to record: a payment, a charge or an adjustment.' }),
+        amount: amountText,
+        memo: multiLineText(z.string({ error: 'The memo must be text.' }).max(MEMO_MAX, { error: `The memo can be at most ${MEMO_MAX} characters.` })).default(''),
+        effective_on: formDate(DATE_RULE),
+        due_on: formDate(DUE_RULE),
+        reference: z
+          .string({ error: 'The reference must be text.' })
+          .trim()
+          .max(REFERENCE_MAX, { error: `The reference can be at most ${REFERENCE_MAX} characters.` })
+          .default(''),
+        apply_to: z
+          .string({ error: APPLY_RULE })
+          .trim()
+          .refine((text) => text === '' || /^[1-9]\d{0,14}$/.test(text), { error: APPLY_RULE })
+          .default(''),
+        entry_key: z
+          .string({ error: ENTRY_KEY_RULE })
+          .regex(/^[A-Za-z0-9-]{1,64}$/, { error: ENTRY_KEY_RULE })
+          .optional(),
+        csrf_token: z.string().optional(),
+      },
+      { error: 'Please fill in the entry form.' },
+    )
+    .superRefine((form, context) => {
+      const today = dateIn(timeZone);
+      for (const { rule, field } of brokenEntryRules(entryOf('', form), today)) {
+        const wording = FORM_WORDING[rule];
+        if (wording) context.addIssue({ code: 'custom', path: [FORM_FIELD[field]], message: wording({ kind: form.kind, today }) });
+      }
+    });
+}
+
+type EntryFormBody = z.output<ReturnType<typeof entryFormSchema>>;
+
+/**
+ * The entry a form asks for: fields left empty are left out (the ledger's
+ * defaults: today, the account's terms). An invoice chosen takes the whole
+ * amount, and the ledger checks it has that much open.
+ */
+function entryOf(acctid: string, form: Omit<EntryFormBody, 'entry_key'>): NewEntry {
+  const { kind, amount, memo, effective_on: effectiveOn, due_on: dueOn, reference, apply_to: applyTo } = form;
+  return {
+    acctid,
+    kind,
+    amountCents: amount.cents,
+    memo,
+    ...(effectiveOn === '' ? {} : { effectiveOn }),
+    ...(dueOn === '' ? {} : { dueOn }),
+    ...(reference === '' ? {} : { reference }),
+    ...(applyTo === '' ? {} : { allocations: [{ chargeId: Number(applyTo), amountCents: cents(Math.abs(amount.cents)) }] }),
+  };
+}
+
+/** The entry form's fields as typed, from a body that may have failed its schema. */
+function typedEntryForm(body: unknown): EntryFormValues {
+  return {
+    kind: typedText(body, 'kind', 20),
+    amount: typedText(body, 'amount', 30),
+    memo: typedText(body, 'memo', MEMO_MAX),
+    effectiveOn: typedText(body, 'effective_on', 30),
+    dueOn: typedText(body, 'due_on', 30),
+    reference: typedText(body, 'reference', REFERENCE_MAX + 20),
+    applyTo: typedText(body, 'apply_to', 20),
+  };
+}
 
 /** Which field of the entry form each refusal from the ledger concerns. */
-const ENTRY_REFUSALS = { INVALID_ENTRY: 'amount', ACCOUNT_CLOSED: 'kind', IDEMPOTENCY_KEY_REUSED: 'entry_key' } as const;
+const ENTRY_REFUSALS = {
+  INVALID_ENTRY: 'amount',
+  ACCOUNT_CLOSED: 'kind',
+  IDEMPOTENCY_KEY_REUSED: 'entry_key',
+  // An invoice chosen that is not this account's, not open, or with less open than the amount.
+  UNKNOWN_INVOICE: 'apply_to',
+  NOT_AN_INVOICE: 'apply_to',
+  INVOICE_NOT_OPEN_ENOUGH: 'apply_to',
+} as const;
 
 // ---------------------------------------------------------------- helpers
 
@@ -182,9 +279,10 @@ export const ACCOUNTS_NAV: NavEntry = { href: ACCOUNTS_PATH, label: 'Accounts', 
  * transaction. Forms follow post-redirect-get with a `?done=` flash; a refused
  * form shows the page again with each message beside its field.
  */
-export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly timeZone: string }> = async (app, { db, timeZone }) => {
   const createAccountOnce = createAccountUseCase({ db });
-  const recordEntryOnce = recordEntryUseCase({ db });
+  const recordEntryOnce = recordEntryUseCase({ db, timeZone });
+  const entryForm = entryFormSchema(timeZone);
 
   /** One whole transaction, run again if the database rolled it back as a deadlock victim (nothing of it remains). */
   const inTransaction = <T>(write: (trx: Transaction<Database>) => Promise<T>) => retryOnDeadlock(() => db.transaction().execute(write));
@@ -258,12 +356,17 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
   async function showAccount(request: FastifyRequest, reply: FastifyReply, status: number, acctid: string, { before, flash = [], ...extras }: AccountExtras = {}) {
     const account = await requireAccount(db, acctid);
     const { entries, hasMore } = await listEntries(db, acctid, { before, limit: HISTORY_PAGE_SIZE });
+    const settlements = await settlementsOf(db, entries);
+    const invoices = await accountInvoices(db, acctid, { openLimit: OPEN_INVOICES_SHOWN, paidLimit: PAID_INVOICES_SHOWN });
     const role = principalOf(request).role;
     const path = accountPath(acctid);
     const last = entries.at(-1);
     const view: AccountPageView = {
       account,
       entries,
+      settlements,
+      invoices,
+      today: dateIn(timeZone),
       ...(hasMore && last ? { olderHref: `${path}?before=${last.id}` } : {}),
       ...(before === undefined ? {} : { newestHref: path }),
       csrfToken: reply.formToken(),
@@ -298,19 +401,19 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
       errorHandler: showAgainWhenInvalid('body', (request, reply, problems) =>
         showAccount(request, reply, 400, acctidOf(request), {
           entryProblems: problems,
-          entryForm: { kind: typedText(request.body, 'kind', 20), amount: typedText(request.body, 'amount', 30), memo: typedText(request.body, 'memo', MEMO_MAX) },
+          entryForm: typedEntryForm(request.body),
         }),
       ),
     },
     async (request, reply) => {
       const { acctid } = request.params;
-      const { kind, amount, memo, entry_key: key } = request.body;
+      const { entry_key: key, ...form } = request.body;
       let entryId: number;
       try {
         // The same form sent twice (a double click, a resend) records one entry and answers the same.
         const { value } = await recordEntryOnce({
           actor: actorOf(request),
-          entry: { acctid, kind, amountCents: amount.cents, memo },
+          entry: entryOf(acctid, form),
           once: ownKey(request, key === undefined ? undefined : `form:${key}`),
         });
         entryId = value.entry.id;
@@ -321,7 +424,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
           problem.field === 'entry_key'
             ? { ...problem, field: 'amount', message: 'This form was already used for another entry. Check the history below; the form is ready for a new entry.' }
             : problem;
-        return showAccount(request, reply, problem.status, acctid, { entryProblems: [shown], entryForm: { kind, amount: amount.text, memo } });
+        const typed = { kind: form.kind, amount: form.amount.text, memo: form.memo, effectiveOn: form.effective_on, dueOn: form.due_on, reference: form.reference, applyTo: form.apply_to };
+        return showAccount(request, reply, problem.status, acctid, { entryProblems: [shown], entryForm: typed });
       }
       return reply.redirect(`${accountPath(acctid)}?done=entry&entry=${entryId}`, 303);
     },

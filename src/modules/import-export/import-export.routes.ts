@@ -25,6 +25,8 @@ export interface ImportRoutesOptions {
   readonly db: Kysely<Database>;
   /** The largest file the upload takes; UPLOAD_MAX_BYTES (20 MiB) unless told. */
   readonly maxUploadBytes?: number;
+  /** The business time zone (CRM_TIME_ZONE): what "today" is for the entries an import records. UTC unless told. */
+  readonly timeZone?: string;
 }
 
 
@@ -36,7 +38,7 @@ export const IMPORT_NAV: NavEntry = { href: IMPORT_PATH, label: 'Import / export
  * the same importer as `crm import` and shows the same report; the export
  * downloads stream the same text as `crm export`.
  */
-export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (app, { db, maxUploadBytes = UPLOAD_MAX_BYTES }) => {
+export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (app, { db, maxUploadBytes = UPLOAD_MAX_BYTES, timeZone = 'UTC' }) => {
   const show = (request: FastifyRequest, reply: FastifyReply, status: number, view: Omit<ImportPageView, 'csrfToken' | 'maxUploadBytes'> = {}) =>
     reply
       .code(status)
@@ -108,6 +110,7 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
             dryRun: choices.dryRun,
             keepErrors: SHOWN_ERRORS_MAX,
             maxRows: UPLOAD_MAX_ROWS,
+            timeZone,
           },
         );
         return show(request, reply, report.rejected > 0 ? 422 : 200, { report, choices });

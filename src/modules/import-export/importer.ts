@@ -78,6 +78,8 @@ export interface ImportOptions {
   readonly keepErrors?: number;
   /** The most data rows an upload may have: the row past it stops the import (no limit when absent). */
   readonly maxRows?: number;
+  /** The business time zone (CRM_TIME_ZONE): the adjustments an update records are dated today there. UTC when absent. */
+  readonly timeZone?: string;
 }
 
 export interface ImportCounts {
@@ -184,11 +186,11 @@ async function planBatch(db: Queryable, rows: readonly ImportRow[], update: bool
   return plan;
 }
 
-async function writePlan(trx: Transaction<Database>, actor: Actor, plan: Plan): Promise<void> {
+async function writePlan(trx: Transaction<Database>, actor: Actor, plan: Plan, timeZone = 'UTC'): Promise<void> {
   await createAccounts(trx, actor, plan.inserts);
   for (const { acctid, changes, adjustments } of plan.updates) {
     if (Object.keys(changes).length > 0) await updateAccount(trx, actor, acctid, changes);
-    for (const amountCents of adjustments) await recordEntry(trx, actor, { acctid, kind: 'adjustment', amountCents, memo: ADJUSTMENT_MEMO });
+    for (const amountCents of adjustments) await recordEntry(trx, actor, { acctid, kind: 'adjustment', amountCents, memo: ADJUSTMENT_MEMO }, { timeZone });
   }
 }
 
@@ -322,7 +324,7 @@ export async function importAccounts(db: Kysely<Database>, source: ImportSource,
         const attempt = () =>
           db.transaction().execute(async (trx) => {
             const plan = await planBatch(trx, rows, update, true);
-            await writePlan(trx, options.actor, plan);
+            await writePlan(trx, options.actor, plan, options.timeZone);
             return plan;
           });
         // Another writer may create one of these ids between the look-up and the insert: look again once.
@@ -367,7 +369,7 @@ export async function importAccounts(db: Kysely<Database>, source: ImportSource,
               const plan = await planBatch(trx, rows, update, true);
               const [changed] = plan.errors;
               if (changed) throw new ImportConflictError(`account ${changed.acctid} (line ${changed.line}) changed while the file was imported.`);
-              await writePlan(trx, options.actor, plan);
+              await writePlan(trx, options.actor, plan, options.timeZone);
               tally.count(plan);
             },
           });

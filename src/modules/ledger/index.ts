@@ -28,5 +28,7 @@ export { ledgerMismatches, listEntries, recordEntry, recordOpeningEntries, type 
 export { receivablesMismatches, type ReceivablesMismatch } from './receivables-check.js';
 export type { LedgerEntryTable } from './ledger.table.js';
 export { allocationsOf, type Allocation } from './allocation.service.js';
+export { settlementsOf, settlementSnapshot, type AppliedTo, type EntrySettlement, type PaidBy } from './settlement.js';
+export { accountInvoices, type AccountInvoices, type InvoiceStanding } from './invoices.js';
 export { accountAging, AGING_BUCKETS, balanceAsOf, bucketOf, bucketStarts, ZERO_AGING, type AgingBucketKey, type AgingFigures, type OpenInvoice } from './aging.js';
 export type { AllocationTable, OpenItemSide, OpenItemTable } from './receivables.table.js';

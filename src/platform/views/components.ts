@@ -66,6 +66,9 @@ export interface FieldOptions {
   /** The input's id (the label's `for`); the name unless told. */
   readonly id?: string;
   readonly autofocus?: boolean;
+  /** The earliest and latest value a date or number input offers (the server checks again). */
+  readonly min?: string | number;
+  readonly max?: string | number;
 }
 
 /** The ids of a control's hint and error, and the aria attributes that tie them to it. */
@@ -109,6 +112,8 @@ export function field(options: FieldOptions): SafeHtml {
     ['value', type === 'password' ? undefined : options.value],
     ['maxlength', maxLength],
     ['inputmode', options.inputMode],
+    ['min', options.min],
+    ['max', options.max],
     ['autocomplete', autocomplete],
     ['required', required],
     ['autofocus', autofocus],

@@ -31,6 +31,9 @@ function formatters({ locale, timeZone }: DisplaySettings) {
     date: new Intl.DateTimeFormat(locale, { timeZone, day: 'numeric', month: 'short', year: 'numeric' }),
     dayMonth: new Intl.DateTimeFormat(locale, { timeZone, day: 'numeric', month: 'short' }),
     calendarDay: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+    // A business date is a calendar day with no time zone: written as the UTC midnight it is stored as.
+    businessDay: new Intl.DateTimeFormat(locale, { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }),
+    businessDayLong: new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'full' }),
   };
 }
 
@@ -98,6 +101,17 @@ export function shownTime(ms: number, now = Date.now()): string {
 /** A date alone: "Dec 5, 2026"; with `short`, without the year: "Dec 5". */
 export function shownDate(ms: number, short = false): string {
   return (short ? current.dayMonth : current.date).format(ms);
+}
+
+/** A business date (YYYY-MM-DD: an invoice's date, a due date) as people read it: "Dec 5, 2026". */
+export function businessDate(date: string): string {
+  return current.businessDay.format(Date.parse(`${date}T00:00:00Z`));
+}
+
+/** A business date on a page: `<time>` with the date itself, shown short, the weekday and full date on hover. */
+export function dateTag(date: string): SafeHtml {
+  const at = Date.parse(`${date}T00:00:00Z`);
+  return html`<time datetime="${date}" title="${current.businessDayLong.format(at)}">${current.businessDay.format(at)}</time>`;
 }
 
 /** The exact moment, for a title: "Saturday, December 5, 2026 at 1:32:27 PM UTC". */
