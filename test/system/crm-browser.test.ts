@@ -32,6 +32,7 @@ import {
   type BrowserVisit,
 } from '../support/browser.js';
 import type { TestUser } from '../support/staff.js';
+import { addDays, dateIn } from '../../src/shared/dates.js';
 
 const PHONE = { width: 375, height: 812 } as const;
 const DESKTOP = { width: 1280, height: 900 } as const;
@@ -49,6 +50,8 @@ const IMPORT_CSV = [
   '',
 ].join('\n');
 const IMPORTED = ['IMP-A1', 'IMP-A2', 'IMP-A3'] as const;
+/** The first invoice's date: 60 days before today (UTC, the server's default time zone). */
+const INVOICE_DATE = addDays(dateIn('UTC'), -60);
 /** Where recording an entry on that account lands. */
 const ENTRY_RECORDED = /\/accounts\/CRM-ZOE1\?done=entry&entry=\d+$/;
 
@@ -300,13 +303,21 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     assert.deepEqual(await tableRows(/matching/).locator('th').allTextContents(), [ACCOUNT.acctid]);
   });
 
-  test('recording entries: a charge, a refused amount, then a payment of 12.34 typed with the keyboard alone', async () => {
+  test('recording entries: two invoices (one back-dated, now late), a refused amount, then a payment of 12.34 typed with the keyboard alone', async () => {
     await page.goto(url(`/accounts/${ACCOUNT.acctid}`));
     await page.getByLabel('Kind').selectOption('charge');
-    await page.getByLabel('Amount (USD)').fill('50.00');
+    await page.getByLabel('Amount (USD)').fill('30.00');
     await page.getByLabel('Memo').fill('Invoice 7');
+    // Dated 60 days ago: due 30 days ago on the default terms, so it is late.
+    await page.getByLabel('Date', { exact: true }).fill(INVOICE_DATE);
+    await page.getByLabel('Reference').fill('INV-7');
     await submit('Record entry', ENTRY_RECORDED);
-    assert.equal(await text('.flash-success'), 'Recorded a charge of 50.00 USD. The balance is now 50.00 USD.');
+    assert.equal(await text('.flash-success'), 'Recorded a charge of 30.00 USD. The balance is now 30.00 USD.');
+    await page.getByLabel('Kind').selectOption('charge');
+    await page.getByLabel('Amount (USD)').fill('20.00');
+    await page.getByLabel('Reference').fill('INV-8');
+    await submit('Record entry', ENTRY_RECORDED);
+    assert.equal(await text('.flash-success'), 'Recorded a charge of 20.00 USD. The balance is now 50.00 USD.');
 
     await page.getByLabel('Amount (USD)').fill('12.345');
     await submit('Record entry', `/accounts/${ACCOUNT.acctid}/entries`);
@@ -332,10 +343,21 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
     assert.equal(await text('.flash-success'), 'Recorded a payment of 12.34 USD. The balance is now 37.66 USD.');
     assert.equal(await text('.tiles-account dt:text-is("Balance") + dd'), '37.66 USD');
     const history = tableRows('Ledger entries, newest first');
-    const cells = async (row: number) => (await history.nth(row).locator('td').allTextContents()).map((cell) => cell.trim());
-    assert.deepEqual((await cells(0)).slice(1), ['payment', '12.34 USD', 'Cheque 1001', '37.66 USD']);
-    assert.deepEqual((await cells(1)).slice(1), ['charge', '50.00 USD', 'Invoice 7', '50.00 USD']);
-    assert.equal(await history.count(), 2);
+    // Kind, reference, amount, memo, allocation, balance after (leaving out who and the date).
+    const cells = async (row: number) => {
+      const [, kind, , reference, amount, memo, allocation, balance] = (await history.nth(row).locator('td').allTextContents()).map((cell) => cell.trim());
+      return [kind, reference, amount, memo, allocation, balance];
+    };
+    // Oldest due first: the payment went to the late invoice, which stays partly open.
+    assert.deepEqual(await cells(0), ['payment', '—', '12.34 USD', 'Cheque 1001', 'paid INV-7', '37.66 USD']);
+    assert.deepEqual(await cells(2), ['charge', 'INV-7', '30.00 USD', 'Invoice 7', '17.66 USD open', '30.00 USD']);
+    assert.equal(await history.count(), 3);
+    const invoices = tableRows('Open invoices, oldest due first, then the latest paid');
+    assert.deepEqual(
+      (await invoices.nth(0).locator('th, td').allTextContents()).map((cell) => cell.trim()).filter((_, i) => i !== 1 && i !== 2),
+      ['INV-7', '30.00', '17.66', '30 days late'],
+    );
+    assert.equal((await invoices.nth(1).locator('td').last().textContent())?.trim(), 'Open');
     await checkPage(page, `/accounts/${ACCOUNT.acctid} after a payment`, 'account-payment');
   });
 
@@ -364,7 +386,7 @@ describe('the CRM in a real browser, on a desktop and a phone', { skip: OWN_SERV
   test("the dashboard's recent activity shows the payment", async () => {
     await navigate('Dashboard', '/dashboard');
     const latest = tableRows('Latest ledger entries, newest first').filter({ has: page.getByRole('link', { name: ACCOUNT.acctid, exact: true }) });
-    assert.equal(await latest.count(), 2);
+    assert.equal(await latest.count(), 3);
     const [account, kind, amount, balance] = (await latest.first().locator('td').allTextContents()).map((cell) => cell.trim());
     assert.deepEqual([account, kind, amount, balance], [`${ACCOUNT.acctid} ${ACCOUNT.name}`, 'Payment', '12.34 USD', '37.66 USD']);
     await checkPage(page, '/dashboard with the payment', 'dashboard-activity');

@@ -221,6 +221,15 @@ ${form({
       error: messageFor(problems, 'amount') ?? messageFor(problems, 'entry_key'),
     }),
     field({
+      name: 'memo',
+      label: 'Memo',
+      value: typed.memo,
+      maxLength: MEMO_MAX,
+      autocomplete: 'off',
+      hint: 'Such as a cheque number. Required for an adjustment: say why.',
+      error: messageFor(problems, 'memo'),
+    }),
+    field({
       name: 'effective_on',
       label: 'Date',
       type: 'date',
@@ -243,7 +252,7 @@ ${form({
       value: typed.reference,
       maxLength: REFERENCE_MAX,
       autocomplete: 'off',
-      hint: 'For a charge, the invoice number (INV-1042); for a payment, a cheque number if you like. Optional.',
+      hint: 'For a charge, its invoice number (INV-1042): payments name it. Optional, at most 40 characters.',
       error: messageFor(problems, 'reference'),
     }),
     invoices.open.length === 0
@@ -256,15 +265,6 @@ ${form({
           hint: 'The whole payment goes to the invoice chosen, at most what is open of it; by default the oldest due invoices are paid first.',
           error: messageFor(problems, 'apply_to'),
         }),
-    field({
-      name: 'memo',
-      label: 'Memo',
-      value: typed.memo,
-      maxLength: MEMO_MAX,
-      autocomplete: 'off',
-      hint: 'Anything to remember. Required for an adjustment: say why.',
-      error: messageFor(problems, 'memo'),
-    }),
   ],
   submitLabel: 'Record entry',
 })}
@@ -309,14 +309,10 @@ ${scrollRegion('invoices-heading', invoicesTable([...invoices.open, ...invoices.
 </section>`;
 }
 
-/** What an entry paid, or how an invoice stands: "paid INV-1 and INV-2", "due Jan 4, 2027; 50.00 USD open". */
+/** What an entry paid, or how an invoice stands (its due date is in the Invoices table): "paid INV-1 and INV-2", "50.00 USD open". */
 function allocationText(entry: LedgerEntry, settlement: EntrySettlement | undefined): string {
   if (!settlement) return '—';
-  if (isInvoice(entry.kind, entry.amountCents)) {
-    const due = entry.dueOn === null ? '' : `due ${businessDate(entry.dueOn)}; `;
-    if (settlement.openCents === 0) return `${due}paid`;
-    return `${due}${money(settlement.openCents)} open`;
-  }
+  if (isInvoice(entry.kind, entry.amountCents)) return settlement.openCents === 0 ? 'paid' : `${money(settlement.openCents)} open`;
   const parts: string[] = [];
   if (settlement.appliedTo.length > 0) parts.push(`paid ${listFormat.format(settlement.appliedTo.map(invoiceName))}`);
   if (settlement.openCents > 0) parts.push(`${money(settlement.openCents)} unapplied`);
