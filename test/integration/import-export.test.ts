@@ -14,6 +14,7 @@ import type { App } from '../../src/app.js';
 import { getAccount } from '../../src/modules/accounts/account.repository.js';
 import { ADJUSTMENT_MEMO, exportAccounts, importAccounts, type ExportFormat, type ImportOptions, type ImportReport } from '../../src/modules/import-export/index.js';
 import { ledgerMismatches } from '../../src/modules/ledger/index.js';
+import { dateIn } from '../../src/shared/dates.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { addUser, signInWith, staffFormToken, type TestUser } from '../support/staff.js';
@@ -318,6 +319,19 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual([blankKeeps.updated, blankKeeps.skipped, (await termsOf(db, p))[`${p}A`]], [0, 1, 45], 'a blank cell keeps the terms');
       const noColumn = await run([HEADER, `${p}A,Given,,,1,2`].join('\n'), { update: true });
       assert.deepEqual([noColumn.updated, (await termsOf(db, p))[`${p}A`]], [0, 45], 'a file without the column keeps them');
+    });
+
+    test('--update dates its adjustments today in the business time zone it is given', async () => {
+      // Far east and far west of UTC: at any moment one of them is on another day than UTC.
+      for (const timeZone of ['Pacific/Kiritimati', 'Etc/GMT+12']) {
+        const p = uniqueAcctId('TZ');
+        await run([HEADER, `${p}A,Dated,,,0,10.00`].join('\n'));
+        const before = dateIn(timeZone);
+        await run([HEADER, `${p}A,Dated,,,0,12.00`].join('\n'), { update: true, timeZone });
+        const after = dateIn(timeZone);
+        const [adjustment] = await db.selectFrom('ledger_entry').select('effective_on').where('acctid', '=', `${p}A`).where('kind', '=', 'adjustment').execute();
+        assert.ok([before, after].includes(adjustment?.effective_on ?? ''), `${timeZone}: ${adjustment?.effective_on} is today there (${before})`);
+      }
     });
 
     test("the seed file's JSON format imports, detected by .json or by a leading [; its bad entries are reported by line", async () => {

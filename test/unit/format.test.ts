@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { balance, configureDisplay, count, money, moneyShort, shownTime, timeTag } from '../../src/platform/views/format.js';
+import { balance, businessDate, configureDisplay, count, dateTag, money, moneyShort, shownTime, timeTag } from '../../src/platform/views/format.js';
 import { cents } from '../../src/shared/money.js';
 
 const NOW = Date.UTC(2026, 11, 5, 13, 32, 27);
@@ -22,6 +22,18 @@ describe('display formats', () => {
   test('the locale setting changes the separators', () => {
     configureDisplay({ locale: 'de-DE', timeZone: 'UTC' });
     assert.equal(money(cents(12_462_331_564)), '124.623.315,64 USD');
+  });
+
+  test('a business date is the calendar day it names, in any time zone, with the full date on hover', () => {
+    assert.equal(businessDate('2026-12-05'), 'Dec 5, 2026');
+    // Far from UTC either way, the day stays the day: a date has no time to shift.
+    for (const timeZone of ['Pacific/Kiritimati', 'Etc/GMT+12']) {
+      configureDisplay({ locale: 'en-US', timeZone });
+      assert.equal(businessDate('2026-12-05'), 'Dec 5, 2026', timeZone);
+    }
+    assert.equal(dateTag('2027-01-04').value, '<time datetime="2027-01-04" title="Monday, January 4, 2027">Jan 4, 2027</time>');
+    configureDisplay({ locale: 'de-DE', timeZone: 'UTC' });
+    assert.equal(businessDate('2026-12-05'), '5. Dez. 2026');
   });
 
   test('a negative balance is a credit, shown with a pill rather than an alarm colour', () => {
