@@ -78,6 +78,31 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(await ledgerMismatches(db, [acctid]), []);
     });
 
+    test('a key stored by the version before invoices and terms is replayed with the dates the migration gave its entry, not a 500', async () => {
+      const acctid = await newAccount();
+      const key = randomUUID();
+      const first = await pay(acctid, 250, { key });
+      assert.equal(first.statusCode, 201, first.body);
+      // What that version stored: no business dates, settlement or payment terms.
+      const row = await db.selectFrom('idempotency_key').select(['user_id', 'response_body']).where('idem_key', '=', key).executeTakeFirstOrThrow();
+      const stored = JSON.parse(row.response_body) as { entry: Record<string, unknown>; account: Record<string, unknown>; settlement?: unknown };
+      for (const field of ['effectiveOn', 'dueOn', 'reference']) delete stored.entry[field];
+      delete stored.account.termsDays;
+      delete stored.settlement;
+      await db.updateTable('idempotency_key').set({ response_body: JSON.stringify(stored) }).where('idem_key', '=', key).where('user_id', '=', row.user_id).execute();
+      const again = await pay(acctid, 250, { key });
+      assert.equal(again.statusCode, 201, again.body);
+      assert.equal(again.headers[REPLAYED], 'true');
+      const replayed = again.json<{ entry: { effective_on: string; due_on: null; reference: null; unapplied_cents: number }; account: { terms_days: number } }>();
+      const day = new Date(Number((await db.selectFrom('ledger_entry').select('created_at').where('acctid', '=', acctid).executeTakeFirstOrThrow()).created_at)).toISOString().slice(0, 10);
+      assert.equal(replayed.entry.effective_on, day);
+      assert.equal(replayed.entry.due_on, null);
+      assert.equal(replayed.entry.reference, null);
+      assert.equal(replayed.entry.unapplied_cents, 250, 'the settlement, read again');
+      assert.equal(replayed.account.terms_days, 30);
+      assert.equal((await entriesOf(acctid)).length, 1);
+    });
+
     test('without the header every request is a new write', async () => {
       const acctid = await newAccount();
       const first = await pay(acctid, 100);

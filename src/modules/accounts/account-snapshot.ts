@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cents as toCents } from '../../shared/money.js';
-import type { AccountDetails } from './account.js';
+import { DEFAULT_TERMS_DAYS, type AccountDetails } from './account.js';
 
 const cents = z.number().int().transform(toCents);
 const instant = z.number().int();
@@ -15,7 +15,8 @@ export const accountSnapshot: z.ZodType<AccountDetails> = z.object({
   email: z.string().nullable(),
   phone: z.string().nullable(),
   notes: z.string(),
-  termsDays: z.number().int(),
+  // Absent from what a version before payment terms stored: the migration's default.
+  termsDays: z.number().int().default(DEFAULT_TERMS_DAYS),
   paidCents: cents,
   dueCents: cents,
   balanceCents: cents,

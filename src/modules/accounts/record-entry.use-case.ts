@@ -21,7 +21,8 @@ export interface EntryRecorded {
   readonly account: AccountDetails;
 }
 
-const entryRecorded = z.object({ entry: entrySnapshot, settlement: settlementSnapshot, account: accountSnapshot });
+// The settlement is absent from what a version before allocations stored (keys live 24 hours): it is read again then.
+const entryRecorded = z.object({ entry: entrySnapshot, settlement: settlementSnapshot.optional(), account: accountSnapshot });
 
 /** What the use case needs: the database, and the business time zone that decides what "today" is for an entry's date. */
 export type RecordEntryDeps = Pick<Deps, 'db'> & { readonly timeZone: string };
@@ -38,7 +39,7 @@ export type RecordEntryDeps = Pick<Deps, 'db'> & { readonly timeZone: string };
 export function recordEntryUseCase({ db, timeZone }: RecordEntryDeps) {
   return async function recordEntryOnce({ actor, entry, once }: RecordEntryCommand): Promise<Outcome<EntryRecorded>> {
     const key = once && { ...once, fingerprint: fingerprintOf('ledger.entry', entry) };
-    return writeOnce(
+    const outcome = await writeOnce(
       db,
       key,
       async (trx) => {
@@ -50,5 +51,10 @@ export function recordEntryUseCase({ db, timeZone }: RecordEntryDeps) {
       },
       (stored) => entryRecorded.parse(stored),
     );
+    const { entry: recorded, settlement, account } = outcome.value;
+    if (settlement) return { ...outcome, value: { entry: recorded, settlement, account } };
+    const readNow = (await settlementsOf(db, [recorded])).get(recorded.id);
+    if (!readNow) throw new Error(`entry ${recorded.id} has no settlement`);
+    return { ...outcome, value: { entry: recorded, settlement: readNow, account } };
   };
 }
