@@ -25,6 +25,22 @@ function isSupported(use: () => unknown): boolean {
 }
 const flag = (fallback: boolean) => z.stringbool({ error: 'must be true or false' }).default(fallback);
 
+const COMPANY_NAME_MAX = 100;
+const COMPANY_ADDRESS_LINES_MAX = 6;
+const COMPANY_ADDRESS_LINE_MAX = 80;
+
+/**
+ * The company's address as lines: separated by `|` (one line in .env), or by
+ * real line breaks (a quoted .env value with \n, a multi-line variable);
+ * blank lines dropped.
+ */
+function addressLines(text: string): string[] {
+  return text
+    .split(/\||\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
 /** Requests per minute; 0 switches the limit off. */
 const perMinute = (fallback: number) => integer(0, 1_000_000_000, fallback);
 
@@ -75,6 +91,20 @@ const environment = z.object({
     .refine((zone) => isSupported(() => new Intl.DateTimeFormat('en', { timeZone: zone })), { error: 'must be an IANA time zone such as UTC or Europe/Berlin' })
     .default('UTC'),
   CRM_BOOTSTRAP_ADMIN_FILE: z.string().min(1).optional(),
+  COMPANY_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(COMPANY_NAME_MAX, { error: `must be at most ${COMPANY_NAME_MAX} characters` })
+    .refine((name) => !/[\p{Cc}]/u.test(name), { error: 'must be one line of text, without control characters' })
+    .default('Globomantics'),
+  COMPANY_ADDRESS: z
+    .string()
+    .transform(addressLines)
+    .refine((lines) => lines.length <= COMPANY_ADDRESS_LINES_MAX, { error: `must have at most ${COMPANY_ADDRESS_LINES_MAX} lines (separated by |)` })
+    .refine((lines) => lines.every((line) => line.length <= COMPANY_ADDRESS_LINE_MAX), { error: `each line must be at most ${COMPANY_ADDRESS_LINE_MAX} characters` })
+    .refine((lines) => lines.every((line) => !/[\p{Cc}]/u.test(line)), { error: 'must be text, its lines separated by | (no control characters)' })
+    .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level such as info or debug' }).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
   BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024, 16 * 1024),
@@ -191,6 +221,8 @@ function configSchema(devSecret?: () => string) {
       publicLookup: env.CRM_PUBLIC_LOOKUP,
       /** How staff pages write numbers, money and dates (a BCP 47 locale), and the business time zone they show times in. */
       display: Object.freeze({ locale: env.CRM_LOCALE, timeZone: env.CRM_TIME_ZONE }),
+      /** Who sends the statements: the name and address lines printed at their top. */
+      company: Object.freeze({ name: env.COMPANY_NAME, addressLines: Object.freeze([...env.COMPANY_ADDRESS]) }),
       /** A secret file with the first admin's name and password (or hash), used once while there are no users. */
       bootstrapAdminFile: env.CRM_BOOTSTRAP_ADMIN_FILE ?? null,
       logLevel: env.LOG_LEVEL,
