@@ -17,6 +17,7 @@ const MODULE_USES = {
   receivables: ['accounts', 'audit', 'ledger', 'staff'],
   dashboard: ['accounts', 'ledger', 'receivables', 'staff'],
   'import-export': ['accounts', 'audit', 'ledger', 'staff'],
+  statements: ['accounts', 'ledger'],
 };
 
 function assertAcyclic(uses) {

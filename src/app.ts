@@ -6,6 +6,7 @@ import { AUDIT_NAV, auditApiRoutes, auditRoutes, recordAudit } from './modules/a
 import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dashboard/index.js';
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
 import { agingApiRoutes, RECEIVABLES_NAV, receivablesRoutes } from './modules/receivables/index.js';
+import { statementApiRoutes, statementRoutes } from './modules/statements/index.js';
 import {
   actorOf,
   ADMIN_USERS_NAV,
@@ -91,6 +92,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
   };
 
   const lookup = { db, lookupsPerMinute: config.rateLimits.lookup };
+  const statements = { db, company: config.company, timeZone: config.display.timeZone };
   await app.register(healthRoutes, { ready: readiness(db) });
   await app.register(htmlScope, {
     onFormRefused: auditRefusedForm,
@@ -114,6 +116,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(dashboardRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(accountRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(receivablesRoutes, { db, timeZone: config.display.timeZone }),
+      (scope) => scope.register(statementRoutes, statements),
       ...(config.publicLookup
         ? []
         : [
@@ -135,6 +138,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(accountsApiRoutes, { db }),
       (scope) => scope.register(entriesApiRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(agingApiRoutes, { db, timeZone: config.display.timeZone }),
+      (scope) => scope.register(statementApiRoutes, statements),
     ],
   });
   return app;

@@ -17,12 +17,13 @@ import { CliFailure, CrmCommand, EXIT } from './context.js';
 import { registerAgingCommand } from './aging.js';
 import { registerImportCommands } from './import.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerStatementsCommand } from './statements.js';
 import { registerTokensCommands } from './tokens.js';
 import { registerUsersCommands } from './users.js';
 
 function buildProgram(): CrmCommand {
   const program = new CrmCommand('crm')
-    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export, aged receivables')
+    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export, aged receivables, customer statements')
     .exitOverride()
     .showHelpAfterError()
     .addHelpText(
@@ -35,6 +36,7 @@ function buildProgram(): CrmCommand {
   registerMigrateCommand(program);
   registerImportCommands(program);
   registerAgingCommand(program);
+  registerStatementsCommand(program);
   return program;
 }
 

@@ -319,6 +319,22 @@ function allocationText(entry: LedgerEntry, settlement: EntrySettlement | undefi
   return parts.join('; ');
 }
 
+/** The statement form: a period, then the PDF (the statements module serves it at …/statement.pdf). */
+function statementSection({ account }: AccountPageView): SafeHtml {
+  return html`<section class="card" aria-labelledby="statement-heading">
+<h2 id="statement-heading">Statement</h2>
+${form({
+  method: 'get',
+  action: `${accountPath(account.acctid)}/statement.pdf`,
+  fields: [
+    field({ name: 'from', label: 'From', type: 'date', hint: 'Empty: the first day of the end date’s month.' }),
+    field({ name: 'to', label: 'To', type: 'date', hint: 'Empty: today.' }),
+  ],
+  submitLabel: 'Statement (PDF)',
+})}
+</section>`;
+}
+
 function historyTable(entries: readonly LedgerEntry[], settlements: ReadonlyMap<number, EntrySettlement>): SafeHtml {
   return table({
     caption: 'Ledger entries, newest first',
@@ -358,6 +374,7 @@ ${view.canRecord ? html`${entrySection(view)}\n` : ''}${invoicesSection(view)}
 ${scrollRegion('history-heading', historyTable(view.entries, view.settlements), 'money-table')}
 ${historyPaging(view)}
 </section>
+${statementSection(view)}
 <section class="card" aria-labelledby="details-heading">
 <h2 id="details-heading">Details</h2>
 ${details(account)}

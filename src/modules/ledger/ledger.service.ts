@@ -8,7 +8,8 @@ import { openAndAllocate, type Allocation } from './allocation.service.js';
 import { balanceEffect, brokenEntryRules, effectOf, entryRuleMessage, isInvoice, MAX_ACCOUNT_TOTAL_CENTS, type EntryKind, type LedgerEntry, type NewEntry } from './entry.js';
 import type { LedgerEntryRow } from './ledger.table.js';
 
-function toEntry(row: LedgerEntryRow): LedgerEntry {
+/** A stored row as the domain entry: the one place the row becomes a LedgerEntry. */
+export function toEntry(row: LedgerEntryRow): LedgerEntry {
   return {
     id: Number(row.id),
     acctid: row.acctid,

@@ -143,18 +143,35 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** An API route's own refusals beyond the common ones, by status: what each means, for its OpenAPI responses. */
     problems?: Readonly<Record<string, string>>;
+    /** Media types a route answers besides its JSON schema's (a PDF), by status, each with what it is: documented as a binary string. */
+    alsoAnswers?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   }
 }
 
 /** Each documented operation's own problems (config.problems), by operationId. */
 type OwnProblems = ReadonlyMap<string, Readonly<Record<string, string>>>;
+/** Each documented operation's other media types (config.alsoAnswers), by operationId. */
+type OtherMediaTypes = ReadonlyMap<string, Readonly<Record<string, Readonly<Record<string, string>>>>>;
+
+/** Adds each other media type to the operation's response of that status, described, as bytes (OpenAPI 3.1: a string with contentMediaType). */
+function withOtherMediaTypes(operation: OpenAPIV3_1.OperationObject, other: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined): void {
+  for (const [status, types] of Object.entries(other ?? {})) {
+    const response = operation.responses?.[status];
+    if (!response || '$ref' in response) continue;
+    for (const [type, description] of Object.entries(types)) {
+      response.content = { ...response.content, [type]: { schema: { type: 'string', contentMediaType: type } } };
+      response.description = response.description === 'Default Response' ? `JSON, or as ${type}: ${description}` : `${response.description} As ${type}: ${description}`;
+    }
+  }
+}
 
 /** Adds the error responses to each operation (keeping any the route declares itself), the Problem schema and the bearer scheme. */
-function withProblems(document: Partial<OpenAPIV3_1.Document>, ownProblems: OwnProblems): Partial<OpenAPIV3_1.Document> {
+function withProblems(document: Partial<OpenAPIV3_1.Document>, ownProblems: OwnProblems, otherMediaTypes: OtherMediaTypes): Partial<OpenAPIV3_1.Document> {
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const method of METHODS) {
       const operation = pathItem?.[method];
       if (!operation) continue;
+      withOtherMediaTypes(operation, operation.operationId === undefined ? undefined : otherMediaTypes.get(operation.operationId));
       const takesInput = (operation.parameters?.length ?? 0) > 0 || operation.requestBody !== undefined;
       const refs = Object.entries({
         ...(takesInput ? { '400': 'BadRequest' } : {}),
@@ -192,6 +209,7 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
   const zodTransform = createJsonSchemaTransform({ skipList: [] });
   const zodComponents = createJsonSchemaTransformObject({});
   const ownProblems = new Map<string, Readonly<Record<string, string>>>();
+  const otherMediaTypes = new Map<string, Readonly<Record<string, Readonly<Record<string, string>>>>>();
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -220,9 +238,11 @@ export async function registerApiDocs(app: FastifyInstance, { apiPrefix, title, 
       const { operationId } = input.schema as { operationId?: unknown };
       const problems = input.route.config?.problems;
       if (typeof operationId === 'string' && problems) ownProblems.set(operationId, problems);
+      const alsoAnswers = input.route.config?.alsoAnswers;
+      if (typeof operationId === 'string' && alsoAnswers) otherMediaTypes.set(operationId, alsoAnswers);
       return zodTransform(input);
     },
-    transformObject: (input) => withProblems(zodComponents(input) as Partial<OpenAPIV3_1.Document>, ownProblems),
+    transformObject: (input) => withProblems(zodComponents(input) as Partial<OpenAPIV3_1.Document>, ownProblems, otherMediaTypes),
   });
 
   await app.register(async (docs) => {
