@@ -49,6 +49,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/v1/accounts/{acctid}/entries': 'createEntry',
   'GET /api/v1/accounts/{acctid}/aging': 'getAccountAging',
   'GET /api/v1/aging': 'getAgingReport',
+  'GET /api/v1/accounts/{acctid}/statement': 'getStatement',
 };
 
 /** Redocly's findings with its recommended rules, as "severity rule: message (where)". */
@@ -142,6 +143,16 @@ describe('the OpenAPI document and the API docs', () => {
     for (const status of ['404', '409', '422']) assert.deepEqual(Object.keys(post.responses[status]?.content ?? {}), ['application/problem+json'], status);
     assert.match(post.responses['422']?.description ?? '', /ACCOUNT_TOTAL_LIMIT/);
     assert.match(post.responses['422']?.description ?? '', /9007199254740991/);
+  });
+
+  test('the statement is documented as JSON or, with Accept: application/pdf, a PDF; a period too long is its own 422 problem', () => {
+    const get = document.paths['/api/v1/accounts/{acctid}/statement']?.get;
+    assert.ok(get, 'GET /api/v1/accounts/{acctid}/statement is documented');
+    assert.deepEqual(Object.keys(get.responses['200']?.content ?? {}), ['application/json', 'application/pdf']);
+    assert.deepEqual(get.responses['200']?.content?.['application/pdf']?.schema, { type: 'string', contentMediaType: 'application/pdf' });
+    assert.match(get.responses['200']?.description ?? '', /application\/pdf/);
+    for (const status of ['404', '406', '422']) assert.deepEqual(Object.keys(get.responses[status]?.content ?? {}), ['application/problem+json'], status);
+    assert.match(get.responses['422']?.description ?? '', /STATEMENT_TOO_LONG/);
   });
 
   test("the summary's sums say how cents past 2^53 are written: a *_cents_exact string of digits beside each *_cents", () => {

@@ -153,3 +153,25 @@ describe('display settings', () => {
     assert.throws(() => loadConfig({ CRM_LOCALE: 'not a locale!' }), (error: Error) => error instanceof ConfigError && /CRM_LOCALE/.test(error.message));
   });
 });
+
+describe('statement settings', () => {
+  test('COMPANY_NAME defaults to Globomantics and COMPANY_ADDRESS to no lines; the address splits at | (or line breaks), blank lines dropped', () => {
+    assert.deepEqual(loadConfig({}).company, { name: 'Globomantics', addressLines: [] });
+    assert.deepEqual(loadConfig({ COMPANY_NAME: '  Globomantics Inc. ', COMPANY_ADDRESS: '1 Main Street | Springfield, IL 62701||USA' }).company, {
+      name: 'Globomantics Inc.',
+      addressLines: ['1 Main Street', 'Springfield, IL 62701', 'USA'],
+    });
+    assert.deepEqual(loadConfig({ COMPANY_ADDRESS: 'Hauptstraße 1\n10115 Berlin\r\nDeutschland' }).company.addressLines, ['Hauptstraße 1', '10115 Berlin', 'Deutschland']);
+  });
+
+  test('a name over 100 characters, an address over 6 lines or with a line over 80 characters, and control characters are refused by name', () => {
+    const refused = (env: Record<string, string>, variable: string) =>
+      assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && error.problems.some((problem) => problem.startsWith(`${variable}:`)), JSON.stringify(env));
+    refused({ COMPANY_NAME: 'x'.repeat(101) }, 'COMPANY_NAME');
+    refused({ COMPANY_NAME: 'Bad\u0007Name' }, 'COMPANY_NAME');
+    refused({ COMPANY_ADDRESS: 'a|b|c|d|e|f|g' }, 'COMPANY_ADDRESS');
+    refused({ COMPANY_ADDRESS: `1 Main Street|${'y'.repeat(81)}` }, 'COMPANY_ADDRESS');
+    refused({ COMPANY_ADDRESS: 'Line\tone' }, 'COMPANY_ADDRESS');
+    assert.doesNotThrow(() => loadConfig({ COMPANY_NAME: 'x'.repeat(100), COMPANY_ADDRESS: `a|b|c|d|e|${'y'.repeat(80)}` }));
+  });
+});

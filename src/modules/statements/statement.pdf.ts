@@ -118,6 +118,17 @@ class StatementLayout {
     doc.fillColor(color).text(shown, left, y + (size - fontSize) * 0.75, { lineBreak: false });
   }
 
+  /** Text wrapped within `width` on at most `maxLines` lines (the last ending in "…" when cut); returns the height it took. */
+  paragraph(value: string, x: number, y: number, { font = REGULAR, size = 9, color = INK }: TextStyle, width: number, maxLines: number): number {
+    const { doc } = this;
+    const shown = pdfText(value);
+    doc.font(font).fontSize(size).fillColor(color);
+    const most = doc.currentLineHeight(true) * maxLines;
+    const height = Math.min(doc.heightOfString(shown, { width }), most);
+    doc.text(shown, x, y, { width, height: most, ellipsis: true });
+    return height;
+  }
+
   rule(y: number, color = RULE, width = 0.6): void {
     this.doc.moveTo(MARGIN, y).lineTo(RIGHT, y).lineWidth(width).strokeColor(color).stroke();
   }
@@ -173,9 +184,13 @@ class StatementLayout {
     const { statement } = this;
     const top = this.y;
     this.text('STATEMENT FOR', MARGIN, top, { font: BOLD, size: 7.5, color: MUTED });
-    this.text(statement.account.name, MARGIN, top + 13, { font: BOLD, size: 12 }, 250);
-    this.text(`Account ${statement.account.acctid}`, MARGIN, top + 30, { size: 9, color: MUTED }, 250);
-    this.text('Please quote your account number with every payment.', MARGIN, top + 44, { size: 8, color: MUTED }, 250);
+    // A customer's name is not cut short on their statement: it wraps, smaller when long (200 characters fit).
+    this.doc.font(BOLD).fontSize(12);
+    const nameSize = this.doc.heightOfString(pdfText(statement.account.name), { width: 250 }) > this.doc.currentLineHeight(true) * 2 ? 10 : 12;
+    const nameHeight = this.paragraph(statement.account.name, MARGIN, top + 13, { font: BOLD, size: nameSize }, 250, 6);
+    const under = top + 13 + nameHeight + 3;
+    this.text(`Account ${statement.account.acctid}`, MARGIN, under, { size: 9, color: MUTED }, 250);
+    this.text('Please quote your account number with every payment.', MARGIN, under + 14, { size: 8, color: MUTED }, 250);
 
     let charges = ZERO_CENTS;
     let credits = ZERO_CENTS;
@@ -208,7 +223,7 @@ class StatementLayout {
       this.text(amount(cents), boxX + 160, y, style, boxWidth - 170, 'right', true);
       y += 15;
     }
-    this.y = Math.max(top + 60, top - 6 + boxHeight) + 22;
+    this.y = Math.max(under + 24, top - 6 + boxHeight) + 22;
   }
 
   sectionTitle(title: string, note?: string): void {
