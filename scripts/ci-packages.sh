@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites need, when missing:
-# ShellCheck (delivery scripts), chromium (browser tests), sqlmap, testssl.sh and wrk
-# (attack tests, test/attacks); kubectl comes with the machine.
+# ShellCheck (delivery scripts), chromium (browser tests), poppler-utils (pdftotext,
+# pdftoppm and pdfinfo read the statement PDFs as a person would), sqlmap, testssl.sh
+# and wrk (attack tests, test/attacks); kubectl comes with the machine.
 set -euo pipefail
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v chromium >/dev/null || missing+=(chromium)
+{ command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && command -v pdfinfo >/dev/null; } || missing+=(poppler-utils)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v sqlmap >/dev/null || missing+=(sqlmap)
@@ -18,4 +20,4 @@ if (( ${#missing[@]} > 0 )); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v kubectl >/dev/null || { echo "kubectl is required (the delivery tests render the manifests with it)" >&2; exit 1; }
-echo "test packages present: shellcheck chromium openssl curl sqlmap testssl.sh wrk kubectl"
+echo "test packages present: shellcheck chromium poppler-utils openssl curl sqlmap testssl.sh wrk kubectl"

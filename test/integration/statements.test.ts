@@ -9,14 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
 import { recordEntry, type NewEntry } from '../../src/modules/ledger/index.js';
-import { STATEMENT_MAX_ENTRIES } from '../../src/modules/statements/index.js';
+import { STATEMENT_MAX_ENTRIES, writeStatements } from '../../src/modules/statements/index.js';
 import { seedWithLedger } from '../../src/prepare-database.js';
 import type { Database } from '../../src/schema.js';
 import { addDays, dateIn } from '../../src/shared/dates.js';
@@ -358,3 +358,39 @@ for (const { target, opened } of databases) {
     });
   });
 }
+
+describe('the batch writer behind crm statements, on a SQLite database of its own', () => {
+  for (const workers of [0, 1]) {
+    test(`one PDF per account with a balance on the day (${workers === 0 ? 'drawn in this thread' : 'drawn by a worker thread'}); an account whose period is too long is skipped and reported`, async (t) => {
+      const opened = await openTestDatabase(TEST_DATABASES[0]!);
+      const db = opened.db!;
+      t.after(() => db.destroy());
+      const balances: [string, number][] = [['B1', 4_000], ['B2', 0], ['B3', -1_500], ['B4', 250]];
+      await db.transaction().execute((trx) => seedWithLedger(trx, balances.map(([acctid, balance]) => ({ acctid, dueCents: cents(Math.max(balance, 0) + 1_000), paidCents: cents(Math.max(-balance, 0) + 1_000) }))));
+      // B5 has a balance and more entries in the period than a statement lists.
+      await db.transaction().execute((trx) => seedWithLedger(trx, [{ acctid: 'B5', dueCents: cents(0), paidCents: cents(0) }]));
+      const today = dateIn('UTC');
+      const rows = Array.from({ length: STATEMENT_MAX_ENTRIES + 1 }, () => ({ acctid: 'B5', kind: 'charge', amount_cents: 100, balance_after_cents: 0, memo: '', effective_on: today, due_on: today, actor: 'test', created_at: Date.now() }));
+      for (let start = 0; start < rows.length; start += 500) await db.insertInto('ledger_entry').values(rows.slice(start, start + 500)).execute();
+
+      const outDir = join(tempDir(t, 'crm-statements-'), 'out');
+      const progress: number[] = [];
+      const report = await writeStatements(db, {
+        period: { from: `${today.slice(0, 8)}01`, to: today },
+        outDir,
+        company: { name: 'Batch Co', addressLines: [] },
+        display: { locale: 'en-US', timeZone: 'UTC' },
+        workers,
+        onProgress: ({ examined }) => progress.push(examined),
+      });
+      assert.deepEqual(readdirSync(outDir).sort(), ['B1', 'B3', 'B4'].map((acctid) => `statement-${acctid}-${today}.pdf`));
+      assert.equal(readFileSync(join(outDir, `statement-B1-${today}.pdf`)).subarray(0, 5).toString('latin1'), '%PDF-');
+      assert.deepEqual([report.examined, report.written], [5, 3]);
+      assert.deepEqual(report.skipped.map(({ acctid }) => acctid), ['B5']);
+      assert.match(report.skipped[0]!.reason, /more than 1,000 entries/);
+      assert.equal(progress.at(-1), 5);
+      const text = pdfLayoutText(t, readFileSync(join(outDir, `statement-B3-${today}.pdf`)));
+      if (text !== undefined) assert.match(text, /Credit balance, .*\s-15\.00$/m);
+    });
+  }
+});
