@@ -83,6 +83,7 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /accounts/:acctid': clerksAndAdmins,
   'POST /accounts/:acctid/close': clerksAndAdmins,
   'POST /accounts/:acctid/reopen': clerksAndAdmins,
+  'GET /accounts/:acctid/statement.pdf': signedIn,
   'GET /api/v1/me': anyToken,
   'GET /api/v1/audit': adminToken,
   'GET /api/v1/summary': anyToken,
@@ -96,6 +97,7 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /api/v1/accounts/:acctid/entries': writerToken,
   'GET /api/v1/accounts/:acctid/aging': anyToken,
   'GET /api/v1/aging': anyToken,
+  'GET /api/v1/accounts/:acctid/statement': anyToken,
 };
 
 /** A file that exists behind each static route, so the request reaches it. */
