@@ -76,15 +76,15 @@ export function cliConfig(): Config {
 }
 
 /**
- * Runs `work` with one connection to a database that answers and has every
- * migration this code expects, then closes it. Operator commands fail fast:
+ * Runs `work` with one connection (or `poolSize`) to a database that answers
+ * and has every migration this code expects, then closes it. Operator commands fail fast:
  * one connection attempt, no retries.
  */
-export async function withDatabase<T>(work: (deps: Deps) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(work: (deps: Deps) => Promise<T>, { poolSize = 1 }: { readonly poolSize?: number } = {}): Promise<T> {
   const config = cliConfig();
   // stdout belongs to the command's output (a token, a table): diagnostics go to stderr.
   const logger = pino({ level: 'warn', base: { service: 'globomantics-crm' }, serializers: { err: serializeError } }, pino.destination({ dest: 2, sync: true }));
-  const deps = createDeps(config, { poolSize: 1, redis: false, logger });
+  const deps = createDeps(config, { poolSize, redis: false, logger });
   try {
     const where = describeTarget(config.database);
     await waitForDatabase(deps.db, where, { attempts: 1, maxDelayMs: 0 });

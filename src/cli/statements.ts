@@ -8,7 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { isIsoDate, dateIn } from '../shared/dates.js';
 import { configureDisplay } from '../platform/views/format.js';
-import { periodRuleMessage, STATEMENT_MAX_ENTRIES, statementPeriod, writeStatements, type BatchReport } from '../modules/statements/index.js';
+import { periodRuleMessage, STATEMENT_MAX_ENTRIES, STATEMENT_READERS, statementPeriod, writeStatements, type BatchReport } from '../modules/statements/index.js';
 import { CliFailure, note, print, withDatabase } from './context.js';
 
 interface StatementsOptions {
@@ -76,7 +76,8 @@ async function runStatements(options: StatementsOptions, command: Command): Prom
     } finally {
       bar.stop();
     }
-  });
+    // The readers, and one more for the accounts and balances read between them.
+  }, { poolSize: STATEMENT_READERS + 1 });
   print(describe(report, options.out));
   for (const { acctid, reason } of report.skipped) note(`${acctid}: not written: ${reason}`);
   if (report.skipped.length > 0) {

@@ -251,7 +251,8 @@ for (const { target, opened } of databases) {
       line(/^1 Main Street$/m);
       line(/^Springfield, IL 62701\s/m);
       line(/Statement date\s+Jun 25, 2026/);
-      line(new RegExp(`Account\\s+${acctid}$`, 'm'));
+      line(/Account\s+S[0-9A-F]{10}$/m);
+      assert.ok(text.includes(acctid));
       line(/Period\s+May 1, 2026 – Jun 25, 2026/);
       // The name as the standard fonts show it: Latin-1 kept, the rest transliterated.
       line(/Zoë Ñúñez-Müller & Søn — Lódz BeiJing/);
@@ -300,7 +301,7 @@ for (const { target, opened } of databases) {
       assert.match(second, /Statement for .* · Apr 1, 2026 – Apr 30, 2026/);
       assert.match(second, /Account activity \(continued\)/);
       assert.match(second, /Date\s+Type\s+Reference\s+Description\s+Due\s+Charges\s+Credits\s+Balance/);
-      assert.match(second, new RegExp(`Page 2 of ${pages}`));
+      assert.ok(second.includes(`Page 2 of ${pages}`), second);
       const all = pdfLayoutText(t, reply.rawPayload) ?? '';
       // 56 invoices and 14 payments of 120.00: 56 × 75.00 + (1 + … + 28) × 2 − 14 × 120.00 = 2,520.00 + 8.12.
       assert.match(all, /Apr 30, 2026\s+Closing balance\s+2,528\.12/);

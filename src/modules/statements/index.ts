@@ -9,5 +9,5 @@ export { readStatement, STATEMENT_MAX_ENTRIES, statementPeriod, periodRuleMessag
 export { statementApiRoutes, type StatementRoutesOptions } from './statement.api.js';
 export { statementRoutes } from './statement.routes.js';
 export { statementFileName, statementPdf, statementPdfBytes, type Company } from './statement.pdf.js';
-export { STATEMENT_BATCH_SIZE, writeStatements, type BatchProgress, type BatchReport } from './statement-batch.js';
+export { STATEMENT_BATCH_SIZE, STATEMENT_READERS, writeStatements, type BatchProgress, type BatchReport } from './statement-batch.js';
 export { pdfText } from './pdf-text.js';

@@ -15,13 +15,16 @@ import { statementFileName, type Company } from './statement.pdf.js';
 export const STATEMENT_BATCH_SIZE = 500;
 
 /**
- * Statements read in one repeatable-read transaction: each group is one
- * consistent reading, its opening balances summed in one query, and the
- * transaction stays short (on SQLite it holds the write lock).
+ * Statements read at a time: split among the readers, each share one
+ * repeatable-read transaction (one consistent reading, its opening balances
+ * summed in one query, short: on SQLite it holds the write lock).
  */
-const STATEMENTS_PER_READ = 50;
+const STATEMENTS_PER_READ = 40;
 
-/** Statements being drawn or written at once, per drawing thread: enough to keep each busy, few enough to hold. */
+/** Connections reading statements side by side: a statement waits on the database more than it works. */
+export const STATEMENT_READERS = 4;
+
+/** Statements being drawn or written at once, per drawing thread, and at least two reads' worth: the workers draw one read while the next is read. */
 const IN_FLIGHT_PER_WORKER = 4;
 
 export interface BatchProgress {
@@ -49,6 +52,8 @@ export interface BatchOptions {
   readonly display: DisplaySettings;
   /** Drawing threads; one per core but one (at most four) unless told; 0 draws in this thread. */
   readonly workers?: number;
+  /** Transactions reading statements at once (STATEMENT_READERS unless told); the pool needs as many connections, and one more. */
+  readonly readers?: number;
   readonly onProgress?: (progress: BatchProgress) => void;
 }
 
@@ -57,13 +62,13 @@ export interface BatchOptions {
  * day is not zero, written to `outDir` as statement-{acctid}-{to}.pdf
  * (replacing one of that name). Accounts are read in keyset batches by id,
  * their balances as of the day summed by the database a batch at a time;
- * the statements of those with a balance are read as the API reads them, a group
- * per transaction, then drawn by worker threads while the next are read,
- * with a bounded number in flight, so memory does not grow with the number
- * of accounts. Each file appears whole
+ * the statements of those with a balance are read as the API reads them,
+ * forty at a time by several transactions side by side, then drawn by worker
+ * threads while the next are read, with a bounded number in flight, so
+ * memory does not grow with the number of accounts. Each file appears whole
  * (written under a temporary name, then renamed).
  */
-export async function writeStatements(db: Kysely<Database>, { period, outDir, company, display, workers, onProgress }: BatchOptions): Promise<BatchReport> {
+export async function writeStatements(db: Kysely<Database>, { period, outDir, company, display, workers, readers = STATEMENT_READERS, onProgress }: BatchOptions): Promise<BatchReport> {
   const started = performance.now();
   // The operator names the directory (--out).
   // eslint-disable-next-line security/detect-non-literal-fs-filename
@@ -76,7 +81,7 @@ export async function writeStatements(db: Kysely<Database>, { period, outDir, co
   let failure: Error | undefined;
   const inFlight = new Set<Promise<void>>();
   const renderers = new PdfRenderers({ display, company }, workers);
-  const window = Math.max(1, renderers.size * IN_FLIGHT_PER_WORKER);
+  const window = renderers.size === 0 ? 1 : Math.max(renderers.size * IN_FLIGHT_PER_WORKER, 2 * STATEMENTS_PER_READ);
   const progress = () => onProgress?.({ examined, total: Math.max(total, examined), written });
   const draw = async (statement: Statement) => {
     const job: Promise<void> = renderers
@@ -110,22 +115,7 @@ export async function writeStatements(db: Kysely<Database>, { period, outDir, co
       const withBalance = accounts.filter(({ acctid }) => (balances.get(acctid) ?? 0) !== 0);
       for (let start = 0; start < withBalance.length; start += STATEMENTS_PER_READ) {
         const group = withBalance.slice(start, start + STATEMENTS_PER_READ);
-        const statements = await db
-          .transaction()
-          .setIsolationLevel('repeatable read')
-          .execute(async (trx) => {
-            const openings = await balancesAsOf(trx, group.map(({ acctid }) => acctid), openingDay(period));
-            const read: Statement[] = [];
-            for (const account of group) {
-              try {
-                read.push(await statementFrom(trx, account, openings.get(account.acctid) ?? ZERO_CENTS, period, 'from'));
-              } catch (error) {
-                if (!(error instanceof FieldsError) || error.code !== 'STATEMENT_TOO_LONG') throw error;
-                skipped.push({ acctid: account.acctid, reason: error.message });
-              }
-            }
-            return read;
-          });
+        const statements = await readStatements(db, group, period, readers, skipped);
         for (const statement of statements) await draw(statement);
         examined = batchStart + (positions.get(group.at(-1)?.acctid ?? '') ?? 0) + 1;
         progress();
@@ -139,7 +129,38 @@ export async function writeStatements(db: Kysely<Database>, { period, outDir, co
     await Promise.allSettled(inFlight);
     await renderers.close();
   }
+  skipped.sort((a, b) => (a.acctid < b.acctid ? -1 : 1));
   return { period, examined, written, skipped, durationMs: performance.now() - started };
+}
+
+/**
+ * The statements of these accounts, read by up to `readers` transactions side
+ * by side; an account whose period is too long is added to `skipped` instead.
+ */
+async function readStatements(db: Kysely<Database>, accounts: readonly Statement['account'][], period: StatementPeriod, readers: number, skipped: { acctid: string; reason: string }[]): Promise<Statement[]> {
+  const share = Math.ceil(accounts.length / Math.max(1, readers));
+  const shares = Array.from({ length: Math.ceil(accounts.length / share) }, (_, index) => accounts.slice(index * share, (index + 1) * share));
+  const read = await Promise.all(
+    shares.map((lane) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          const openings = await balancesAsOf(trx, lane.map(({ acctid }) => acctid), openingDay(period));
+          const statements: Statement[] = [];
+          for (const account of lane) {
+            try {
+              statements.push(await statementFrom(trx, account, openings.get(account.acctid) ?? ZERO_CENTS, period, 'from'));
+            } catch (error) {
+              if (!(error instanceof FieldsError) || error.code !== 'STATEMENT_TOO_LONG') throw error;
+              skipped.push({ acctid: account.acctid, reason: error.message });
+            }
+          }
+          return statements;
+        }),
+    ),
+  );
+  return read.flat();
 }
 
 /** Writes a file under a temporary name beside it, then renames it: a reader never sees half a PDF. */

@@ -67,8 +67,17 @@ function kindName(line: StatementLine): string {
   return KIND_NAMES[line.kind];
 }
 
-function periodText({ from, to }: Statement['period']): string {
-  return `${businessDate(from)} – ${businessDate(to)}`;
+/** Dates repeat down a statement's columns: each is formatted once a statement (Intl is slow next to a Map). */
+function dayFormatter(): (date: string) => string {
+  const shown = new Map<string, string>();
+  return (date) => {
+    let text = shown.get(date);
+    if (text === undefined) {
+      text = businessDate(date);
+      shown.set(date, text);
+    }
+    return text;
+  };
 }
 
 /**
@@ -79,6 +88,7 @@ function periodText({ from, to }: Statement['period']): string {
  */
 class StatementLayout {
   readonly doc: PDFKit.PDFDocument;
+  readonly day = dayFormatter();
   y = MARGIN;
 
   constructor(
@@ -92,6 +102,11 @@ class StatementLayout {
       bufferPages: true,
       info: { Title: pdfText(`Statement ${acctid} ${statement.period.to}`), Author: pdfText(company.name), Subject: pdfText(`Statement for ${acctid}, ${statement.period.from} to ${statement.period.to}`), Creator: 'Globomantics CRM' },
     });
+  }
+
+  /** The period as people read it: "Nov 1, 2026 – Nov 30, 2026". */
+  period(): string {
+    return `${this.day(this.statement.period.from)} – ${this.day(this.statement.period.to)}`;
   }
 
   /** Text at (x, y) on one line; within `width` when given: text ends in "…", figures shrink to fit. */
@@ -155,9 +170,9 @@ class StatementLayout {
     this.text('Statement', RIGHT - 200, MARGIN - 2, { font: BOLD, size: 22, color: ACCENT }, 200, 'right');
     let right = MARGIN + 30;
     const facts: [string, string][] = [
-      ['Statement date', businessDate(statement.period.to)],
+      ['Statement date', this.day(statement.period.to)],
       ['Account', statement.account.acctid],
-      ['Period', periodText(statement.period)],
+      ['Period', this.period()],
     ];
     for (const [label, value] of facts) {
       this.text(label, RIGHT - 220, right, { size: 8.5, color: MUTED }, 70);
@@ -173,7 +188,7 @@ class StatementLayout {
   continuationHeader(): void {
     const { statement, company } = this;
     this.text(company.name, MARGIN, MARGIN, { font: BOLD, size: 9 }, 250);
-    this.text(`Statement for ${statement.account.acctid} · ${periodText(statement.period)}`, RIGHT - 300, MARGIN, { size: 8.5, color: MUTED }, 300, 'right');
+    this.text(`Statement for ${statement.account.acctid} · ${this.period()}`, RIGHT - 300, MARGIN, { size: 8.5, color: MUTED }, 300, 'right');
     this.y = MARGIN + 16;
     this.rule(this.y);
     this.y += 14;
@@ -203,10 +218,10 @@ class StatementLayout {
     const boxX = RIGHT - boxWidth;
     const { closingBalanceCents: closing, openingBalanceCents: opening } = statement;
     const rows: [string, Cents, boolean][] = [
-      [`Opening balance, ${businessDate(statement.period.from)}`, opening, false],
+      [`Opening balance, ${this.day(statement.period.from)}`, opening, false],
       ['Charges', charges, false],
       ['Payments and credits', credits, false],
-      [closing < 0 ? `Credit balance, ${businessDate(statement.period.to)}` : `Balance due, ${businessDate(statement.period.to)}`, closing, true],
+      [closing < 0 ? `Credit balance, ${this.day(statement.period.to)}` : `Balance due, ${this.day(statement.period.to)}`, closing, true],
     ];
     const boxHeight = 30 + rows.length * 15 + 6;
     this.doc.roundedRect(boxX, top - 6, boxWidth, boxHeight, 4).fill(FILL);
@@ -281,23 +296,23 @@ class StatementLayout {
       { title: 'Balance', width: 70, align: 'right' },
     ];
     const rows: Row[] = [
-      { cells: [businessDate(statement.period.from), 'Opening balance', null, null, '', '', '', amount(statement.openingBalanceCents)], shaded: true },
+      { cells: [this.day(statement.period.from), 'Opening balance', null, null, '', '', '', amount(statement.openingBalanceCents)], shaded: true },
       ...statement.lines.map((line): Row => {
         const effect = balanceEffect(line.kind, line.amountCents);
         return {
           cells: [
-            businessDate(line.effectiveOn),
+            this.day(line.effectiveOn),
             kindName(line),
             line.reference ?? '',
             line.memo,
-            line.dueOn === null ? '' : businessDate(line.dueOn),
+            line.dueOn === null ? '' : this.day(line.dueOn),
             effect > 0 ? amount(effect) : '',
             effect < 0 ? amount(negateCents(effect)) : '',
             amount(line.balanceAfterCents),
           ],
         };
       }),
-      { cells: [businessDate(statement.period.to), 'Closing balance', null, null, '', '', '', amount(statement.closingBalanceCents)], bold: true, shaded: true },
+      { cells: [this.day(statement.period.to), 'Closing balance', null, null, '', '', '', amount(statement.closingBalanceCents)], bold: true, shaded: true },
     ];
     const title = statement.lines.length === 0 ? 'Account activity (no entries in this period)' : 'Account activity';
     this.table(title, `Amounts in ${CURRENCY} · balance after each entry, by date`, columns, rows);
@@ -312,7 +327,7 @@ class StatementLayout {
     ];
     const height = 46;
     this.room(18 + height + 20);
-    this.sectionTitle(`Aging as of ${businessDate(this.statement.period.to)}`, `Amounts in ${CURRENCY} · days past the due date`);
+    this.sectionTitle(`Aging as of ${this.day(this.statement.period.to)}`, `Amounts in ${CURRENCY} · days past the due date`);
     const width = CONTENT_WIDTH / cells.length;
     const top = this.y;
     // The total's cell shaded inside the box's border.
@@ -332,7 +347,7 @@ class StatementLayout {
   openInvoices(): void {
     const { statement } = this;
     const invoices = statement.openInvoices;
-    const title = `Open invoices as of ${businessDate(statement.period.to)}`;
+    const title = `Open invoices as of ${this.day(statement.period.to)}`;
     if (invoices.length === 0) {
       this.room(40);
       this.sectionTitle(title);
@@ -353,7 +368,7 @@ class StatementLayout {
       open = addCents(open, invoice.openCents);
       const late = invoice.daysLate > 0;
       return {
-        cells: [invoice.reference ?? `Entry ${invoice.chargeId}`, businessDate(invoice.effectiveOn), businessDate(invoice.dueOn), late ? String(invoice.daysLate) : 'not yet due', amount(invoice.amountCents), amount(invoice.openCents)],
+        cells: [invoice.reference ?? `Entry ${invoice.chargeId}`, this.day(invoice.effectiveOn), this.day(invoice.dueOn), late ? String(invoice.daysLate) : 'not yet due', amount(invoice.amountCents), amount(invoice.openCents)],
         colors: late ? [undefined, undefined, undefined, OVERDUE, undefined, OVERDUE] : [],
       };
     });
@@ -368,7 +383,7 @@ class StatementLayout {
     for (let index = start; index < start + count; index += 1) {
       doc.switchToPage(index);
       this.rule(FOOTER_Y - 8);
-      this.text(`${company.name} · Statement for ${statement.account.acctid} · ${periodText(statement.period)}`, MARGIN, FOOTER_Y, { size: 7.5, color: MUTED }, CONTENT_WIDTH - 80);
+      this.text(`${company.name} · Statement for ${statement.account.acctid} · ${this.period()}`, MARGIN, FOOTER_Y, { size: 7.5, color: MUTED }, CONTENT_WIDTH - 80);
       this.text(`Page ${index - start + 1} of ${count}`, RIGHT - 80, FOOTER_Y, { size: 7.5, color: MUTED }, 80, 'right');
     }
   }
