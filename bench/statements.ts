@@ -76,7 +76,8 @@ try {
   const out = join(dir, 'out');
   if (spawnSync('bash', ['scripts/build-if-stale.sh'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['dist/cli/main.js', 'statements', '--as-of', AS_OF, '--out', out], {
+  // bash's `time` reports the command's CPU seconds (user, system; every thread) on the last line of stderr.
+  const run = spawnSync('bash', ['-c', 'TIMEFORMAT="%U %S"; time "$@"', 'bash', process.execPath, 'dist/cli/main.js', 'statements', '--as-of', AS_OF, '--out', out], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', NODE_ENV: 'production', SESSION_SECRET: 'bench-statements-0123456789abcdef0123456789', DATABASE_URL: url },
     encoding: 'utf8',
@@ -84,8 +85,10 @@ try {
   const wall = (performance.now() - started) / 1000;
   if (run.status !== 0) throw new Error(`crm statements failed (${String(run.status)}): ${run.stderr.slice(-2000)}`);
   const files = readdirSync(out).filter((name) => name.endsWith('.pdf')).length;
+  const [user = 0, system = 0] = (run.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
   console.log(run.stdout.trim());
-  console.log(`${files} PDF files; the process took ${wall.toFixed(2)} s in all (${Math.round(files / wall)} statements/s including start-up); load average ${loadAverage()}`);
+  console.log(`${files} PDF files; the process took ${wall.toFixed(2)} s in all (${Math.round(files / wall)} statements/s including start-up)`);
+  console.log(`CPU ${(user + system).toFixed(2)} s (user ${user} s, system ${system} s): ${(((user + system) * 1000) / files).toFixed(1)} ms a statement, start-up included; load average ${loadAverage()} (2 cores)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
