@@ -8,6 +8,7 @@ import * as dashboardIndexes from './2026-11-29T1500-dashboard-indexes.js';
 import * as searchTermSortName from './2026-12-05T1230-search-term-sort-name.js';
 import * as receivables from './2026-12-05T1800-receivables.js';
 import * as agingIndexes from './2026-12-05T2000-aging-indexes.js';
+import * as allocationAccount from './2026-12-05T2030-allocation-account.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -22,6 +23,7 @@ export const migrations: MigrationList = {
   '2026-12-05T1230-search-term-sort-name': searchTermSortName,
   '2026-12-05T1800-receivables': receivables,
   '2026-12-05T2000-aging-indexes': agingIndexes,
+  '2026-12-05T2030-allocation-account': allocationAccount,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */
