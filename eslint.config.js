@@ -14,7 +14,7 @@ const MODULE_USES = {
   staff: ['audit'],
   ledger: ['audit'],
   accounts: ['audit', 'ledger', 'staff'],
-  receivables: ['accounts', 'audit', 'ledger', 'staff'],
+  receivables: ['accounts', 'ledger'],
   dashboard: ['accounts', 'ledger', 'receivables', 'staff'],
   'import-export': ['accounts', 'audit', 'ledger', 'staff'],
   statements: ['accounts', 'ledger'],
