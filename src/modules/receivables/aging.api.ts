@@ -7,7 +7,8 @@ import { dateIn } from '../../shared/dates.js';
 import { acctidParams, requireAccount } from '../accounts/index.js';
 import { accountAging, type AgingFigures } from '../ledger/index.js';
 import { asOfField, asOfOrToday, cursorField, decodeAgingCursor, encodeAgingCursor, limitField } from './aging-query.js';
-import { agingPage, agingTotals, type AgingTotals } from './aging-report.js';
+import { agingPage, type AgingTotals } from './aging-report.js';
+import { TODAY_TOTALS_MAX_AGE_MS, totalsAsOf } from './todays-totals.js';
 
 const cents = (what: string) => z.number().int().describe(`${what}, in integer cents.`);
 /** Not .int(): zod's integers stop at 2^53 − 1, and a sum over every account can pass it. */
@@ -50,7 +51,10 @@ const accountAgingResponse = z.object({ as_of: asOfJson, ...accountFigures.shape
 
 const agingReportResponse = z.object({
   as_of: asOfJson,
-  totals: totalsJson.describe('The seven figures summed over every account (not only this page); each also as *_cents_exact digits, exact past 2^53 cents.'),
+  totals: totalsJson.describe(
+    `The seven figures summed over every account (not only this page); each also as *_cents_exact digits, exact past 2^53 cents. Today's totals come from a reading shared by requests, never more than ${TODAY_TOTALS_MAX_AGE_MS / 1000} seconds old (totals_read_at); a past day's are read with the page.`,
+  ),
+  totals_read_at: z.string().describe('When the totals were read: ISO 8601, UTC. The accounts are read with each request.'),
   accounts: z
     .array(z.object({ acctid: z.string(), name: z.string(), ...accountFigures.shape }))
     .describe('Accounts whose figures are not all zero, largest total first (then account id, descending).'),
@@ -130,11 +134,13 @@ export const agingApiRoutes: FastifyPluginAsyncZod<AgingRoutesOptions> = async (
       const after = decodeAgingCursor(cursor);
       const today = dateIn(timeZone);
       const asOf = asOfOrToday(request.query.as_of, timeZone);
-      const [totals, page] = await Promise.all([agingTotals(db, asOf, today), agingPage(db, { asOf, today, limit, after })]);
+      const onRefreshError = (error: unknown) => request.log.error({ err: error }, "could not refresh today's aging totals");
+      const [reading, page] = await Promise.all([totalsAsOf(db, asOf, today, onRefreshError), agingPage(db, { asOf, today, limit, after })]);
       const next = page.next === null ? null : `${request.routeOptions.url ?? ''}?${new URLSearchParams({ as_of: asOf, limit: String(limit), cursor: encodeAgingCursor(page.next) }).toString()}`;
       return {
         as_of: asOf,
-        totals: totalsToJson(totals),
+        totals: totalsToJson(reading.totals),
+        totals_read_at: new Date(reading.readAt).toISOString(),
         accounts: page.rows.map((row) => ({ acctid: row.acctid, name: row.name, ...figuresJson(row.aging) })),
         next,
       };

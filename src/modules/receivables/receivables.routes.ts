@@ -10,7 +10,8 @@ import { dateIn } from '../../shared/dates.js';
 import { AppError, FieldsError } from '../../shared/errors.js';
 import { exportAging } from './aging-export.js';
 import { asOfField, asOfOrToday, cursorField, decodeAgingCursor, encodeAgingCursor, limitField } from './aging-query.js';
-import { AGING_PAGE_SIZE_DEFAULT, agingPage, agingTotals } from './aging-report.js';
+import { AGING_PAGE_SIZE_DEFAULT, agingPage } from './aging-report.js';
+import { totalsAsOf } from './todays-totals.js';
 import { RECEIVABLES_CSV_PATH, RECEIVABLES_PATH, RECEIVABLES_TITLE, receivablesBody, type ReceivablesView } from './receivables.views.js';
 
 /** The staff navigation's link to the report. */
@@ -58,7 +59,8 @@ export const receivablesRoutes: FastifyPluginAsyncZod<ReceivablesRoutesOptions> 
     }
     const today = dateIn(timeZone);
     const asOf = asOfOrToday(parsed.data.as_of, timeZone);
-    const [totals, page] = await Promise.all([agingTotals(db, asOf, today), agingPage(db, { asOf, today, limit, after })]);
+    const onRefreshError = (error: unknown) => request.log.error({ err: error }, "could not refresh today's aging totals");
+    const [reading, page] = await Promise.all([totalsAsOf(db, asOf, today, onRefreshError), agingPage(db, { asOf, today, limit, after })]);
     const href = (extra: Record<string, string>) => `${RECEIVABLES_PATH}?${new URLSearchParams({ as_of: asOf, ...(limit === AGING_PAGE_SIZE_DEFAULT ? {} : { limit: String(limit) }), ...extra }).toString()}`;
     return show(request, reply, 200, {
       asOfInput: parsed.data.as_of ?? '',
@@ -66,7 +68,8 @@ export const receivablesRoutes: FastifyPluginAsyncZod<ReceivablesRoutesOptions> 
       report: {
         asOf,
         today,
-        totals,
+        totals: reading.totals,
+        totalsReadAt: reading.readAt,
         rows: page.rows,
         nextHref: page.next === null ? null : href({ cursor: encodeAgingCursor(page.next) }),
         firstHref: after === undefined ? null : href({}),

@@ -1,6 +1,6 @@
 import { errorSummary, field, form, scrollRegion, siteHref, table, type FieldError } from '../../platform/views/components.js';
 import { html, type SafeHtml } from '../../platform/views/html.js';
-import { amount, money } from '../../platform/views/format.js';
+import { amount, money, timeTag } from '../../platform/views/format.js';
 import { accountPath } from '../accounts/index.js';
 import { AGING_BUCKETS, type AgingFigures } from '../ledger/index.js';
 import { agingChart } from './aging-chart.js';
@@ -60,6 +60,8 @@ export interface ReceivablesView {
     readonly asOf: string;
     readonly today: string;
     readonly totals: AgingTotals;
+    /** When the totals were read (today's come from a shared reading at most 30 s old). */
+    readonly totalsReadAt: number;
     readonly rows: readonly AccountAgingRow[];
     /** The next page's address, or null after the last. */
     readonly nextHref: string | null;
@@ -104,6 +106,7 @@ ${
     ? html`<div class="receivables-grid">
 <section class="chart-panel" aria-labelledby="totals-heading">
 <h2 id="totals-heading">Every account: ${money(report.totals.totalCents)}</h2>
+${report.asOf === report.today ? html`<p class="hint">Totals read ${timeTag(report.totalsReadAt)} (never more than 30 seconds old); the accounts below are read now.</p>` : ''}
 ${agingChart({ id: 'aging-chart', title: `Receivables by days past due on ${report.asOf}`, totals: report.totals })}
 <details>
 <summary>The figures as a table</summary>
