@@ -61,8 +61,8 @@ describe('the aged receivables page in a real browser', { skip: OWN_SERVER_BROWS
     assert.ok(widths.chart <= 375, `the chart ends at ${widths.chart} px`);
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
-      await assertAccessible(page, `/receivables at 375 px, ${colorScheme}`);
       await saveScreenshot(page, `receivables-phone-${colorScheme}`);
+      await assertAccessible(page, `/receivables at 375 px, ${colorScheme}`);
     }
   });
 
@@ -78,8 +78,8 @@ describe('the aged receivables page in a real browser', { skip: OWN_SERVER_BROWS
     assert.deepEqual(rows, [ids[4], ids[3]]);
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
-      await assertAccessible(page, `/receivables as of ${past} at 1280 px, ${colorScheme}`);
       await saveScreenshot(page, `receivables-desktop-past-${colorScheme}`);
+      await assertAccessible(page, `/receivables as of ${past} at 1280 px, ${colorScheme}`);
     }
     await page.goto(visit.url('/receivables'));
     for (const colorScheme of ['light', 'dark'] as const) {
