@@ -206,7 +206,11 @@ for (const target of TEST_DATABASES) {
 
         const rows = (await everyPage(trx, TODAY, TODAY, 500)).flat();
         assert.ok(!rows.some((row) => row.acctid === settled), 'a settled account is left out');
-        assert.ok(rows.every((row, index) => index === 0 || rows[index - 1]!.aging.totalCents > row.aging.totalCents || (rows[index - 1]!.aging.totalCents === row.aging.totalCents && rows[index - 1]!.acctid > row.acctid)), 'largest total first, then id');
+        // This suite's accounts only: on a shared database other suites write accounts without a ledger (insertAccountIfMissing, as
+        // the lookup tests do), whose balance orders them while their figures, read from open items, are zero.
+        const ours = rows.filter((row) => row.acctid.startsWith('AG'));
+        assert.ok(ours.length >= 2);
+        assert.ok(ours.every((row, index) => index === 0 || ours[index - 1]!.aging.totalCents > row.aging.totalCents || (ours[index - 1]!.aging.totalCents === row.aging.totalCents && ours[index - 1]!.acctid > row.acctid)), 'largest total first, then id');
         const totals = await agingTotals(trx, TODAY, TODAY);
         assert.deepEqual(totals, sumOf(rows));
 
