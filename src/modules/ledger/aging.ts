@@ -123,3 +123,16 @@ export async function balanceAsOf(db: Queryable, acctid: string, asOf: IsoDate):
     return addCents(sum, row.kind === 'payment' ? negateCents(amount) : amount);
   }, ZERO_CENTS);
 }
+
+/** The seven figures under the names the API, statements and exported files give them (integer cents). */
+export function agingCentsFields(aging: AgingFigures) {
+  return {
+    current_cents: aging.currentCents,
+    days_1_30_cents: aging.days1To30Cents,
+    days_31_60_cents: aging.days31To60Cents,
+    days_61_90_cents: aging.days61To90Cents,
+    days_over_90_cents: aging.daysOver90Cents,
+    credit_cents: aging.creditCents,
+    total_cents: aging.totalCents,
+  };
+}

@@ -31,5 +31,5 @@ export { allocationsOf, type Allocation } from './allocation.service.js';
 export { settlementsOf, settlementSnapshot, type AppliedTo, type EntrySettlement, type PaidBy } from './settlement.js';
 export { accountInvoices, type AccountInvoices, type InvoiceStanding } from './invoices.js';
 export { balancesAsOf, entriesInPeriod } from './period.js';
-export { accountAging, AGING_BUCKETS, balanceAsOf, bucketOf, bucketStarts, ZERO_AGING, type AgingBucketKey, type AgingFigures, type OpenInvoice } from './aging.js';
+export { accountAging, agingCentsFields, AGING_BUCKETS, balanceAsOf, bucketOf, bucketStarts, ZERO_AGING, type AgingBucketKey, type AgingFigures, type OpenInvoice } from './aging.js';
 export type { AllocationTable, OpenItemSide, OpenItemTable } from './receivables.table.js';

@@ -4,6 +4,7 @@ import { protectCell } from '../../shared/csv-cell.js';
 import { decimalFromCents } from '../../shared/money.js';
 import type { Queryable } from '../../schema.js';
 import { AGING_BATCH_SIZE, agingOfEveryAccount, type AccountAgingRow } from './aging-report.js';
+import { agingCentsFields } from '../ledger/index.js';
 
 /**
  * Every account's aging as of a day as text, a batch at a time: the CSV
@@ -29,13 +30,7 @@ function jsonRecord({ acctid, name, aging }: AccountAgingRow): string {
   return JSON.stringify({
     acctid,
     name,
-    current_cents: aging.currentCents,
-    days_1_30_cents: aging.days1To30Cents,
-    days_31_60_cents: aging.days31To60Cents,
-    days_61_90_cents: aging.days61To90Cents,
-    days_over_90_cents: aging.daysOver90Cents,
-    credit_cents: aging.creditCents,
-    total_cents: aging.totalCents,
+    ...agingCentsFields(aging),
   });
 }
 

@@ -5,7 +5,7 @@ import { strictObjectErrors } from '../../platform/http/strict-object-errors.js'
 import type { Database } from '../../schema.js';
 import { dateIn } from '../../shared/dates.js';
 import { acctidParams, requireAccount } from '../accounts/index.js';
-import { accountAging, type AgingFigures } from '../ledger/index.js';
+import { accountAging, agingCentsFields, type AgingFigures } from '../ledger/index.js';
 import { asOfField, asOfOrToday, cursorField, decodeAgingCursor, encodeAgingCursor, limitField } from './aging-query.js';
 import { agingPage, type AgingTotals } from './aging-report.js';
 import { TODAY_TOTALS_MAX_AGE_MS, totalsAsOf } from './todays-totals.js';
@@ -62,15 +62,7 @@ const agingReportResponse = z.object({
 });
 
 export function figuresJson(aging: AgingFigures): z.infer<typeof accountFigures> {
-  return {
-    current_cents: aging.currentCents,
-    days_1_30_cents: aging.days1To30Cents,
-    days_31_60_cents: aging.days31To60Cents,
-    days_61_90_cents: aging.days61To90Cents,
-    days_over_90_cents: aging.daysOver90Cents,
-    credit_cents: aging.creditCents,
-    total_cents: aging.totalCents,
-  };
+  return agingCentsFields(aging);
 }
 
 function totalsToJson(totals: AgingTotals): z.infer<typeof totalsJson> {

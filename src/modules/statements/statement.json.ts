@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTRY_KINDS, type AgingFigures } from '../ledger/index.js';
+import { agingCentsFields, ENTRY_KINDS, type AgingFigures } from '../ledger/index.js';
 import type { Statement } from './statement.js';
 
 /**
@@ -61,15 +61,7 @@ export const statementJson = z.object({
 export type StatementJson = z.output<typeof statementJson>;
 
 export function toAgingJson(aging: AgingFigures): z.output<typeof agingJson> {
-  return {
-    current_cents: aging.currentCents,
-    days_1_30_cents: aging.days1To30Cents,
-    days_31_60_cents: aging.days31To60Cents,
-    days_61_90_cents: aging.days61To90Cents,
-    days_over_90_cents: aging.daysOver90Cents,
-    credit_cents: aging.creditCents,
-    total_cents: aging.totalCents,
-  };
+  return agingCentsFields(aging);
 }
 
 export function toStatementJson(statement: Statement): StatementJson {
