@@ -214,14 +214,16 @@ for (const target of TEST_DATABASES) {
         const totals = await agingTotals(trx, TODAY, TODAY);
         assert.deepEqual(totals, sumOf(rows));
 
-        // Written out a batch at a time, in account id order: the same rows.
+        // Written out a batch at a time, in account id order: the same rows, less the ledgerless accounts above (their figures are
+        // all zero, so only the balance-ordered pages show them).
+        const withFigures = rows.filter((row) => figures(row.aging).some((value) => value !== 0));
         const batches: AccountAgingRow[][] = [];
         let progress = 0;
         for await (const batch of agingOfEveryAccount(trx, TODAY, TODAY, { batchSize: 7, onProgress: (read) => (progress = read) })) batches.push(batch);
         const written = batches.flat();
         assert.deepEqual(
           written.map((row) => row.acctid),
-          rows.map((row) => row.acctid).sort(),
+          withFigures.map((row) => row.acctid).sort(),
         );
         assert.deepEqual(sumOf(written), totals);
         const count = await trx.selectFrom('account').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
