@@ -18,6 +18,7 @@ const MODULE_USES = {
   dashboard: ['accounts', 'ledger', 'receivables', 'staff'],
   'import-export': ['accounts', 'audit', 'ledger', 'staff'],
   statements: ['accounts', 'ledger'],
+  'customer-link': ['accounts', 'audit', 'ledger', 'staff', 'statements'],
 };
 
 function assertAcyclic(uses) {

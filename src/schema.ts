@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountSearchTermTable, AccountTable } from './modules/accounts/index.js';
 import type { AuditEventTable } from './modules/audit/index.js';
+import type { CustomerLinkTable } from './modules/customer-link/index.js';
 import type { IdempotencyKeyTable } from './platform/db/idempotency.table.js';
 import type { AllocationTable, LedgerEntryTable, OpenItemTable } from './modules/ledger/index.js';
 import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/index.js';
@@ -17,6 +18,7 @@ export interface Database {
   allocation: AllocationTable;
   account_search_term: AccountSearchTermTable;
   idempotency_key: IdempotencyKeyTable;
+  customer_link: CustomerLinkTable;
 }
 
 /** Repositories take either the pool-backed handle or an open transaction. */
