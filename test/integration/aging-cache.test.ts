@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { CLI_ACTOR } from '../../src/modules/audit/index.js';
 import { createAccounts } from '../../src/modules/accounts/index.js';
-import { TODAY_TOTALS_MAX_AGE_MS, TODAY_TOTALS_REFRESH_AFTER_MS, todaysTotals, totalsAsOf } from '../../src/modules/receivables/index.js';
+import { TODAY_TOTALS_MAX_AGE_MS, TODAY_TOTALS_REFRESH_AFTER_MS, todaysTotals, agingReport } from '../../src/modules/receivables/index.js';
 import type { Database } from '../../src/schema.js';
 import { dateIn } from '../../src/shared/dates.js';
 import { cents } from '../../src/shared/money.js';
@@ -74,7 +74,7 @@ describe("today's aging totals between readings", { skip: probe.skip ?? false },
     const tomorrow = await todaysTotals(db, '2999-01-01');
     assert.equal(tomorrow.today, '2999-01-01');
     assert.equal(tomorrow.totals.totalCents - first.totals.totalCents, 700n);
-    const past = await totalsAsOf(db, '2000-01-01', today);
+    const { reading: past } = await agingReport(db, { asOf: '2000-01-01', today, limit: 1 });
     assert.equal(past.totals.totalCents, 0n);
   });
 });

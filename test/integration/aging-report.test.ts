@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import type { Kysely, Transaction } from 'kysely';
 import { createAccounts } from '../../src/modules/accounts/index.js';
 import { accountAging, recordEntry, type AgingFigures, type NewEntry } from '../../src/modules/ledger/index.js';
-import { agingOfAccounts, agingOfEveryAccount, agingPage, agingTotals, sumOf, type AccountAgingRow, type AgingKey, type AgingTotals } from '../../src/modules/receivables/index.js';
+import { agingOfAccounts, agingOfEveryAccount, agingPage, agingTotals, pastAgingReport, sumOf, type AccountAgingRow, type AgingKey, type AgingTotals } from '../../src/modules/receivables/index.js';
 import { dialectOf } from '../../src/platform/db/dialect.js';
 import type { Database } from '../../src/schema.js';
 import { addDays } from '../../src/shared/dates.js';
@@ -183,6 +183,10 @@ for (const target of TEST_DATABASES) {
         const totals = await agingTotals(trx, asOf, ERA_TODAY);
         assert.deepEqual(totals, sumOf(pages.flat()));
         assert.deepEqual(totalsList(totals), [300n, 5_000n, 5_000n, 0n, 90_000n, -4_000n, 96_300n]);
+        // The report's one grouping (its totals row from ROLLUP; SQLite sums again) gives the same totals on every page.
+        for (const after of [undefined, pages[0]!.at(-1)!, pages[1]!.at(-1)!].map((row) => (row ? ([row.aging.totalCents, row.acctid] as const) : undefined))) {
+          assert.deepEqual((await pastAgingReport(trx, { asOf, today: ERA_TODAY, limit: 2, after })).totals, totals);
+        }
         // A page of one past the last row: nothing, no next.
         assert.deepEqual(await agingPage(trx, { asOf, today: ERA_TODAY, limit: 5, after: [-4_000, credit] }), { rows: [], next: null });
       });

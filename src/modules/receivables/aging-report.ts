@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { dialectOf, exactSumOf, keysetAfter } from '../../platform/db/dialect.js';
+import { dialectOf, exactSumOf, groupByWithTotal, keysetAfter } from '../../platform/db/dialect.js';
 import type { IsoDate } from '../../shared/dates.js';
 import { addCents, centsFromColumn, negateCents, type Cents } from '../../shared/money.js';
 import type { Queryable } from '../../schema.js';
@@ -125,8 +125,11 @@ export async function agingOfAccounts(db: Queryable, acctids: readonly string[],
   return figuresOf(db, scope, asOf, today);
 }
 
-/** The past-date report's per-account figures, summed in the database so it can order and page them. */
-function pastFiguresQuery(asOf: IsoDate, today: IsoDate) {
+/**
+ * The past-date report's per-account figures, summed in the database so it
+ * can order and page them; `groupBy` may add the totals row (groupByWithTotal).
+ */
+function pastFiguresQuery(asOf: IsoDate, today: IsoDate, groupBy: RawBuilder<unknown> = sql`group by i.acctid`) {
   const { where, open } = itemsAsOf(asOf, today);
   const starts = bucketStarts(asOf);
   const charge = (from: IsoDate | null, before: IsoDate | null) => {
@@ -144,12 +147,13 @@ function pastFiguresQuery(asOf: IsoDate, today: IsoDate) {
       sum(case when i.side = 'charge' then i.open_cents else -i.open_cents end) as total_cents,
       sum(i.open_cents) as open_cents
     from (select oi.acctid, oi.side, oi.due_on, ${open} as open_cents from open_item oi where ${where}) i
-    group by i.acctid`;
+    ${groupBy}`;
 }
 
 type Count = number | string | bigint;
 interface PastRow {
-  acctid: string;
+  /** Null on the totals row (ROLLUP). */
+  acctid: string | null;
   current_cents: Count;
   days_1_30_cents: Count;
   days_31_60_cents: Count;
@@ -195,8 +199,14 @@ export interface AgingPageRequest {
  * One page of accounts with non-zero figures as of `asOf`, largest total
  * first (then account id, descending), after `after`.
  */
-export async function agingPage(db: Queryable, { asOf, today, limit, after }: AgingPageRequest): Promise<AgingPage> {
-  const keyed = asOf >= today ? await todayRows(db, today, limit + 1, after) : await pastRows(db, asOf, today, limit + 1, after);
+export async function agingPage(db: Queryable, request: AgingPageRequest): Promise<AgingPage> {
+  const { asOf, today, limit, after } = request;
+  if (asOf < today) return (await pastAgingReport(db, request)).page;
+  return pageOf(await todayRows(db, today, limit + 1, after), limit);
+}
+
+/** The first `limit` of `keyed` (asked for one more, to know whether more follow). */
+function pageOf(keyed: readonly KeyedRow[], limit: number): AgingPage {
   const more = keyed.length > limit;
   const shown = more ? keyed.slice(0, limit) : keyed;
   const last = shown.at(-1);
@@ -245,21 +255,55 @@ function isMariaDb(db: Queryable): Promise<boolean> {
  */
 const PAST_GROUPING_MEMORY_BYTES = 512 * 1024 * 1024;
 
-/** A past day: every account's figures computed and ordered in the database, this page's taken. */
-async function pastRows(db: Queryable, asOf: IsoDate, today: IsoDate, take: number, after: AgingKey | undefined): Promise<KeyedRow[]> {
+/** A past day's totals and page of accounts. */
+export interface PastAgingReport {
+  readonly totals: AgingTotals;
+  readonly page: AgingPage;
+}
+
+/**
+ * A past day: every account's figures computed, ordered and paged in the
+ * database, and the totals over every account from the same grouping (its
+ * ROLLUP row, which the ordering puts first), so the work the day costs
+ * (every item dated by then, with what was applied by then) is done once.
+ * SQLite, without ROLLUP, sums the items again for the totals.
+ */
+export async function pastAgingReport(db: Queryable, { asOf, today, limit, after }: AgingPageRequest): Promise<PastAgingReport> {
   const keyset = after ? sql`and ${keysetAfter(db, 'g.total_cents', 'g.acctid', after, true)}` : sql``;
   const memory = dialectOf(db) === 'mysql' && (await isMariaDb(db)) ? sql.raw(`set statement tmp_table_size = ${PAST_GROUPING_MEMORY_BYTES}, max_heap_table_size = ${PAST_GROUPING_MEMORY_BYTES} for `) : sql``;
-  const { rows } = await sql<PastRow>`${memory}select g.* from (${pastFiguresQuery(asOf, today)}) g
-    where g.open_cents > 0 ${keyset}
-    order by g.total_cents desc, g.acctid desc limit ${take}`.execute(db);
+  const withTotal = groupByWithTotal(db, 'i.acctid');
+  const [{ rows }, separateTotals] = await Promise.all([
+    sql<PastRow>`${memory}select g.* from (${pastFiguresQuery(asOf, today, withTotal ?? undefined)}) g
+      where g.acctid is null or (g.open_cents > 0 ${keyset})
+      order by case when g.acctid is null then 0 else 1 end, g.total_cents desc, g.acctid desc limit ${limit + 2}`.execute(db),
+    withTotal ? undefined : agingTotals(db, asOf, today),
+  ]);
+  const totalsRow = rows[0]?.acctid === null ? rows[0] : undefined;
+  const accountRows = rows.filter((row): row is PastRow & { acctid: string } => row.acctid !== null).slice(0, limit + 1);
   const names = await namesOf(
     db,
-    rows.map((row) => row.acctid),
+    accountRows.map((row) => row.acctid),
   );
-  return rows.map((row) => {
+  const keyed = accountRows.map((row) => {
     const aging = pastFigures(row);
-    return { row: { acctid: row.acctid, name: names.get(row.acctid) ?? '', aging }, key: [aging.totalCents, row.acctid] };
+    return { row: { acctid: row.acctid, name: names.get(row.acctid) ?? '', aging }, key: [aging.totalCents, row.acctid] as const };
   });
+  return { totals: separateTotals ?? (totalsRow ? totalsOfRow(totalsRow) : ZERO_TOTALS), page: pageOf(keyed, limit) };
+}
+
+/** The ROLLUP row's sums, exact as bigint (they can pass 2^53 over many accounts). */
+function totalsOfRow(row: PastRow): AgingTotals {
+  // PostgreSQL's ROLLUP over no items at all is one row of nulls.
+  const exact = (value: Count | null) => BigInt(String(value ?? 0));
+  return {
+    currentCents: exact(row.current_cents),
+    days1To30Cents: exact(row.days_1_30_cents),
+    days31To60Cents: exact(row.days_31_60_cents),
+    days61To90Cents: exact(row.days_61_90_cents),
+    daysOver90Cents: exact(row.days_over_90_cents),
+    creditCents: exact(row.credit_cents),
+    totalCents: exact(row.total_cents),
+  };
 }
 
 /**

@@ -7,8 +7,8 @@ import { dateIn } from '../../shared/dates.js';
 import { acctidParams, requireAccount } from '../accounts/index.js';
 import { accountAging, agingCentsFields, type AgingFigures } from '../ledger/index.js';
 import { asOfField, asOfOrToday, cursorField, decodeAgingCursor, encodeAgingCursor, limitField } from './aging-query.js';
-import { agingPage, type AgingTotals } from './aging-report.js';
-import { TODAY_TOTALS_MAX_AGE_MS, totalsAsOf } from './todays-totals.js';
+import type { AgingTotals } from './aging-report.js';
+import { TODAY_TOTALS_MAX_AGE_MS, agingReport } from './todays-totals.js';
 
 const cents = (what: string) => z.number().int().describe(`${what}, in integer cents.`);
 /** Not .int(): zod's integers stop at 2^53 − 1, and a sum over every account can pass it. */
@@ -127,7 +127,7 @@ export const agingApiRoutes: FastifyPluginAsyncZod<AgingRoutesOptions> = async (
       const today = dateIn(timeZone);
       const asOf = asOfOrToday(request.query.as_of, timeZone);
       const onRefreshError = (error: unknown) => request.log.error({ err: error }, "could not refresh today's aging totals");
-      const [reading, page] = await Promise.all([totalsAsOf(db, asOf, today, onRefreshError), agingPage(db, { asOf, today, limit, after })]);
+      const { reading, page } = await agingReport(db, { asOf, today, limit, after }, onRefreshError);
       const next = page.next === null ? null : `${request.routeOptions.url ?? ''}?${new URLSearchParams({ as_of: asOf, limit: String(limit), cursor: encodeAgingCursor(page.next) }).toString()}`;
       return {
         as_of: asOf,

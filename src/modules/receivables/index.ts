@@ -11,6 +11,7 @@ export {
   agingOfAccounts,
   agingOfEveryAccount,
   agingPage,
+  pastAgingReport,
   agingTotals,
   accountCount,
   sumOf,
@@ -27,4 +28,4 @@ export { RECEIVABLES_NAV, receivablesRoutes, type ReceivablesRoutesOptions } fro
 export { AGING_DEFINITION, agingTotalsTable, RECEIVABLES_PATH } from './receivables.views.js';
 export { agingChart } from './aging-chart.js';
 export { daysSalesOutstanding, DSO_DEFINITION, DSO_WINDOW_DAYS, dsoDays, type DaysSalesOutstanding } from './dso.js';
-export { TODAY_TOTALS_MAX_AGE_MS, TODAY_TOTALS_REFRESH_AFTER_MS, todaysTotals, totalsAsOf, type TotalsReading } from './todays-totals.js';
+export { TODAY_TOTALS_MAX_AGE_MS, TODAY_TOTALS_REFRESH_AFTER_MS, todaysTotals, agingReport, type TotalsReading } from './todays-totals.js';

@@ -10,8 +10,8 @@ import { dateIn } from '../../shared/dates.js';
 import { AppError, FieldsError } from '../../shared/errors.js';
 import { exportAging } from './aging-export.js';
 import { asOfField, asOfOrToday, cursorField, decodeAgingCursor, encodeAgingCursor, limitField } from './aging-query.js';
-import { AGING_PAGE_SIZE_DEFAULT, agingPage } from './aging-report.js';
-import { totalsAsOf } from './todays-totals.js';
+import { AGING_PAGE_SIZE_DEFAULT } from './aging-report.js';
+import { agingReport } from './todays-totals.js';
 import { RECEIVABLES_CSV_PATH, RECEIVABLES_PATH, RECEIVABLES_TITLE, receivablesBody, type ReceivablesView } from './receivables.views.js';
 
 /** The staff navigation's link to the report. */
@@ -60,7 +60,7 @@ export const receivablesRoutes: FastifyPluginAsyncZod<ReceivablesRoutesOptions> 
     const today = dateIn(timeZone);
     const asOf = asOfOrToday(parsed.data.as_of, timeZone);
     const onRefreshError = (error: unknown) => request.log.error({ err: error }, "could not refresh today's aging totals");
-    const [reading, page] = await Promise.all([totalsAsOf(db, asOf, today, onRefreshError), agingPage(db, { asOf, today, limit, after })]);
+    const { reading, page } = await agingReport(db, { asOf, today, limit, after }, onRefreshError);
     const href = (extra: Record<string, string>) => `${RECEIVABLES_PATH}?${new URLSearchParams({ as_of: asOf, ...(limit === AGING_PAGE_SIZE_DEFAULT ? {} : { limit: String(limit) }), ...extra }).toString()}`;
     return show(request, reply, 200, {
       asOfInput: parsed.data.as_of ?? '',

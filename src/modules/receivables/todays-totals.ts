@@ -1,6 +1,6 @@
 import type { IsoDate } from '../../shared/dates.js';
 import type { Queryable } from '../../schema.js';
-import { agingTotals, type AgingTotals } from './aging-report.js';
+import { agingPage, agingTotals, pastAgingReport, type AgingPage, type AgingPageRequest, type AgingTotals } from './aging-report.js';
 
 /**
  * Today's totals over every account, from one reading shared by the
@@ -63,9 +63,18 @@ export function todaysTotals(db: Queryable, today: IsoDate, onRefreshError: (err
   return Promise.resolve(value);
 }
 
-/** The totals as of `asOf`: today's from the shared reading, a past day's read now. */
-export async function totalsAsOf(db: Queryable, asOf: IsoDate, today: IsoDate, onRefreshError?: (error: unknown) => void): Promise<TotalsReading> {
-  if (asOf >= today) return todaysTotals(db, today, onRefreshError);
+/**
+ * The report as of a day: the totals and a page of accounts. Today's totals
+ * come from the shared reading and the page is read live; a past day's are
+ * read now, both from one grouping (pastAgingReport).
+ */
+export async function agingReport(db: Queryable, request: AgingPageRequest, onRefreshError?: (error: unknown) => void): Promise<{ readonly reading: TotalsReading; readonly page: AgingPage }> {
+  const { asOf, today } = request;
+  if (asOf >= today) {
+    const [reading, page] = await Promise.all([todaysTotals(db, today, onRefreshError), agingPage(db, request)]);
+    return { reading, page };
+  }
   const readAt = Date.now();
-  return { readAt, today, totals: await agingTotals(db, asOf, today) };
+  const { totals, page } = await pastAgingReport(db, request);
+  return { reading: { readAt, today, totals }, page };
 }

@@ -129,3 +129,20 @@ export function exactSumOf(db: AnyDb, expression: Expression<unknown>): RawBuild
       return sql<string | null>`exact_sum(${expression})`;
   }
 }
+
+/**
+ * GROUP BY `column` plus one more row, its column null, aggregating every
+ * group (the grand total), so a report gets its rows and its totals from one
+ * grouping: WITH ROLLUP on MySQL/MariaDB, ROLLUP () on PostgreSQL. SQLite
+ * has no ROLLUP: null, and the caller sums separately.
+ */
+export function groupByWithTotal(db: AnyDb, column: string): RawBuilder<unknown> | null {
+  switch (dialectOf(db)) {
+    case 'mysql':
+      return sql`group by ${sql.ref(column)} with rollup`;
+    case 'postgres':
+      return sql`group by rollup (${sql.ref(column)})`;
+    case 'sqlite':
+      return null;
+  }
+}
