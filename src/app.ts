@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
 import { ACCOUNTS_NAV, accountRoutes, accountsApiRoutes, entriesApiRoutes, LOOKUP_NAV, lookupRoutes } from './modules/accounts/index.js';
 import { AUDIT_NAV, auditApiRoutes, auditRoutes, recordAudit } from './modules/audit/index.js';
+import { customerPageRoutes } from './modules/customer-link/index.js';
 import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dashboard/index.js';
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
 import { agingApiRoutes, RECEIVABLES_NAV, receivablesRoutes } from './modules/receivables/index.js';
@@ -99,6 +100,8 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     routes: [
       (scope) => scope.register(loginRoutes, { db, session: config.sessions, lockout: config.lockout, attemptsPerMinute: config.rateLimits.login }),
       ...(config.publicLookup ? [(scope: FastifyInstance) => scope.register(lookupRoutes, { ...lookup, access: PUBLIC })] : []),
+      // A customer's own page from a signed link: limited per address like the lookup, the other public page that answers about an account.
+      (scope) => scope.register(customerPageRoutes, { db, secret: config.sessionSecret, company: config.company, timeZone: config.display.timeZone, opensPerMinute: config.rateLimits.lookup }),
     ],
   });
   await app.register(htmlScope, {

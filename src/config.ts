@@ -113,6 +113,7 @@ const environment = z.object({
   KEEP_ALIVE_TIMEOUT_MS: integer(1000, 600_000, 5000),
   CONNECTION_TIMEOUT_MS: integer(1000, 600_000, 30_000),
   MAX_CONNECTIONS: integer(1, 1_000_000, 1000),
+  STATEMENT_LINK_DAYS: integer(1, 365, 30),
 });
 
 /** The names of every setting the app reads: the schema's, and nothing else (a test holds .env.example and docs/configuration.md to it). */
@@ -236,6 +237,8 @@ function configSchema(devSecret?: () => string) {
         connectionMs: env.CONNECTION_TIMEOUT_MS,
       }),
       maxConnections: env.MAX_CONNECTIONS,
+      /** How long a customer's link to their statement page works, in days. */
+      customerLinkDays: env.STATEMENT_LINK_DAYS,
     });
   });
 }

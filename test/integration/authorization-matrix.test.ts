@@ -56,6 +56,9 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /login': everyone,
   'GET /': everyone,
   'POST /': everyone,
+  // A customer's page from a signed link: anyone holding the link (its token is the authorization).
+  'GET /s/:token': everyone,
+  'GET /s/:token/statement.pdf': everyone,
   'POST /logout': signedIn,
   'GET /me': signedIn,
   'POST /me/password': signedIn,

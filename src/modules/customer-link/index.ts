@@ -8,3 +8,4 @@
 export { CUSTOMER_LINK_PREFIX, customerLinkFor, type CustomerLinkRequest } from './customer-link.js';
 export { isRevoked, linksRevokedAt, revokeCustomerLinks } from './link-revocation.js';
 export type { CustomerLinkTable } from './customer-link.table.js';
+export { CUSTOMER_INVOICES_SHOWN, customerPageRoutes, type CustomerPageRoutesOptions } from './customer-page.routes.js';

@@ -6,6 +6,9 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
  * key derived from SESSION_SECRET for this purpose alone (HKDF, info
  * "customer-link"), so a token is no use as a cookie signature and the other
  * way round. `v1.<payload>.<mac>`, both base64url: safe in a URL path segment.
+ * The payload is `acctid:issuedAt:expires` (milliseconds and seconds in base
+ * 36), so a token for the longest id is 90 characters, inside the router's
+ * 100-character limit on a path parameter.
  */
 
 const VERSION = 'v1';
@@ -36,7 +39,8 @@ export interface LinkClaims {
 }
 
 export function signLinkToken(secret: string, claims: LinkClaims): string {
-  const payload = Buffer.from(JSON.stringify([claims.acctid, claims.issuedAt, Math.floor(claims.expiresAt / 1000)])).toString('base64url');
+  const text = `${claims.acctid}:${claims.issuedAt.toString(36)}:${Math.floor(claims.expiresAt / 1000).toString(36)}`;
+  const payload = Buffer.from(text).toString('base64url');
   return `${VERSION}.${payload}.${mac(secret, payload).toString('base64url')}`;
 }
 
@@ -52,17 +56,15 @@ export type TokenReading =
   /** Genuine but past its time: it names an account, which the caller must not show. */
   | { readonly ok: false; readonly reason: 'expired'; readonly claims: LinkClaims };
 
+const BASE36 = /^[0-9a-z]{1,11}$/;
+
 function parseClaims(payload: string): LinkClaims | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(value) || value.length !== 3) return null;
-  const [acctid, issuedAt, expiresSeconds] = value as unknown[];
-  if (typeof acctid !== 'string' || !Number.isSafeInteger(issuedAt) || !Number.isSafeInteger(expiresSeconds)) return null;
-  return { acctid, issuedAt: issuedAt as number, expiresAt: (expiresSeconds as number) * 1000 };
+  const [acctid, issued, expires, ...rest] = Buffer.from(payload, 'base64url').toString('utf8').split(':');
+  if (rest.length > 0 || !acctid || !issued || !expires || !BASE36.test(issued) || !BASE36.test(expires)) return null;
+  const issuedAt = parseInt(issued, 36);
+  const expiresSeconds = parseInt(expires, 36);
+  if (!Number.isSafeInteger(issuedAt) || !Number.isSafeInteger(expiresSeconds * 1000)) return null;
+  return { acctid, issuedAt, expiresAt: expiresSeconds * 1000 };
 }
 
 /** Checks the signature first (in constant time), then the time; revocation is the caller's (the account's revocation time in the database). */

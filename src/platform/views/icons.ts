@@ -26,6 +26,8 @@ const ICON_NAMES = [
   'pencil',
   'ban',
   'info',
+  'download',
+  'link',
 ] as const;
 export type IconName = (typeof ICON_NAMES)[number];
 

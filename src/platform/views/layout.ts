@@ -27,6 +27,10 @@ interface LayoutCommon {
   readonly nav?: readonly NavItem[];
   /** Shown at the top of main, before the body. */
   readonly flash?: readonly FlashMessage[];
+  /** A page outside the CRM (a customer's): this name in the title and header, unlinked, and main as wide as the staff pages. */
+  readonly brand?: string;
+  /** Asks search engines not to index the page (`<meta name="robots">`; the response should say so too). */
+  readonly noindex?: boolean;
 }
 
 /** A signed-in user comes with the CSRF token for the sign-out form; no user, no token. */
@@ -61,14 +65,17 @@ ${form({ action: '/logout', csrfToken, fields: [], submitLabel: 'Sign out' })}
 </div>`;
 }
 
+const CRM_NAME = 'Globomantics CRM';
+
 /** The whole document: the head every page shares, the body's start (up to its header), and main. */
-function pageDocument(title: string, bodyStart: SafeHtml, main: SafeHtml): string {
+function pageDocument(title: string, bodyStart: SafeHtml, main: SafeHtml, { site = CRM_NAME, noindex = false }: { site?: string; noindex?: boolean } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Globomantics CRM</title>
+${noindex ? html`<meta name="robots" content="noindex">
+` : ''}<title>${title} · ${site}</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/crm.css">
 </head>
@@ -104,8 +111,13 @@ export function layout(options: LayoutOptions): string {
   const { title, body, nav = [], flash: messages = [] } = options;
   const flashes = messages.length > 0 ? html`${flash(messages)}\n` : '';
   if (nav.length > 0 || options.user !== undefined) return shellDocument(options, nav, flashes);
+  const { brand, noindex = false } = options;
+  if (brand !== undefined) {
+    return pageDocument(title, html`<body class="outside-page">
+<header><span class="brand">${brand}</span></header>`, html`${flashes}${body}`, { site: brand, noindex });
+  }
   return pageDocument(title, html`<body>
-<header><a class="brand" href="/">Globomantics CRM</a></header>`, html`${flashes}${body}`);
+<header><a class="brand" href="/">${CRM_NAME}</a></header>`, html`${flashes}${body}`, { noindex });
 }
 
 /** A page with only the brand in its header: the lookup and error pages. */
