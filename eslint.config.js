@@ -19,6 +19,7 @@ const MODULE_USES = {
   'import-export': ['accounts', 'audit', 'ledger', 'staff'],
   statements: ['accounts', 'ledger'],
   'customer-link': ['accounts', 'audit', 'ledger', 'staff', 'statements'],
+  outbox: ['audit', 'staff'],
 };
 
 function assertAcyclic(uses) {

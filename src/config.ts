@@ -41,6 +41,23 @@ function addressLines(text: string): string[] {
     .filter((line) => line !== '');
 }
 
+/** The SMTP server to send through, or why SMTP_URL is not one. */
+function parseSmtpUrl(value: string): { url: string; host: string } | string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL such as smtp://user:pass@mail.example.com:587 or smtps://user:pass@mail.example.com:465';
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return 'must start with smtp:// (STARTTLS when offered) or smtps:// (TLS from the start)';
+  if (url.hostname === '') return 'must name the SMTP host, e.g. smtp://mail.example.com:587';
+  if ((url.username === '') !== (url.password === '')) return 'must give both a user and a password (smtp://user:pass@host), or neither';
+  return { url: url.href, host: url.hostname };
+}
+
+/** `Name <addr@domain>` or `addr@domain`; the address's domain names the Message-IDs. */
+const MAIL_ADDRESS = /^(?:[^<>\p{Cc}]*<([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+|localhost))>|([^\s<>@]+@([^\s<>@]+\.[^\s<>@]+|localhost)))$/u;
+
 /** Requests per minute; 0 switches the limit off. */
 const perMinute = (fallback: number) => integer(0, 1_000_000_000, fallback);
 
@@ -114,6 +131,10 @@ const environment = z.object({
   CONNECTION_TIMEOUT_MS: integer(1000, 600_000, 30_000),
   MAX_CONNECTIONS: integer(1, 1_000_000, 1000),
   STATEMENT_LINK_DAYS: integer(1, 365, 30),
+  SMTP_URL: z.string().optional(),
+  SMTP_REQUIRE_TLS: flag(false),
+  MAIL_FROM: z.string().trim().optional(),
+  PUBLIC_BASE_URL: z.string().trim().optional(),
 });
 
 /** The names of every setting the app reads: the schema's, and nothing else (a test holds .env.example and docs/configuration.md to it). */
@@ -175,7 +196,21 @@ function configSchema(devSecret?: () => string) {
     if (env.HTTP_REDIRECT_PORT !== undefined && env.HTTP_REDIRECT_PORT !== 0 && env.HTTP_REDIRECT_PORT === env.PORT) {
       problem('HTTP_REDIRECT_PORT', 'must differ from PORT');
     }
-    if (problems > 0 || !database || typeof trustProxy === 'string') return z.NEVER;
+    const smtp = env.SMTP_URL === undefined ? null : parseSmtpUrl(env.SMTP_URL);
+    if (typeof smtp === 'string') problem('SMTP_URL', smtp);
+    const from = env.MAIL_FROM === undefined ? null : MAIL_ADDRESS.exec(env.MAIL_FROM);
+    if (from === null && env.MAIL_FROM !== undefined) problem('MAIL_FROM', 'must be an address such as billing@example.com or "Globomantics Billing <billing@example.com>"');
+    if (typeof smtp === 'object' && smtp !== null && env.MAIL_FROM === undefined) problem('MAIL_FROM', 'is required when SMTP_URL is set (the sender of every message, e.g. billing@example.com)');
+    let publicBaseUrl = `https://localhost:${env.PORT}`;
+    if (env.PUBLIC_BASE_URL !== undefined) {
+      const base = URL.canParse(env.PUBLIC_BASE_URL) ? new URL(env.PUBLIC_BASE_URL) : null;
+      if (!base || (base.protocol !== 'https:' && base.protocol !== 'http:') || base.search !== '' || base.hash !== '') {
+        problem('PUBLIC_BASE_URL', 'must be the https:// address customers reach the app at, e.g. https://crm.example.com');
+      } else publicBaseUrl = base.href.replace(/\/+$/, '');
+    } else if (env.NODE_ENV === 'production' && typeof smtp === 'object' && smtp !== null) {
+      problem('PUBLIC_BASE_URL', 'is required when NODE_ENV=production and SMTP_URL is set (the address in the links customers get)');
+    }
+    if (problems > 0 || !database || typeof trustProxy === 'string' || typeof smtp === 'string') return z.NEVER;
 
     const { sessionSecret, sessionSecretSource } =
       env.SESSION_SECRET !== undefined
@@ -239,6 +274,18 @@ function configSchema(devSecret?: () => string) {
       maxConnections: env.MAX_CONNECTIONS,
       /** How long a customer's link to their statement page works, in days. */
       customerLinkDays: env.STATEMENT_LINK_DAYS,
+      mail: Object.freeze({
+        /** The SMTP server (smtp:// with STARTTLS when offered, smtps:// TLS from the start); null: nothing is sent. Its password is never logged. */
+        smtpUrl: smtp?.url ?? null,
+        /** Refuse to send unless the connection is encrypted (STARTTLS or smtps). */
+        requireTls: env.SMTP_REQUIRE_TLS,
+        /** The From of every message; null when unset (then SMTP_URL is too). */
+        from: env.MAIL_FROM ?? null,
+        /** The From address's domain, which names Message-IDs. */
+        domain: from ? (from[2] ?? from[4] ?? 'localhost') : 'localhost',
+        /** The address customers reach the app at, without a trailing slash (links in messages). */
+        publicBaseUrl,
+      }),
     });
   });
 }

@@ -4,6 +4,7 @@ import type { AuditEventTable } from './modules/audit/index.js';
 import type { CustomerLinkTable } from './modules/customer-link/index.js';
 import type { IdempotencyKeyTable } from './platform/db/idempotency.table.js';
 import type { AllocationTable, LedgerEntryTable, OpenItemTable } from './modules/ledger/index.js';
+import type { OutboxDailyRunTable, OutboxMessageTable, OutboxWorkerTable } from './modules/outbox/index.js';
 import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/index.js';
 
 /** Every table the app knows; features add theirs here. */
@@ -19,6 +20,9 @@ export interface Database {
   account_search_term: AccountSearchTermTable;
   idempotency_key: IdempotencyKeyTable;
   customer_link: CustomerLinkTable;
+  outbox_message: OutboxMessageTable;
+  outbox_worker: OutboxWorkerTable;
+  outbox_daily_run: OutboxDailyRunTable;
 }
 
 /** Repositories take either the pool-backed handle or an open transaction. */

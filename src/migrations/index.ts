@@ -9,6 +9,7 @@ import * as searchTermSortName from './2026-12-05T1230-search-term-sort-name.js'
 import * as receivables from './2026-12-05T1800-receivables.js';
 import * as agingIndexes from './2026-12-05T2000-aging-indexes.js';
 import * as allocationAccount from './2026-12-05T2030-allocation-account.js';
+import * as outbox from './2026-12-06T0900-outbox.js';
 import * as customerLink from './2026-12-06T1100-customer-link.js';
 
 /**
@@ -25,6 +26,7 @@ export const migrations: MigrationList = {
   '2026-12-05T1800-receivables': receivables,
   '2026-12-05T2000-aging-indexes': agingIndexes,
   '2026-12-05T2030-allocation-account': allocationAccount,
+  '2026-12-06T0900-outbox': outbox,
   '2026-12-06T1100-customer-link': customerLink,
 };
 

@@ -175,3 +175,44 @@ describe('statement settings', () => {
     assert.doesNotThrow(() => loadConfig({ COMPANY_NAME: 'x'.repeat(100), COMPANY_ADDRESS: `a|b|c|d|e|${'y'.repeat(80)}` }));
   });
 });
+
+describe('mail settings', () => {
+  const refused = (env: Record<string, string>, variable: string, message: RegExp) =>
+    assert.throws(
+      () => loadConfig(env),
+      (error: Error) => error instanceof ConfigError && error.problems.some((problem) => problem.startsWith(`${variable}:`) && message.test(problem)),
+      JSON.stringify(env),
+    );
+
+  test('without SMTP_URL nothing is sent, and links point at this server', () => {
+    assert.deepEqual(loadConfig({ PORT: '5443' }).mail, { smtpUrl: null, requireTls: false, from: null, domain: 'localhost', publicBaseUrl: 'https://localhost:5443' });
+  });
+
+  test('reads an smtp:// or smtps:// server with credentials, the sender and its domain, and the public address without its trailing slash', () => {
+    const mail = loadConfig({
+      SMTP_URL: 'smtps://billing:s%40cret@mail.example.com:465',
+      SMTP_REQUIRE_TLS: 'true',
+      MAIL_FROM: 'Globomantics Billing <billing@globomantics.example>',
+      PUBLIC_BASE_URL: 'https://crm.globomantics.example/',
+    }).mail;
+    assert.deepEqual(mail, {
+      smtpUrl: 'smtps://billing:s%40cret@mail.example.com:465',
+      requireTls: true,
+      from: 'Globomantics Billing <billing@globomantics.example>',
+      domain: 'globomantics.example',
+      publicBaseUrl: 'https://crm.globomantics.example',
+    });
+    assert.equal(loadConfig({ SMTP_URL: 'smtp://localhost:2525', MAIL_FROM: 'crm@mail.test' }).mail.domain, 'mail.test');
+  });
+
+  test('refuses other schemes, half credentials, a sender that is no address, and SMTP without a sender, naming the variable', () => {
+    refused({ SMTP_URL: 'http://mail.example.com', MAIL_FROM: 'a@b.example' }, 'SMTP_URL', /smtp:\/\//);
+    refused({ SMTP_URL: 'mail.example.com:587', MAIL_FROM: 'a@b.example' }, 'SMTP_URL', /smtp:\/\//);
+    refused({ SMTP_URL: 'smtp://user@mail.example.com', MAIL_FROM: 'a@b.example' }, 'SMTP_URL', /user and a password/);
+    refused({ SMTP_URL: 'smtp://mail.example.com' }, 'MAIL_FROM', /required when SMTP_URL/);
+    refused({ MAIL_FROM: 'billing' }, 'MAIL_FROM', /must be an address/);
+    refused({ MAIL_FROM: 'Billing <billing@example.com' }, 'MAIL_FROM', /must be an address/);
+    refused({ PUBLIC_BASE_URL: 'ftp://crm.example.com' }, 'PUBLIC_BASE_URL', /https:\/\//);
+    refused({ NODE_ENV: 'production', SESSION_SECRET: 'f3c9a1d27b6e4058a9d3c1e7b2f40a6d', SMTP_URL: 'smtp://mail.example.com', MAIL_FROM: 'a@b.example' }, 'PUBLIC_BASE_URL', /required/);
+  });
+});

@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { Queryable } from '../../schema.js';
+import { dialectOf, insertUnlessPresent } from '../../platform/db/dialect.js';
+
+/** An e-mail to queue. `dedupeKey`, when set, makes queueing it again a no-op. */
+export interface NewMessage {
+  purpose: string;
+  acctid: string | null;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Built at send time by the worker's renderer for `kind`, from `ref`. */
+  attachment?: { kind: string; ref: Record<string, string> } | null;
+  dedupeKey?: string | null;
+}
+
+/**
+ * Queues a message, due at once. Pass the transaction that decides to send
+ * it, so the message exists exactly when that decision does. With a dedupe
+ * key already queued (in any state), adds nothing and returns that row's id.
+ */
+export async function enqueueMessage(db: Queryable, message: NewMessage, now: number): Promise<number> {
+  const values = {
+    purpose: message.purpose,
+    acctid: message.acctid,
+    to_address: message.to,
+    subject: message.subject,
+    text_body: message.text,
+    html_body: message.html,
+    attachment_kind: message.attachment?.kind ?? null,
+    attachment_ref: message.attachment ? JSON.stringify(message.attachment.ref) : null,
+    dedupe_key: message.dedupeKey ?? null,
+    next_attempt_at: now,
+    created_at: now,
+    updated_at: now,
+  };
+  const dedupeKey = message.dedupeKey;
+  if (dedupeKey !== undefined && dedupeKey !== null) {
+    await insertUnlessPresent(db, db.insertInto('outbox_message').values(values), ['dedupe_key']).execute();
+    // A locking read sees the row a concurrent transaction committed (MySQL's plain reads keep the
+    // transaction's snapshot). Shared, since the ignored insert already holds a shared lock on the key:
+    // asking for an exclusive one would deadlock two such transactions.
+    const existing = db.selectFrom('outbox_message').select('id').where('dedupe_key', '=', dedupeKey);
+    const dialect = dialectOf(db);
+    // MariaDB knows only the older spelling of FOR SHARE.
+    const locked = dialect === 'mysql' ? existing.modifyEnd(sql`lock in share mode`) : dialect === 'postgres' ? existing.forShare() : existing;
+    const row = await locked.executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+  if (dialectOf(db) === 'postgres') {
+    const row = await db.insertInto('outbox_message').values(values).returning('id').executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+  const result = await db.insertInto('outbox_message').values(values).executeTakeFirstOrThrow();
+  return Number(result.insertId);
+}
