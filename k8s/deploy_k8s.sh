@@ -3,9 +3,10 @@
 #
 #   1. render k8s/manifest with the image set to $REGISTRY/$IMAGE:$IMAGE_TAG and the
 #      migration Job renamed to crm-migrate-<tag>
-#   2. apply everything except the web tier (namespace, config, secrets, MySQL, Redis,
+#   2. apply everything except the app (namespace, config, secrets, MySQL, Redis,
 #      network policies, migration Job) and wait for MySQL, Redis and the migrations
-#   3. apply the rest and wait for the web rollout; print pods and services
+#   3. apply the rest and wait for the rollouts of web and the outbox worker; print
+#      pods and services
 #
 # Image:    REGISTRY (default docker.io), IMAGE (default $DOCKER_USERNAME/globomantics-crm),
 #           IMAGE_TAG (default: git rev-parse HEAD) - the same defaults as push_to_dockerhub.sh.
@@ -13,13 +14,18 @@
 #           written to a private temporary copy (never into the checkout):
 #           K8S_MYSQL_ROOT_PASSWORD, K8S_MYSQL_PASSWORD, K8S_SESSION_SECRET,
 #           K8S_TLS_CRT, K8S_TLS_KEY (PEM text), K8S_BOOTSTRAP_ADMIN (the bootstrap-admin
-#           file's text: username= and password= or password_hash=).
+#           file's text: username= and password= or password_hash=), and, optional,
+#           K8S_SMTP_URL (smtp://user:pass@host:587; without it nothing is sent).
+# Mail:     MAIL_FROM, PUBLIC_BASE_URL (optional, replace the base's placeholders; both
+#           required with an SMTP URL), SMTP_EGRESS_PORTS (default "587 465 25") and
+#           SMTP_EGRESS_CIDR (default 0.0.0.0/0): where the worker may reach the SMTP server.
 #           Refused before anything is applied: a missing value, a placeholder (change-me,
 #           example, placeholder, ...), a session secret that is shorter than 32
 #           characters or predictable (the same rules as the app's start-up check), and a
 #           bootstrap-admin file without a username, or whose password is shorter than 12
 #           characters or the one bootstrap-admin.example ships, unless it gives an
-#           argon2id password_hash instead.
+#           argon2id password_hash instead; an SMTP URL that is a placeholder, or set
+#           while MAIL_FROM or PUBLIC_BASE_URL is still an example.com placeholder.
 # Timeouts: ROLLOUT_TIMEOUT (default 300s), MIGRATION_TIMEOUT (default 600s).
 set -Eeuo pipefail
 
@@ -63,6 +69,7 @@ write_secret session-secret K8S_SESSION_SECRET
 write_secret tls.crt K8S_TLS_CRT
 write_secret tls.key K8S_TLS_KEY
 write_secret bootstrap-admin K8S_BOOTSTRAP_ADMIN
+write_secret smtp-url K8S_SMTP_URL
 make_bootstrap_admin="scripts/make-bootstrap-admin.sh $MANIFEST_DIR/secrets/bootstrap-admin"
 missing=()
 for f in mysql-root-password:K8S_MYSQL_ROOT_PASSWORD mysql-password:K8S_MYSQL_PASSWORD \
@@ -75,6 +82,15 @@ if ((${#missing[@]} > 0)); then
   [[ -s "$work/base/secrets/bootstrap-admin" ]] ||
     hint="; make secrets/bootstrap-admin (the first staff admin, with a random password) with: $make_bootstrap_admin"
   die "missing secret value(s): ${missing[*]}; create the files in $MANIFEST_DIR/secrets/ (see the *.example files) or set the variables$hint"
+fi
+
+# SMTP is optional: the app runs without it, sends nothing and its pages say so.
+if [[ -s "$work/base/secrets/smtp-url" ]]; then
+  smtp_set=1
+else
+  smtp_set=''
+  : >"$work/base/secrets/smtp-url"
+  echo "No SMTP URL (secrets/smtp-url or K8S_SMTP_URL): the worker will send no e-mail" >&2
 fi
 
 # --- secret strength -------------------------------------------------------------
@@ -102,6 +118,7 @@ refuse_placeholder mysql-password K8S_MYSQL_PASSWORD "$placeholder_re" 'generate
 refuse_placeholder session-secret K8S_SESSION_SECRET "$placeholder_re" "$how_to_generate"
 refuse_placeholder tls.crt K8S_TLS_CRT "$tls_placeholder_re" 'use the PEM certificate (chain) the web pods serve'
 refuse_placeholder tls.key K8S_TLS_KEY "$tls_placeholder_re" 'use the PEM private key of tls.crt'
+refuse_placeholder smtp-url K8S_SMTP_URL "$placeholder_re" 'use your SMTP server, e.g. smtp://user:password@smtp.your-provider.net:587'
 
 # Predictable session secrets: the same estimate as the app, the characters' Shannon
 # entropy (from their frequencies in the secret) times its length. A random hex
@@ -206,6 +223,35 @@ else
 fi
 unset value
 
+# --- mail settings ----------------------------------------------------------------
+# The base's crm-mail ConfigMap holds placeholders; these variables replace them.
+mail_literals=''
+for name in MAIL_FROM PUBLIC_BASE_URL; do
+  value="${!name:-}"
+  [[ -z "$value" ]] && continue
+  [[ "$value" != *[$'\n\r"\\']* ]] || die "$name must be one line without double quotes or backslashes"
+  mail_literals+="      - \"$name=$value\""$'\n'
+done
+mail_generator=''
+[[ -z "$mail_literals" ]] || mail_generator="configMapGenerator:
+  - name: crm-mail
+    behavior: merge
+    literals:
+$mail_literals"
+# Where the worker may open SMTP connections (the worker-smtp-egress NetworkPolicy).
+smtp_ports="${SMTP_EGRESS_PORTS:-587 465 25}"
+smtp_cidr="${SMTP_EGRESS_CIDR:-0.0.0.0/0}"
+[[ "$smtp_cidr" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]] ||
+  die "SMTP_EGRESS_CIDR '$smtp_cidr' is not an IPv4 CIDR such as 10.0.12.7/32 or 0.0.0.0/0"
+smtp_port_list=''
+for port in $smtp_ports; do
+  if ! [[ "$port" =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
+    die "SMTP_EGRESS_PORTS must be TCP port numbers separated by spaces (e.g. \"587 465\"), not '$smtp_ports'"
+  fi
+  smtp_port_list+="${smtp_port_list:+, }{protocol: TCP, port: $port}"
+done
+[[ -n "$smtp_port_list" ]] || die "SMTP_EGRESS_PORTS is empty; give the SMTP server's port(s), e.g. \"587\""
+
 # --- render -------------------------------------------------------------------
 mkdir "$work/deploy"
 cat >"$work/deploy/kustomization.yaml" <<EOF
@@ -223,35 +269,52 @@ patches:
       - {op: replace, path: /metadata/name, value: "$migrate_job"}
       - {op: add, path: /metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
       - {op: add, path: /spec/template/metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
-  - target: {kind: Deployment, name: web}
+  - target: {kind: Deployment, name: "^(web|worker)$"}
     patch: |-
       - {op: add, path: /metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
       - {op: add, path: /spec/template/metadata/labels/app.kubernetes.io~1version, value: "$IMAGE_TAG"}
+  - target: {kind: NetworkPolicy, name: worker-smtp-egress}
+    patch: |-
+      - {op: replace, path: /spec/egress, value: [{to: [{ipBlock: {cidr: "$smtp_cidr"}}], ports: [$smtp_port_list]}]}
+$mail_generator
 EOF
 kubectl kustomize "$work/deploy" >"$work/rendered.yaml" || die "kustomize failed to render $MANIFEST_DIR"
+# With an SMTP server, customers would get mail from, and links to, a placeholder.
+if [[ -n "$smtp_set" ]]; then
+  for name in MAIL_FROM PUBLIC_BASE_URL; do
+    if grep -Eq "^  $name: .*example\.(com|org|net)" "$work/rendered.yaml"; then
+      die "$name is still the placeholder of k8s/manifest/kustomization.yaml while an SMTP URL is set; set $name (e.g. MAIL_FROM='Billing <billing@your-domain>', PUBLIC_BASE_URL=https://crm.your-domain)"
+    fi
+  done
+fi
 echo "Deploying $image_ref to namespace $NAMESPACE"
 
 # --- phase 1: database, config and migrations -----------------------------------
 # A Job's pod template is immutable; re-deploying the same tag re-runs its migrations
 # (they are idempotent) instead of failing on "field is immutable".
 kubectl -n "$NAMESPACE" delete job "$migrate_job" --ignore-not-found --wait=true >/dev/null 2>&1 || true
-kubectl apply -f "$work/rendered.yaml" -l 'app.kubernetes.io/component!=web' ||
+# Web and the worker both run the new code: neither may start before the migrations.
+kubectl apply -f "$work/rendered.yaml" -l 'app.kubernetes.io/component notin (web,worker)' ||
   die "kubectl apply (database, config, migration Job) failed"
 kubectl -n "$NAMESPACE" rollout status statefulset/db --timeout="$ROLLOUT_TIMEOUT" ||
   die "the database StatefulSet did not become ready within $ROLLOUT_TIMEOUT"
 # Without Redis web would still serve, but every pod would count rate limits alone.
 kubectl -n "$NAMESPACE" rollout status deployment/redis --timeout="$ROLLOUT_TIMEOUT" ||
-  die "the redis Deployment did not become ready within $ROLLOUT_TIMEOUT; web was not updated"
+  die "the redis Deployment did not become ready within $ROLLOUT_TIMEOUT; web and the worker were not updated"
 if ! kubectl -n "$NAMESPACE" wait --for=condition=complete "job/$migrate_job" --timeout="$MIGRATION_TIMEOUT"; then
   kubectl -n "$NAMESPACE" logs "job/$migrate_job" --tail=100 >&2 || true
-  die "migration Job $migrate_job did not complete within $MIGRATION_TIMEOUT; web was not updated"
+  die "migration Job $migrate_job did not complete within $MIGRATION_TIMEOUT; web and the worker were not updated"
 fi
 
-# --- phase 2: web tier ------------------------------------------------------------
+# --- phase 2: web and the outbox worker -------------------------------------------
 kubectl apply -f "$work/rendered.yaml" || die "kubectl apply failed"
 if ! kubectl -n "$NAMESPACE" rollout status deployment/web --timeout="$ROLLOUT_TIMEOUT"; then
   kubectl -n "$NAMESPACE" get pods -o wide >&2 || true
   die "rollout of deployment/web to $image_ref failed or timed out after $ROLLOUT_TIMEOUT (old pods keep serving; inspect with kubectl -n $NAMESPACE describe deployment/web)"
+fi
+if ! kubectl -n "$NAMESPACE" rollout status deployment/worker --timeout="$ROLLOUT_TIMEOUT"; then
+  kubectl -n "$NAMESPACE" logs deployment/worker --tail=50 >&2 || true
+  die "rollout of deployment/worker to $image_ref failed or timed out after $ROLLOUT_TIMEOUT (the old worker keeps sending; inspect with kubectl -n $NAMESPACE describe deployment/worker)"
 fi
 
 kubectl -n "$NAMESPACE" get pods,services -o wide

@@ -7,6 +7,8 @@ import { test, type TestContext } from 'node:test';
 import { parseEnv } from 'node:util';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { find, ofKind, parseObjects, type K8sObject } from '../support/kustomize.js';
 import { manifestDir, ROOT, scripts } from '../support/paths.js';
@@ -67,7 +69,7 @@ function setup(t: TestContext, fail = '__never__'): Setup | undefined {
 const decode = (s: ISecret, key: string) =>
   Buffer.from((new Map(Object.entries(s.data ?? {})).get(key) ?? '').replace(/\s+/g, ''), 'base64').toString('utf8');
 
-test('it migrates once with a Job named after the tag, waits for it, then rolls out web with the pushed image', async (t) => {
+test('it migrates once with a Job named after the tag, waits for it, then rolls out web and the worker with the pushed image', async (t) => {
   const s = setup(t);
   if (!s) return;
   const result = await s.box.run(scripts.deploy, s.env);
@@ -77,21 +79,34 @@ test('it migrates once with a Job named after the tag, waits for it, then rolls 
   assert.deepEqual(lines, [
     'kubectl kustomize <tmp>/deploy',
     `kubectl -n ${NS} delete job ${job} --ignore-not-found --wait=true`,
-    'kubectl apply -f <tmp>/rendered.yaml -l app.kubernetes.io/component!=web',
+    'kubectl apply -f <tmp>/rendered.yaml -l app.kubernetes.io/component notin (web,worker)',
     `kubectl -n ${NS} rollout status statefulset/db --timeout=300s`,
     `kubectl -n ${NS} rollout status deployment/redis --timeout=300s`,
     `kubectl -n ${NS} wait --for=condition=complete job/${job} --timeout=600s`,
     'kubectl apply -f <tmp>/rendered.yaml',
     `kubectl -n ${NS} rollout status deployment/web --timeout=300s`,
+    `kubectl -n ${NS} rollout status deployment/worker --timeout=300s`,
     `kubectl -n ${NS} get pods,services -o wide`,
   ]);
 
   const [objects] = s.applied();
   assert.ok(objects);
   const image = `docker.io/globouser/globomantics-crm:${SHA}`;
-  const web = find<IDeployment>(objects, 'Deployment', 'web');
-  assert.equal(web.spec!.template.spec!.containers[0]!.image, image);
-  assert.equal(web.spec!.template.metadata!.labels!['app.kubernetes.io/version'], SHA);
+  // The first apply's selector (component notin (web,worker)) leaves out every Deployment
+  // of the new image: only the migration Job runs it before the migrations completed.
+  const early = ofKind<IDeployment>(objects, 'Deployment')
+    .filter((d) => d.spec!.template.spec!.containers.some((c) => c.image === image))
+    .filter((d) => !['web', 'worker'].includes(d.metadata!.labels!['app.kubernetes.io/component'] ?? ''));
+  assert.deepEqual(early.map((d) => d.metadata?.name), []);
+  for (const name of ['web', 'worker']) {
+    const deployment: IDeployment = find<IDeployment>(objects, 'Deployment', name);
+    assert.equal(deployment.spec!.template.spec!.containers[0]!.image, image, name);
+    assert.equal(deployment.spec!.template.metadata!.labels!['app.kubernetes.io/version'], SHA, name);
+  }
+  // Without K8S_SMTP_URL it says so, and the Secret is empty: nothing is sent.
+  assert.match(result.stderr, /No SMTP URL \(secrets\/smtp-url or K8S_SMTP_URL\): the worker will send no e-mail/);
+  const smtp = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-smtp-'))!;
+  assert.equal(decode(smtp, 'smtp-url'), '');
   const migrate = find<IJob>(objects, 'Job', job);
   assert.equal(migrate.spec!.template.spec!.containers[0]!.image, image);
   const db = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-'))!;
@@ -129,16 +144,76 @@ test('with secret files in the manifest dir and no IMAGE_TAG, it deploys REGISTR
   assert.equal(decode(bootstrap, 'bootstrap-admin'), fs.readFileSync(bootstrapFile, 'utf8'));
 });
 
-test('when the migration Job does not complete, it shows its logs, exits non-zero and leaves web untouched', async (t) => {
+test('when the migration Job does not complete, it shows its logs, exits non-zero and leaves web and the worker untouched', async (t) => {
   const s = setup(t, 'wait --for=condition=complete');
   if (!s) return;
   const result = await s.box.run(scripts.deploy, s.env);
   assert.notEqual(result.code, 0);
-  assert.match(result.stderr, /migration Job crm-migrate-\w+ did not complete.*web was not updated/);
+  assert.match(result.stderr, /migration Job crm-migrate-\w+ did not complete.*web and the worker were not updated/);
   const lines = s.box.commandLines();
   assert.ok(lines.some((l) => l.includes(`logs job/crm-migrate-${SHA}`)), 'no job logs shown');
   assert.equal(s.applied().length, 1, 'the web tier was applied anyway');
-  assert.ok(!lines.some((l) => l.includes('deployment/web')));
+  assert.ok(!lines.some((l) => l.includes('deployment/web') || l.includes('deployment/worker')));
+});
+
+test('when the worker rollout fails or times out, it shows the worker\'s logs, exits non-zero and says so', async (t) => {
+  const s = setup(t, 'rollout status deployment/worker');
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, s.env);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /rollout of deployment\/worker to docker\.io\/globouser\/globomantics-crm:\w+ failed or timed out after 300s \(the old worker keeps sending/);
+  assert.ok(s.box.commandLines().some((l) => l.endsWith('logs deployment/worker --tail=50')), 'no worker logs shown');
+});
+
+test('with an SMTP URL, the sender, the public address and narrower SMTP egress, it deploys them to web and the worker', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const smtpUrl = `smtp://crm:${randomBytes(8).toString('hex')}@smtp.mailer.net:587`;
+  const result = await s.box.run(scripts.deploy, {
+    ...s.env, K8S_SMTP_URL: smtpUrl, MAIL_FROM: 'Globex Billing <billing@globex.net>', PUBLIC_BASE_URL: 'https://crm.globex.net',
+    SMTP_EGRESS_PORTS: '587', SMTP_EGRESS_CIDR: '10.0.12.7/32',
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(result.stderr, /No SMTP URL/);
+  const objects = s.applied()[1]!;
+  const smtp = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-smtp-'))!;
+  assert.equal(decode(smtp, 'smtp-url'), smtpUrl);
+  const mail = ofKind<IConfigMap>(objects, 'ConfigMap').find((x) => x.metadata?.name?.startsWith('crm-mail-'))!;
+  assert.deepEqual(mail.data, { MAIL_FROM: 'Globex Billing <billing@globex.net>', PUBLIC_BASE_URL: 'https://crm.globex.net', SMTP_REQUIRE_TLS: 'true' });
+  for (const name of ['web', 'worker']) {
+    const container = find<IDeployment>(objects, 'Deployment', name).spec!.template.spec!.containers[0]!;
+    assert.ok(container.envFrom?.some((f) => f.configMapRef?.name === mail.metadata?.name), `${name} lacks ${mail.metadata?.name}`);
+    assert.equal(container.env?.find((e) => e.name === 'SMTP_URL')?.valueFrom?.secretKeyRef?.name, smtp.metadata?.name, name);
+  }
+  const egress = find<INetworkPolicy>(objects, 'NetworkPolicy', 'worker-smtp-egress').spec!.egress;
+  assert.deepEqual(egress, [{ to: [{ ipBlock: { cidr: '10.0.12.7/32' } }], ports: [{ protocol: 'TCP', port: 587 }] }]);
+  assert.ok(!s.box.calls().flatMap((c) => c.args).join(' ').includes(smtpUrl), 'the SMTP URL leaked into argv');
+});
+
+test('an SMTP URL that is a placeholder, or one with the placeholder sender or address, is refused before kubectl runs', async (t) => {
+  const real = 'smtp://crm:9f8e7d6c5b4a@smtp.mailer.net:587';
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['the committed example', { K8S_SMTP_URL: fs.readFileSync(path.join(manifestDir, 'secrets', 'smtp-url.example'), 'utf8') },
+      /secrets\/smtp-url \(or K8S_SMTP_URL\) is a placeholder \(it contains "change-me"\)/],
+    ['no MAIL_FROM', { K8S_SMTP_URL: real, PUBLIC_BASE_URL: 'https://crm.globex.net' },
+      /MAIL_FROM is still the placeholder of k8s\/manifest\/kustomization\.yaml while an SMTP URL is set/],
+    ['no PUBLIC_BASE_URL', { K8S_SMTP_URL: real, MAIL_FROM: 'billing@globex.net' },
+      /PUBLIC_BASE_URL is still the placeholder of k8s\/manifest\/kustomization\.yaml while an SMTP URL is set/],
+    ['a quote in MAIL_FROM', { MAIL_FROM: 'Globex "Billing" <billing@globex.net>' }, /MAIL_FROM must be one line without double quotes or backslashes/],
+    ['a port that is not one', { SMTP_EGRESS_PORTS: '587 smtp' }, /SMTP_EGRESS_PORTS must be TCP port numbers separated by spaces/],
+    ['port 0', { SMTP_EGRESS_PORTS: '0' }, /SMTP_EGRESS_PORTS must be TCP port numbers/],
+    ['no port', { SMTP_EGRESS_PORTS: ' ' }, /SMTP_EGRESS_PORTS is empty/],
+    ['a host name for a CIDR', { SMTP_EGRESS_CIDR: 'smtp.mailer.net' }, /SMTP_EGRESS_CIDR 'smtp\.mailer\.net' is not an IPv4 CIDR/],
+  ];
+  for (const [what, extra, why] of cases) {
+    const s = setup(t);
+    if (!s) return;
+    const result = await s.box.run(scripts.deploy, { ...s.env, ...extra });
+    assert.notEqual(result.code, 0, what);
+    assert.match(result.stderr, why, what);
+    assert.ok(!s.box.calls().some((c) => c.args[0] === 'apply'), `${what}: something was applied`);
+    if (extra.K8S_SMTP_URL) assert.ok(!result.stderr.includes(extra.K8S_SMTP_URL), `${what}: the SMTP URL was printed`);
+  }
 });
 
 test('when the web rollout fails or times out, it exits non-zero and says so', async (t) => {

@@ -62,7 +62,7 @@ test('the kustomize base in k8s/manifest', async (t) => {
 
   await t.test('has no bare Pods and every workload selector matches its own pod template', () => {
     assert.deepEqual(ofKind(objects, 'Pod'), []);
-    for (const w of [web, db, find<IDeployment>(objects, 'Deployment', 'redis')]) {
+    for (const w of [web, db, find<IDeployment>(objects, 'Deployment', 'redis'), find<IDeployment>(objects, 'Deployment', 'worker')]) {
       const labels = w.spec!.template.metadata?.labels;
       assert.ok(selectorMatches(w.spec!.selector, labels), `${w.kind}/${w.metadata?.name}`);
     }
@@ -107,7 +107,7 @@ test('the kustomize base in k8s/manifest', async (t) => {
   });
 
   await t.test('runs every pod under the restricted profile with a read-only root filesystem', () => {
-    assert.deepEqual(pods.map((p) => p.owner).sort(), ['Deployment/redis', 'Deployment/web', 'Job/crm-migrate', 'StatefulSet/db']);
+    assert.deepEqual(pods.map((p) => p.owner).sort(), ['Deployment/redis', 'Deployment/web', 'Deployment/worker', 'Job/crm-migrate', 'StatefulSet/db']);
     assert.deepEqual(pods.flatMap(restrictedViolations), []);
     const dbSecurity = db.spec!.template.spec!.securityContext;
     assert.equal(dbSecurity?.runAsUser, 999);
@@ -257,7 +257,7 @@ test('the kustomize base in k8s/manifest', async (t) => {
     assert.deepEqual(covered.map((p) => p.owner), ['Deployment/web']);
   });
 
-  await t.test('lets only web and the migration Job reach db on 3306, with policies selecting real pods', () => {
+  await t.test('lets only web, the outbox worker and the migration Job reach db on 3306, with policies selecting real pods', () => {
     const policies = ofKind<INetworkPolicy>(objects, 'NetworkPolicy');
     for (const np of policies) {
       const selected = pods.filter((p) => selectorMatches(np.spec!.podSelector, p.labels));
@@ -269,7 +269,7 @@ test('the kustomize base in k8s/manifest', async (t) => {
     assert.equal(dbPolicies.length, 1);
     const rules = dbPolicies[0]!.spec!.ingress ?? [];
     const allowed = pods.filter((p) => rules.some((r) => r.from?.some((f) => f.podSelector && !f.namespaceSelector && selectorMatches(f.podSelector, p.labels))));
-    assert.deepEqual(allowed.map((p) => p.owner).sort(), ['Deployment/web', 'Job/crm-migrate']);
+    assert.deepEqual(allowed.map((p) => p.owner).sort(), ['Deployment/web', 'Deployment/worker', 'Job/crm-migrate']);
     assert.ok(rules.every((r) => r.from?.length && r.from.every((f) => f.podSelector && !f.ipBlock)), 'db ingress must only allow selected pods');
     assert.deepEqual(rules.flatMap((r) => r.ports ?? []).map((p) => p.port), [3306]);
   });

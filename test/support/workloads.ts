@@ -137,3 +137,37 @@ export function ingressTo(
   }
   return { owners: [...owners].sort(), ports: [...ports].sort(), wider };
 }
+
+export interface EgressPeer {
+  /** Pod templates (by owner) in this namespace, "<namespace labels> / <pod labels>" elsewhere, or "ipBlock <cidr>[ except …]". */
+  to: string;
+  /** "protocol/port" pairs, or "any". */
+  ports: string[];
+}
+
+/**
+ * Where pods with these labels may connect under Kubernetes NetworkPolicy semantics:
+ * the union of the egress rules of every policy with policyType Egress that selects
+ * them; undefined when none does (then egress is unrestricted).
+ */
+export function egressFrom(labels: Record<string, string>, policies: INetworkPolicy[], pods: PodTemplate[]): EgressPeer[] | undefined {
+  const selecting = policies.filter((np) => (np.spec?.policyTypes ?? []).includes('Egress') && selectorMatches(np.spec!.podSelector, labels));
+  if (selecting.length === 0) return undefined;
+  const show = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '*';
+  const peers: EgressPeer[] = [];
+  for (const np of selecting) {
+    for (const rule of np.spec!.egress ?? []) {
+      const ports = rule.ports?.length ? rule.ports.map((p) => `${p.protocol ?? 'TCP'}/${p.port ?? 'any'}${p.endPort ? `-${p.endPort}` : ''}`) : ['any'];
+      if (!rule.to?.length) peers.push({ to: 'anywhere', ports });
+      for (const peer of rule.to ?? []) {
+        if (peer.ipBlock) peers.push({ to: `ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : ''}`, ports });
+        else if (peer.namespaceSelector) peers.push({ to: `${show(peer.namespaceSelector.matchLabels)} / ${show(peer.podSelector?.matchLabels)}`, ports });
+        else if (peer.podSelector) {
+          const owners = pods.filter((p) => selectorMatches(peer.podSelector!, p.labels)).map((p) => p.owner);
+          peers.push({ to: owners.sort().join(' ') || `no pod matches ${show(peer.podSelector.matchLabels)}`, ports });
+        }
+      }
+    }
+  }
+  return peers;
+}
