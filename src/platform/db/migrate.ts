@@ -7,8 +7,13 @@ export class MigrationError extends Error {
 /** Every migration by name; names sort in the order they run. */
 export type MigrationList = Readonly<Record<string, Migration>>;
 
+/**
+ * Unordered: features developed side by side land in any order, so a
+ * database may have applied a later-dated migration before an earlier one
+ * arrives; that one is applied then instead of refusing to start.
+ */
 function migrator<T>(db: Kysely<T>, migrations: MigrationList): Migrator {
-  return new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
+  return new Migrator({ db, allowUnorderedMigrations: true, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
 }
 
 /**
