@@ -5,6 +5,7 @@ import type { CustomerLinkTable } from './modules/customer-link/index.js';
 import type { IdempotencyKeyTable } from './platform/db/idempotency.table.js';
 import type { AllocationTable, LedgerEntryTable, OpenItemTable } from './modules/ledger/index.js';
 import type { OutboxDailyRunTable, OutboxMessageTable, OutboxWorkerTable } from './modules/outbox/index.js';
+import type { ReminderLevelTable, ReminderSentTable } from './modules/reminders/index.js';
 import type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './modules/staff/index.js';
 
 /** Every table the app knows; features add theirs here. */
@@ -23,6 +24,8 @@ export interface Database {
   outbox_message: OutboxMessageTable;
   outbox_worker: OutboxWorkerTable;
   outbox_daily_run: OutboxDailyRunTable;
+  reminder_level: ReminderLevelTable;
+  reminder_sent: ReminderSentTable;
 }
 
 /** Repositories take either the pool-backed handle or an open transaction. */

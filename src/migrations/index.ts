@@ -10,6 +10,7 @@ import * as receivables from './2026-12-05T1800-receivables.js';
 import * as agingIndexes from './2026-12-05T2000-aging-indexes.js';
 import * as allocationAccount from './2026-12-05T2030-allocation-account.js';
 import * as outbox from './2026-12-06T0900-outbox.js';
+import * as reminders from './2026-12-06T1000-reminders.js';
 import * as customerLink from './2026-12-06T1100-customer-link.js';
 
 /**
@@ -27,6 +28,7 @@ export const migrations: MigrationList = {
   '2026-12-05T2000-aging-indexes': agingIndexes,
   '2026-12-05T2030-allocation-account': allocationAccount,
   '2026-12-06T0900-outbox': outbox,
+  '2026-12-06T1000-reminders': reminders,
   '2026-12-06T1100-customer-link': customerLink,
 };
 

@@ -364,6 +364,25 @@ for (const target of TEST_DATABASES) {
         const stored = await db.selectFrom('account').select(['name', 'terms_days']).where('acctid', '=', acctid).executeTakeFirstOrThrow();
         assert.deepEqual([stored.name, Number(stored.terms_days)], ['Kept Terms Renamed', 60]);
       });
+      test('reminders: on for a new account, turned off on the edit form and shown on the page, audited; a value not offered is refused beside the field', async () => {
+        const acctid = uniqueAcctId('N');
+        await follow(await post('/accounts', { acctid, name: 'Reminded' }));
+        const form = await get(`/accounts/${acctid}/edit`);
+        assertHas(form.body, '<option value="on" selected>On: e-mail reminders when invoices are overdue</option>');
+        const refused = await post(`/accounts/${acctid}`, { name: 'Reminded', reminders: 'maybe' });
+        assert.equal(refused.statusCode, 400);
+        assertHas(refused.body, '<p class="field-error" id="reminders-error">Please choose whether this account is sent overdue reminders.</p>');
+        const page = await follow(await post(`/accounts/${acctid}`, { name: 'Reminded', reminders: 'off' }));
+        assertHas(page.body, '<dt>Reminders</dt><dd>Off <span class="hint">(no overdue reminders are sent)</span></dd>');
+        assertHas((await get(`/accounts/${acctid}/edit`)).body, '<option value="off" selected>');
+        const audit = await db.selectFrom('audit_event').select(['before_json', 'after_json']).where('action', '=', 'account.updated').where('target', '=', acctid).execute();
+        assert.deepEqual(
+          audit.map((event) => [JSON.parse(event.before_json ?? 'null') as unknown, JSON.parse(event.after_json ?? 'null') as unknown]),
+          [[{ reminders: true }, { reminders: false }]],
+        );
+        await follow(await post(`/accounts/${acctid}`, { name: 'Reminded Renamed' }));
+        assert.equal(Number((await db.selectFrom('account').select('reminders').where('acctid', '=', acctid).executeTakeFirstOrThrow()).reminders), 0, 'a form without the field leaves it');
+      });
     });
 
     describe('editing, closing and reopening', () => {

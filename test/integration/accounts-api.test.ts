@@ -19,6 +19,7 @@ interface AccountJson {
   phone: string | null;
   notes: string;
   terms_days: number;
+  reminders: boolean;
   status: 'open' | 'closed';
   closed_at: string | null;
   paid_cents: number;
@@ -65,7 +66,7 @@ interface Problem {
   errors?: { field: string; message: string }[];
 }
 
-const ACCOUNT_KEYS = ['acctid', 'name', 'email', 'phone', 'notes', 'terms_days', 'status', 'closed_at', 'paid_cents', 'paid', 'due_cents', 'due', 'balance_cents', 'balance', 'created_at', 'updated_at'];
+const ACCOUNT_KEYS = ['acctid', 'name', 'email', 'phone', 'notes', 'terms_days', 'reminders', 'status', 'closed_at', 'paid_cents', 'paid', 'due_cents', 'due', 'balance_cents', 'balance', 'created_at', 'updated_at'];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A word no other test's account names contain: a search for it finds this test's accounts only. */
@@ -156,6 +157,7 @@ for (const target of TEST_DATABASES) {
           phone: '+1 555 0100',
           notes: 'VIP',
           terms_days: 30,
+          reminders: true,
           status: 'open',
           closed_at: null,
           paid_cents: 0,
@@ -178,7 +180,7 @@ for (const target of TEST_DATABASES) {
     test('unknown fields are refused by name, nothing is created', async () => {
       const acctid = uniqueAcctId('UNK');
       const reply = await api('POST', '/accounts', { acctid, name: 'Ann', paid_cents: 100 });
-      const problem = assertProblem(reply, 400, /Unknown field "paid_cents": this request takes only acctid, name, email, phone, notes, terms_days\./);
+      const problem = assertProblem(reply, 400, /Unknown field "paid_cents": this request takes only acctid, name, email, phone, notes, terms_days, reminders\./);
       assert.equal(problem.errors?.length, 1);
       assert.equal(await db.selectFrom('account').select('acctid').where('acctid', '=', acctid).executeTakeFirst(), undefined);
       assertProblem(await api('POST', '/accounts', ['not', 'an', 'object']), 400, /must be a JSON object/);
@@ -222,7 +224,7 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual([changed.name, changed.email, changed.phone, changed.notes], ['New Name', null, '555 0100', 'moved']);
       assert.deepEqual((await api('GET', `/accounts/${account.acctid}`)).json(), changed);
 
-      assertProblem(await api('PATCH', `/accounts/${account.acctid}`, {}), 400, /Send at least one field to change: name, email, phone, notes, terms_days\./);
+      assertProblem(await api('PATCH', `/accounts/${account.acctid}`, {}), 400, /Send at least one field to change: name, email, phone, notes, terms_days, reminders\./);
       assertProblem(await api('PATCH', `/accounts/${account.acctid}`, { acctid: 'OTHER' }), 400, /Unknown field "acctid"/);
       assertProblem(await api('PATCH', `/accounts/${account.acctid}`, { name: '   ' }), 400, /Please enter a name\./);
       const updates = await db.selectFrom('audit_event').select('action').where('target', '=', account.acctid).where('action', '=', 'account.updated').execute();
@@ -254,6 +256,27 @@ for (const target of TEST_DATABASES) {
       const same = await api('PATCH', `/accounts/${plain.acctid}`, { terms_days: 45 });
       assert.equal(same.statusCode, 200);
       assert.equal((await db.selectFrom('audit_event').select('id').where('target', '=', plain.acctid).where('action', '=', 'account.updated').execute()).length, 1, 'no change, no audit event');
+    });
+
+    test('reminders: on unless given, turned off and on by PATCH, audited, and a non-boolean refused with the rule', async () => {
+      const plain = await newAccount();
+      assert.equal(plain.reminders, true, 'left out: on');
+      const quiet = await newAccount({ reminders: false });
+      assert.equal(quiet.reminders, false);
+      const off = await api('PATCH', `/accounts/${plain.acctid}`, { reminders: false });
+      assert.equal(off.statusCode, 200, off.body);
+      assert.equal((await api('GET', `/accounts/${plain.acctid}`)).json<AccountJson>().reminders, false);
+      const audited = await db.selectFrom('audit_event').select(['before_json', 'after_json']).where('target', '=', plain.acctid).where('action', '=', 'account.updated').execute();
+      assert.deepEqual(
+        audited.map((event) => [JSON.parse(event.before_json ?? 'null') as unknown, JSON.parse(event.after_json ?? 'null') as unknown]),
+        [[{ reminders: true }, { reminders: false }]],
+      );
+      const rule = 'reminders must be true or false (a JSON boolean).';
+      for (const bad of ['yes', 1, null]) {
+        const refused = assertProblem(await api('PATCH', `/accounts/${quiet.acctid}`, { reminders: bad }), 400, rule);
+        assert.deepEqual(refused.errors, [{ field: 'reminders', message: rule }], JSON.stringify(bad));
+      }
+      assert.equal((await api('GET', `/accounts/${quiet.acctid}`)).json<AccountJson>().reminders, false, 'unchanged');
     });
 
     test('a bad terms_days (366, -1, 1.5, "30", null) is a 400 problem naming the field, and nothing is written', async () => {

@@ -77,6 +77,14 @@ export const termsDaysText = z
   .transform(Number)
   .refine((days) => days <= MAX_TERMS_DAYS, { error: TERMS_DAYS_RULE });
 
+/** Whether the account is sent overdue reminders: a JSON boolean in the API. */
+const remindersField = z
+  .boolean({ error: 'reminders must be true or false (a JSON boolean).' })
+  .describe('Whether overdue reminders are e-mailed to the account (the reminder policy decides when). true when a new account leaves it out.');
+
+/** Reminders as a form sends them: "on" or "off". */
+export const remindersText = z.enum(['on', 'off'], { error: 'Please choose whether this account is sent overdue reminders.' }).transform((value) => value === 'on');
+
 /** What may change about an account after it is created. */
 export const accountDetails = {
   name: nameField,
@@ -85,6 +93,8 @@ export const accountDetails = {
   notes: notesField.optional(),
   /** Left out: DEFAULT_TERMS_DAYS for a new account, unchanged for an existing one. */
   terms_days: termsDaysField.optional(),
+  /** Left out: on for a new account, unchanged for an existing one. */
+  reminders: remindersField.optional(),
 };
 
 export const newAccountFields = z.strictObject({ acctid: acctidField, ...accountDetails });
@@ -94,6 +104,7 @@ export const accountChanges = z.strictObject({
   phone: phoneField.optional(),
   notes: notesField.optional(),
   terms_days: termsDaysField.optional(),
+  reminders: remindersField.optional(),
 });
 
 export type NewAccountInput = z.output<typeof newAccountFields>;

@@ -110,6 +110,7 @@ function details(account: AccountDetails): SafeHtml {
 <dt>Email</dt><dd>${optional(account.email)}</dd>
 <dt>Phone</dt><dd>${optional(account.phone)}</dd>
 <dt>Payment terms</dt><dd>${paymentTerms(account.termsDays)}</dd>
+<dt>Reminders</dt><dd>${account.reminders ? html`On <span class="hint">(overdue invoices are reminded by e-mail)</span>` : html`Off <span class="hint">(no overdue reminders are sent)</span>`}</dd>
 <dt>Notes</dt><dd class="notes">${optional(account.notes)}</dd>
 <dt>Status</dt><dd>${status(account)}</dd>
 </dl>`;

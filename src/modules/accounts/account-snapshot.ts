@@ -17,6 +17,8 @@ export const accountSnapshot: z.ZodType<AccountDetails> = z.object({
   notes: z.string(),
   // Absent from what a version before payment terms stored: the migration's default.
   termsDays: z.number().int().default(DEFAULT_TERMS_DAYS),
+  // Absent from what a version before reminders stored: the migration's default.
+  reminders: z.boolean().default(true),
   paidCents: cents,
   dueCents: cents,
   balanceCents: cents,

@@ -10,7 +10,7 @@ import { sortName, termsOf } from './search-terms.js';
 
 /** The account table's SQL: reads, writes and the search terms kept beside each account. */
 
-export const ACCOUNT_COLUMNS = ['acctid', 'name', 'email', 'phone', 'notes', 'terms_days', 'paid_cents', 'due_cents', 'balance_cents', 'closed_at', 'created_at', 'updated_at'] as const;
+export const ACCOUNT_COLUMNS = ['acctid', 'name', 'email', 'phone', 'notes', 'terms_days', 'reminders', 'paid_cents', 'due_cents', 'balance_cents', 'closed_at', 'created_at', 'updated_at'] as const;
 
 /** A row's id and totals as the domain's Account. */
 function toAccount(row: Pick<AccountRow, 'acctid' | 'paid_cents' | 'due_cents'>): Account {
@@ -30,6 +30,7 @@ export function toAccountDetails(row: Pick<AccountRow, (typeof ACCOUNT_COLUMNS)[
     phone: row.phone,
     notes: row.notes,
     termsDays: Number(row.terms_days),
+    reminders: Number(row.reminders) !== 0,
     balanceCents: centsFromColumn(row.balance_cents),
     closedAt: row.closed_at === null ? null : Number(row.closed_at),
     createdAt: Number(row.created_at),
@@ -99,6 +100,7 @@ export async function insertAccounts(
       phone: account.phone ?? null,
       notes: account.notes ?? '',
       terms_days: account.terms_days ?? DEFAULT_TERMS_DAYS,
+      reminders: account.reminders === false ? (0 as const) : (1 as const),
       paid_cents: paid,
       due_cents: due,
       balance_cents: due - paid,
@@ -116,13 +118,20 @@ export type AccountColumnChanges = {
   phone?: string | null;
   notes?: string;
   terms_days?: number;
+  reminders?: boolean;
 };
 
 /** Writes changed details (and the sort name with a new name). */
 export async function updateAccountColumns(trx: Transaction<Database>, acctid: string, changed: AccountColumnChanges, at: number): Promise<void> {
+  const { reminders, ...columns } = changed;
   await trx
     .updateTable('account')
-    .set({ ...changed, ...(changed.name === undefined ? {} : { sort_name: sortName(changed.name) }), updated_at: at })
+    .set({
+      ...columns,
+      ...(columns.name === undefined ? {} : { sort_name: sortName(columns.name) }),
+      ...(reminders === undefined ? {} : { reminders: reminders ? (1 as const) : (0 as const) }),
+      updated_at: at,
+    })
     .where('acctid', '=', acctid)
     .execute();
 }

@@ -19,6 +19,8 @@ export interface AccountTable {
   notes: ColumnType<string, string | undefined, string>;
   /** Days from an invoice's date to its due date: 0 to 365. */
   terms_days: ColumnType<number, number | undefined, number>;
+  /** 1: overdue reminders are sent (the default); 0: staff turned them off. */
+  reminders: ColumnType<number, 0 | 1 | undefined, 0 | 1>;
   /** Milliseconds since the epoch; null while open. */
   closed_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
   created_at: ColumnType<number | string | bigint, number | undefined, number>;

@@ -28,6 +28,8 @@ export interface AccountDetails extends Account {
   readonly notes: string;
   /** Days from an invoice's date to its due date (0–365). */
   readonly termsDays: number;
+  /** Whether overdue reminders are sent to the account (on unless staff turned them off). */
+  readonly reminders: boolean;
   readonly balanceCents: Cents;
   /** Milliseconds since the epoch; null while open. */
   readonly closedAt: number | null;

@@ -106,7 +106,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
     {
       config: { access: 'accounts:write' },
       schema: {
-        summary: "Change an account's name, email, phone, notes or payment terms",
+        summary: "Change an account's name, email, phone, notes, payment terms or reminders",
         operationId: 'updateAccount',
         description: 'Send only the fields to change. New terms_days apply to invoices recorded afterwards; recorded invoices keep their due dates.',
         params: acctidParams,

@@ -15,7 +15,7 @@ import { businessDate } from '../../platform/views/format.js';
 import { serviceProblem, showAgainWhenInvalid, typedText, type FormProblem } from '../../platform/views/form-problems.js';
 import { actorOf, can, ownKey, principalOf } from '../staff/index.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
-import { accountChanges, acctidField, NOTES_MAX, newAccountFields, termsDaysText } from './account-fields.js';
+import { accountChanges, acctidField, NOTES_MAX, newAccountFields, remindersText, termsDaysText } from './account-fields.js';
 import { accountSearchQuery, PAGE_SIZE_DEFAULT, searchAccounts, type AccountSearch } from './account-search.js';
 import { DEFAULT_TERMS_DAYS, normalizeAcctId } from './account.js';
 import {
@@ -80,8 +80,8 @@ const accountQuery = z.object({
 });
 
 // A form sends payment terms as typed text ("30"); the API takes a JSON integer. Left out (an older page): the default, or unchanged.
-const newAccountForm = newAccountFields.extend({ terms_days: termsDaysText.optional(), csrf_token: z.string().optional() });
-const accountChangesForm = accountChanges.extend({ terms_days: termsDaysText.optional(), csrf_token: z.string().optional() });
+const newAccountForm = newAccountFields.extend({ terms_days: termsDaysText.optional(), reminders: remindersText.optional(), csrf_token: z.string().optional() });
+const accountChangesForm = accountChanges.extend({ terms_days: termsDaysText.optional(), reminders: remindersText.optional(), csrf_token: z.string().optional() });
 
 const AMOUNT_RULE = 'Please enter an amount like 12.34: digits, with at most two decimals.';
 
@@ -236,7 +236,7 @@ function listHref(search: AccountSearch, cursor?: string): string {
 }
 
 function formValues(account: AccountDetails): AccountFormValues {
-  return { acctid: account.acctid, name: account.name, email: account.email ?? '', phone: account.phone ?? '', notes: account.notes, termsDays: String(account.termsDays) };
+  return { acctid: account.acctid, name: account.name, email: account.email ?? '', phone: account.phone ?? '', notes: account.notes, termsDays: String(account.termsDays), reminders: account.reminders ? 'on' : 'off' };
 }
 
 /** The account form's fields as typed, from a body that may have failed its schema. */
@@ -248,6 +248,7 @@ function typedAccountForm(body: unknown, acctid = typedText(body, 'acctid', 40))
     phone: typedText(body, 'phone', 100),
     notes: typedText(body, 'notes', NOTES_MAX + 100),
     termsDays: typedText(body, 'terms_days', 20),
+    reminders: typedText(body, 'reminders', 10),
   };
 }
 
@@ -338,13 +339,13 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
       errorHandler: showAgainWhenInvalid('body', (request, reply, problems) => showNewForm(request, reply, 400, typedAccountForm(request.body), problems)),
     },
     async (request, reply) => {
-      const { acctid, name, email, phone, notes, terms_days } = request.body;
+      const { acctid, name, email, phone, notes, terms_days, reminders } = request.body;
       try {
-        await createAccountOnce({ actor: actorOf(request), account: { acctid, name, email, phone, notes, terms_days } });
+        await createAccountOnce({ actor: actorOf(request), account: { acctid, name, email, phone, notes, terms_days, reminders } });
       } catch (error) {
         if (!(error instanceof FieldsError)) throw error;
         // What was typed, as typed (the id as it will be stored).
-        const values = { acctid, name, email: email ?? '', phone: phone ?? '', notes: notes ?? '', termsDays: String(terms_days ?? DEFAULT_TERMS_DAYS) };
+        const values = { acctid, name, email: email ?? '', phone: phone ?? '', notes: notes ?? '', termsDays: String(terms_days ?? DEFAULT_TERMS_DAYS), reminders: reminders === false ? 'off' : 'on' };
         return showNewForm(request, reply, error.statusCode, values, problemsOf(error));
       }
       return redirectTo(reply, acctid, 'created');
@@ -454,8 +455,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
     },
     async (request, reply) => {
       const { acctid } = request.params;
-      const { name, email, phone, notes, terms_days } = request.body;
-      await inTransaction((trx) => updateAccount(trx, actorOf(request), acctid, { name, email, phone, notes, terms_days }));
+      const { name, email, phone, notes, terms_days, reminders } = request.body;
+      await inTransaction((trx) => updateAccount(trx, actorOf(request), acctid, { name, email, phone, notes, terms_days, reminders }));
       return redirectTo(reply, acctid, 'updated');
     },
   );

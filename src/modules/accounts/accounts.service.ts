@@ -52,6 +52,7 @@ function detailsForAudit(account: NewAccount): Record<string, unknown> {
   }
   // The terms the account starts with, given or not: the audit says what invoices will be due on.
   shown.terms_days = account.terms_days ?? DEFAULT_TERMS_DAYS;
+  shown.reminders = account.reminders ?? true;
   return shown;
 }
 
@@ -61,19 +62,20 @@ export async function createAccount(trx: Transaction<Database>, actor: Actor, ac
 }
 
 /**
- * Changes name, email, phone, notes or payment terms; the audit keeps what
+ * Changes name, email, phone, notes, payment terms or reminders; the audit keeps what
  * each changed field was and became. New terms apply to invoices recorded
  * from now on: a recorded invoice keeps the due date it was given.
  */
 export async function updateAccount(trx: Transaction<Database>, actor: Actor, acctid: string, changes: AccountChanges, at = Date.now()): Promise<AccountDetails> {
   const before = await requireAccount(trx, acctid, true);
-  const stored: Required<AccountColumnChanges> = { name: before.name, email: before.email, phone: before.phone, notes: before.notes, terms_days: before.termsDays };
+  const stored: Required<AccountColumnChanges> = { name: before.name, email: before.email, phone: before.phone, notes: before.notes, terms_days: before.termsDays, reminders: before.reminders };
   const changed: AccountColumnChanges = {};
   if (changes.name !== undefined && changes.name !== stored.name) changed.name = changes.name;
   if (changes.email !== undefined && changes.email !== stored.email) changed.email = changes.email;
   if (changes.phone !== undefined && changes.phone !== stored.phone) changed.phone = changes.phone;
   if (changes.notes !== undefined && changes.notes !== stored.notes) changed.notes = changes.notes;
   if (changes.terms_days !== undefined && changes.terms_days !== stored.terms_days) changed.terms_days = changes.terms_days;
+  if (changes.reminders !== undefined && changes.reminders !== stored.reminders) changed.reminders = changes.reminders;
   if (Object.keys(changed).length === 0) return before;
   await updateAccountColumns(trx, acctid, changed, at);
   if (changed.name !== undefined) await replaceSearchTerms(trx, acctid, before.name, changed.name);

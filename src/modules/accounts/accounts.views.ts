@@ -233,9 +233,11 @@ export interface AccountFormValues {
   readonly notes: string;
   /** Payment terms in days, as typed. */
   readonly termsDays: string;
+  /** "on" or "off". */
+  readonly reminders: string;
 }
 
-export const EMPTY_ACCOUNT_FORM: AccountFormValues = { acctid: '', name: '', email: '', phone: '', notes: '', termsDays: String(DEFAULT_TERMS_DAYS) };
+export const EMPTY_ACCOUNT_FORM: AccountFormValues = { acctid: '', name: '', email: '', phone: '', notes: '', termsDays: String(DEFAULT_TERMS_DAYS), reminders: 'on' };
 
 export interface AccountFormView {
   /** new: every field, posted to /accounts; edit: the id is fixed, posted to the account. */
@@ -245,7 +247,7 @@ export interface AccountFormView {
   readonly problems?: readonly FormProblem[];
 }
 
-const ACCOUNT_FORM_IDS: Readonly<Record<string, string>> = { acctid: 'acctid', name: 'name', email: 'email', phone: 'phone', terms_days: 'terms_days', notes: 'notes' };
+const ACCOUNT_FORM_IDS: Readonly<Record<string, string>> = { acctid: 'acctid', name: 'name', email: 'email', phone: 'phone', terms_days: 'terms_days', reminders: 'reminders', notes: 'notes' };
 
 export const NEW_ACCOUNT_TITLE = 'New account';
 
@@ -282,6 +284,17 @@ export function accountFormBody({ mode, values, csrfToken, problems = [] }: Acco
       autocomplete: 'off',
       hint: `Invoices are due this many days after their date; 0 = due on receipt. From 0 to ${MAX_TERMS_DAYS}, usually ${DEFAULT_TERMS_DAYS}.${editing ? ' A change applies to invoices recorded from now on; recorded invoices keep their due dates.' : ''}`,
       error: messageFor(problems, 'terms_days'),
+    }),
+    select({
+      name: 'reminders',
+      label: 'Overdue reminders',
+      choices: [
+        { value: 'on', label: 'On: e-mail reminders when invoices are overdue' },
+        { value: 'off', label: 'Off: never send overdue reminders' },
+      ],
+      value: values.reminders,
+      hint: 'Reminders go to the email address above, following the reminder policy.',
+      error: messageFor(problems, 'reminders'),
     }),
     textArea({ name: 'notes', label: 'Notes (optional)', value: values.notes, maxLength: NOTES_MAX, hint: `At most ${NOTES_MAX} characters.`, error: messageFor(problems, 'notes') }),
   ].filter((part) => part !== undefined);
