@@ -16,6 +16,7 @@ import { AppError } from '../shared/errors.js';
 import { CliFailure, CrmCommand, EXIT } from './context.js';
 import { registerAgingCommand } from './aging.js';
 import { registerImportCommands } from './import.js';
+import { registerLinkCommand } from './link.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerStatementsCommand } from './statements.js';
 import { registerTokensCommands } from './tokens.js';
@@ -23,7 +24,7 @@ import { registerUsersCommands } from './users.js';
 
 function buildProgram(): CrmCommand {
   const program = new CrmCommand('crm')
-    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export, aged receivables, customer statements')
+    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export, aged receivables, customer statements, customer links')
     .exitOverride()
     .showHelpAfterError()
     .addHelpText(
@@ -37,6 +38,7 @@ function buildProgram(): CrmCommand {
   registerImportCommands(program);
   registerAgingCommand(program);
   registerStatementsCommand(program);
+  registerLinkCommand(program);
   return program;
 }
 

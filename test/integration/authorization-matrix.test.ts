@@ -81,6 +81,7 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'GET /accounts/new': clerksAndAdmins,
   'POST /accounts': clerksAndAdmins,
   'GET /accounts/:acctid': signedIn,
+  'POST /accounts/:acctid/customer-link/revoke': clerksAndAdmins,
   'POST /accounts/:acctid/entries': clerksAndAdmins,
   'GET /accounts/:acctid/edit': clerksAndAdmins,
   'POST /accounts/:acctid': clerksAndAdmins,

@@ -15,10 +15,11 @@ import type { Database } from '../../src/schema.js';
 import { addDays, dateIn } from '../../src/shared/dates.js';
 import { cents } from '../../src/shared/money.js';
 import { TEST_SECRET, testApp } from '../support/app.js';
+import { addUser, postStaffForm, signInWith } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
 const DAY = 86_400_000;
-const COMPANY = { COMPANY_NAME: 'Linkshire Supplies', COMPANY_ADDRESS: '1 Main Street|Springfield' };
+const COMPANY = { COMPANY_NAME: 'Linkshire Supplies', COMPANY_ADDRESS: '1 Main Street|Springfield', PUBLIC_BASE_URL: 'https://billing.example.com', LOGIN_RATE_LIMIT: '0', STAFF_RATE_LIMIT: '0' };
 
 /** The path of a link (inject takes paths). */
 function pathOf(url: string): string {
@@ -228,6 +229,45 @@ for (const target of TEST_DATABASES) {
       assert.ok(reply.body.includes('<h1>Account lookup</h1>'));
       assert.ok(!reply.body.includes('noindex'));
       assert.equal(reply.headers['x-robots-tag'], undefined);
+    });
+
+    test("the account page shows clerks a link to copy that opens the customer's page, and a revoke button; viewers see neither", async () => {
+      const acctid = await account('Staff Shown Customer');
+      const clerk = await addUser(db, 'clerk');
+      const { cookie } = await signInWith(app, clerk.username, clerk.password);
+      const page = await app.inject({ method: 'GET', url: `/accounts/${acctid}`, headers: { cookie } });
+      assert.equal(page.statusCode, 200);
+      const shown = /<input type="text" id="customer-link" value="([^"]+)" readonly/.exec(page.body)?.[1];
+      assert.ok(shown?.startsWith('https://billing.example.com/s/v1.'), `a link under PUBLIC_BASE_URL, got ${shown}`);
+      assert.ok(page.body.includes(`action="/accounts/${acctid}/customer-link/revoke"`));
+      const customer = await open(pathOf(shown ?? ''));
+      assert.equal(customer.statusCode, 200);
+      assert.ok(customer.body.includes('Staff Shown Customer'));
+
+      const viewer = await addUser(db, 'viewer');
+      const viewerPage = await app.inject({ method: 'GET', url: `/accounts/${acctid}`, headers: { cookie: (await signInWith(app, viewer.username, viewer.password)).cookie } });
+      assert.equal(viewerPage.statusCode, 200);
+      assert.ok(!viewerPage.body.includes('customer-link'), 'no link, no revoke for a viewer');
+    });
+
+    test('a clerk revokes from the account page: every earlier link shows nothing, audited with the clerk, the page says so and shows a new link', async () => {
+      const acctid = await account('Staff Revoked Customer');
+      const earlier = linkFor(acctid, { now: Date.now() - 1000 });
+      const clerk = await addUser(db, 'clerk');
+      const { cookie } = await signInWith(app, clerk.username, clerk.password);
+      const revoked = await postStaffForm(app, cookie, `/accounts/${acctid}/customer-link/revoke`, {});
+      assert.equal(revoked.statusCode, 303);
+      assert.equal(revoked.headers.location, `/accounts/${acctid}?done=links-revoked#customer-link-heading`);
+      assert.equal((await open(earlier)).statusCode, 404);
+      const [audit] = await auditOf(acctid, 'customer_link.revoked');
+      assert.equal(audit?.actor, clerk.username);
+      const page = await app.inject({ method: 'GET', url: `/accounts/${acctid}?done=links-revoked`, headers: { cookie } });
+      assert.ok(page.body.includes('Every customer link of this account made until now was revoked.'));
+      assert.ok(page.body.includes('Links were last revoked'));
+      const fresh = /id="customer-link" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      assert.equal((await open(pathOf(fresh))).statusCode, 200, 'the link shown after revoking works');
+      const missing = await postStaffForm(app, cookie, `/accounts/${uniqueAcctId('NONE')}/customer-link/revoke`, {});
+      assert.equal(missing.statusCode, 404);
     });
   });
 }

@@ -76,6 +76,8 @@ export interface AccountPageView {
   readonly entryKey: string;
   readonly entryForm?: EntryFormValues;
   readonly entryProblems?: readonly FormProblem[];
+  /** Other modules' sections (AccountPageSection), rendered, in order. */
+  readonly sections?: readonly SafeHtml[];
 }
 
 const ENTRY_IDS: Readonly<Record<string, string>> = {
@@ -376,6 +378,7 @@ ${scrollRegion('history-heading', historyTable(view.entries, view.settlements), 
 ${historyPaging(view)}
 </section>
 ${statementSection(view)}
+${view.sections ?? []}
 <section class="card" aria-labelledby="details-heading">
 <h2 id="details-heading">Details</h2>
 ${details(account)}

@@ -30,6 +30,7 @@ import {
   type EntryFormValues,
 } from './account-page.views.js';
 import type { AccountDetails } from './account.js';
+import type { AccountPageSection } from './account-page-sections.js';
 import { requireAccount } from './account.repository.js';
 import { setAccountClosed, updateAccount } from './accounts.service.js';
 import { createAccountUseCase } from './create-account.use-case.js';
@@ -280,7 +281,14 @@ export const ACCOUNTS_NAV: NavEntry = { href: ACCOUNTS_PATH, label: 'Accounts', 
  * transaction. Forms follow post-redirect-get with a `?done=` flash; a refused
  * form shows the page again with each message beside its field.
  */
-export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly timeZone: string }> = async (app, { db, timeZone }) => {
+export interface AccountRoutesOptions {
+  readonly db: Kysely<Database>;
+  readonly timeZone: string;
+  /** Other modules' sections of the account page, in order, after the statement. */
+  readonly sections?: readonly AccountPageSection[];
+}
+
+export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, { db, timeZone, sections = [] }) => {
   const createAccountOnce = createAccountUseCase({ db });
   const recordEntryOnce = recordEntryUseCase({ db, timeZone });
   const entryForm = entryFormSchema(timeZone);
@@ -362,6 +370,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
     const role = principalOf(request).role;
     const path = accountPath(acctid);
     const last = entries.at(-1);
+    const csrfToken = reply.formToken();
+    const shown = await Promise.all(sections.map((section) => section.render({ account, may: (permission) => can(role, permission), csrfToken })));
     const view: AccountPageView = {
       account,
       entries,
@@ -370,10 +380,11 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
       today: dateIn(timeZone),
       ...(hasMore && last ? { olderHref: `${path}?before=${last.id}` } : {}),
       ...(before === undefined ? {} : { newestHref: path }),
-      csrfToken: reply.formToken(),
+      csrfToken,
       canRecord: can(role, 'payments:record'),
       canWrite: can(role, 'accounts:write'),
       entryKey: randomUUID(),
+      sections: shown.filter((section) => section !== null),
       ...extras,
     };
     return send(request, reply, status, accountTitle(acctid), accountPageBody(view), flash);
@@ -385,7 +396,10 @@ export const accountRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database
       const [entry] = (await listEntries(db, acctid, { before: entryId + 1, limit: 1 })).entries;
       return entry?.id === entryId ? [{ kind: 'success', text: entryRecordedMessage(entry) }] : [];
     }
-    return done !== undefined && Object.hasOwn(ACCOUNT_DONE, done) ? [{ kind: 'success', text: ACCOUNT_DONE[done as keyof typeof ACCOUNT_DONE] }] : [];
+    if (done === undefined) return [];
+    if (Object.hasOwn(ACCOUNT_DONE, done)) return [{ kind: 'success', text: ACCOUNT_DONE[done as keyof typeof ACCOUNT_DONE] }];
+    const text = sections.map((section) => (section.done && Object.hasOwn(section.done, done) ? section.done[done] : undefined)).find((found) => found !== undefined);
+    return text === undefined ? [] : [{ kind: 'success', text }];
   }
 
   app.get(`${ACCOUNTS_PATH}/:acctid`, { config: READ, schema: { params: acctidParams, querystring: accountQuery } }, async (request, reply) => {

@@ -9,7 +9,8 @@ export { type AccountChanges, accountDetails, acctidField, type NewAccountInput,
 export type { AccountSearchTermTable, AccountTable } from './account.table.js';
 export { accountsApiRoutes } from './accounts.api.js';
 export { acctidParams } from './account.json.js';
-export { ACCOUNTS_NAV, accountRoutes } from './accounts.routes.js';
+export { ACCOUNTS_NAV, accountRoutes, type AccountRoutesOptions } from './accounts.routes.js';
+export type { AccountPageSection, AccountSectionContext } from './account-page-sections.js';
 export { requireAccount, writeSearchTerms } from './account.repository.js';
 export { createAccounts, updateAccount, type NewAccount } from './accounts.service.js';
 export { createAccountUseCase, type CreateAccountCommand } from './create-account.use-case.js';

@@ -9,3 +9,4 @@ export { CUSTOMER_LINK_PREFIX, customerLinkFor, type CustomerLinkRequest } from 
 export { isRevoked, linksRevokedAt, revokeCustomerLinks } from './link-revocation.js';
 export type { CustomerLinkTable } from './customer-link.table.js';
 export { CUSTOMER_INVOICES_SHOWN, customerPageRoutes, type CustomerPageRoutesOptions } from './customer-page.routes.js';
+export { customerLinkSection, customerLinkStaffRoutes, type CustomerLinkSettings } from './staff-link.js';
