@@ -4,7 +4,6 @@
  * a file, the exit codes for a bad or future day.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -16,32 +15,11 @@ import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import type { Database } from '../../src/schema.js';
 import { addDays, dateIn } from '../../src/shared/dates.js';
 import { cents } from '../../src/shared/money.js';
-import { ROOT } from '../support/paths.js';
+import { runCrm, showRun } from '../support/crm-process.js';
 import { tempDir } from '../support/tmp.js';
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function crm(dbFile: string, args: readonly string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', NODE_ENV: 'test', DATABASE_URL: `sqlite:${dbFile}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-const show = (run: Run) => `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
+const crm = (dbFile: string, args: readonly string[]) => runCrm(dbFile, args);
+const show = showRun;
 
 const actor = { name: 'aging-cli-test', ip: '127.0.0.1', requestId: 'req-aging-cli' };
 const AT = Date.parse('1999-12-31T12:00:00Z');

@@ -4,55 +4,22 @@
  * the database. Also what a fresh server says about creating the first admin.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { ROOT } from '../support/paths.js';
+import { runCrm, showRun } from '../support/crm-process.js';
 import { OWN_SERVER_SKIP, startServer } from '../support/server-process.js';
 import { tempDir } from '../support/tmp.js';
 
 const PASSWORD = 'violet-tugboat-harmonica-47';
 const TOKEN_LINE = /^crm_[A-Za-z0-9_-]{43}$/;
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `crm ARGS` through tsx, with `input` on a piped (so never a terminal) standard input. */
-function crm(dbFile: string, args: readonly string[], input = ''): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      // A developer's .env must not change what the tests see.
-      ENV_FILE: 'none',
-      NODE_ENV: 'test',
-      DATABASE_URL: `sqlite:${dbFile}`,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  // The command may exit before reading all of it (the first line is enough).
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(input);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-function show(run: Run): string {
-  return `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
-}
+const crm = (dbFile: string, args: readonly string[], input = '') => runCrm(dbFile, args, { input });
+const show = showRun;
 
 /** A fresh SQLite file with the schema applied by `crm migrate`. */
 async function migratedDatabase(t: TestContext): Promise<string> {

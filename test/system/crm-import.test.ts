@@ -4,39 +4,16 @@
  * the report and summary on stdout, --errors FILE, and the exit codes.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
+import { runCrm, showRun } from '../support/crm-process.js';
 import { ROOT } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `crm ARGS` through tsx, stdin and stderr piped (never a terminal). */
-function crm(dbFile: string, args: readonly string[], cwd = ROOT): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', NODE_ENV: 'test', DATABASE_URL: `sqlite:${dbFile}`, SEED_ACCOUNTS: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const show = (run: Run) => `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
+const crm = (dbFile: string, args: readonly string[], cwd = ROOT) => runCrm(dbFile, args, { cwd, env: { SEED_ACCOUNTS: 'false' } });
+const show = showRun;
 
 async function migrated(dir: string, name = 'crm.db'): Promise<string> {
   const file = join(dir, name);

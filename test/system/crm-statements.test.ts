@@ -5,48 +5,18 @@
  * exit codes of bad arguments.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { addDays, dateIn } from '../../src/shared/dates.js';
-import { ROOT } from '../support/paths.js';
+import { runCrm, showRun } from '../support/crm-process.js';
 import { tempDir } from '../support/tmp.js';
 import { requireTool } from '../support/tools.js';
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `crm ARGS` through tsx, stderr piped (never a terminal). */
-function crm(dbFile: string, args: readonly string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      ENV_FILE: 'none',
-      NODE_ENV: 'test',
-      DATABASE_URL: `sqlite:${dbFile}`,
-      SEED_ACCOUNTS: 'false',
-      COMPANY_NAME: 'Globomantics CLI Test',
-      COMPANY_ADDRESS: '9 Harbour Road|Portsmouth',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const show = (run: Run) => `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
+const SETTINGS = { SEED_ACCOUNTS: 'false', COMPANY_NAME: 'Globomantics CLI Test', COMPANY_ADDRESS: '9 Harbour Road|Portsmouth' };
+const crm = (dbFile: string, args: readonly string[]) => runCrm(dbFile, args, { env: SETTINGS, timeoutMs: 120_000 });
+const show = showRun;
 
 /** Paid and due as imported: balances 40.00, 12.50, 0, 1.00, 0 and -15.00 (a credit). */
 const ACCOUNTS = ['acctid,name,email,phone,paid,due', 'ACCT1,Alice Smith,,,60.00,100.00', 'ACCT2,Bob Brown,,,0,12.50', 'ACCT3,Carol Settled,,,5,5', 'ACCT4,Zoë Ñúñez,,,1,2', 'ACCT5,Eve Empty,,,0,0', 'ACCT6,Fay Credit,,,20,5'].join('\n');
