@@ -20,6 +20,7 @@ const MODULE_USES = {
   statements: ['accounts', 'ledger'],
   'customer-link': ['accounts', 'audit', 'ledger', 'staff', 'statements'],
   outbox: ['audit', 'staff'],
+  reminders: ['accounts', 'audit', 'ledger', 'outbox', 'staff', 'statements'],
 };
 
 function assertAcyclic(uses) {

@@ -18,13 +18,14 @@ import { registerAgingCommand } from './aging.js';
 import { registerImportCommands } from './import.js';
 import { registerLinkCommand } from './link.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerRemindersCommands } from './reminders.js';
 import { registerStatementsCommand } from './statements.js';
 import { registerTokensCommands } from './tokens.js';
 import { registerUsersCommands } from './users.js';
 
 function buildProgram(): CrmCommand {
   const program = new CrmCommand('crm')
-    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export, aged receivables, customer statements, customer links')
+    .description('Globomantics CRM operator command: staff users, API tokens, migrations, account import and export, aged receivables, customer statements, customer links, overdue reminders')
     .exitOverride()
     .showHelpAfterError()
     .addHelpText(
@@ -39,6 +40,7 @@ function buildProgram(): CrmCommand {
   registerAgingCommand(program);
   registerStatementsCommand(program);
   registerLinkCommand(program);
+  registerRemindersCommands(program);
   return program;
 }
 

@@ -4,3 +4,7 @@
  * of which accounts to remind on a day and the run that queues the messages.
  */
 export type { ReminderLevelTable, ReminderSentTable } from './reminders.table.js';
+export { BODY_MAX, fillPlaceholders, MAX_DAYS_LATE, MAX_LEVELS, PLACEHOLDERS, readPolicy, savePolicy, SUBJECT_MAX, type ReminderLevel } from './policy.js';
+export { REMINDER_PURPOSE, reminderMessage, type LinkFor, type Signature } from './reminder-message.js';
+export { runReminders, type ReminderRunOptions, type ReminderRunReport } from './reminder-run.js';
+export { batchEnd, selectBatch, SELECTION_BATCH_SIZE, type AccountToRemind, type OverdueInvoice, type SelectionBatch } from './selection.js';
