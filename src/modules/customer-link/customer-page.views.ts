@@ -52,21 +52,17 @@ function figures({ account, aging }: CustomerPageView): SafeHtml {
 </dl>`;
 }
 
-/** The buckets side by side, as on the statement: overdue amounts in the alarm colour only where they are overdue. */
+/** The buckets side by side, as on the statement: overdue amounts in the alarm colour only where they are overdue; credit and the total under them. */
 function agingBox({ aging, today }: CustomerPageView): SafeHtml {
-  const cells = [
-    ...AGING_BUCKETS.map(({ key, label, hint }) => ({ label, hint, cents: aging[key], overdue: key !== 'currentCents' && aging[key] > 0 })),
-    { label: 'Credit', hint: 'payments not yet applied', cents: aging.creditCents, overdue: false },
-    { label: 'Total', hint: 'your balance', cents: aging.totalCents, overdue: false },
-  ];
+  const cell = (label: string, hint: string, cents: AgingFigures[keyof AgingFigures], overdue: boolean) =>
+    html`<div><dt>${label}<span class="visually-hidden"> (${hint})</span></dt><dd${overdue ? html` class="late-amount"` : ''}>${amount(cents)}</dd></div>\n`;
   return html`<section class="card" aria-labelledby="aging-heading">
 <h2 id="aging-heading">By days past due</h2>
 <p class="hint">As of ${businessDate(today)}, amounts in ${CURRENCY}.</p>
 <dl class="aging-box">
-${cells.map(
-  ({ label, hint, cents, overdue }) =>
-    html`<div${label === 'Total' ? html` class="aging-box-total"` : ''}><dt>${label}<span class="visually-hidden"> (${hint})</span></dt><dd${overdue ? html` class="late-amount"` : ''}>${amount(cents)}</dd></div>\n`,
-)}</dl>
+${AGING_BUCKETS.map(({ key, label, hint }) => cell(label, hint, aging[key], key !== 'currentCents' && aging[key] > 0))}</dl>
+<dl class="aging-summary">
+${cell('Unapplied credit', 'payments not yet set against an invoice', aging.creditCents, false)}${cell('Total', 'your balance', aging.totalCents, false)}</dl>
 </section>`;
 }
 
@@ -115,7 +111,7 @@ function statementSection({ statement, statementHref }: CustomerPageView): SafeH
 function companyFooter(company: Company, expiresAt: number): SafeHtml {
   return html`<footer class="outside-footer">
 <p>${company.name}${company.addressLines.map((line) => html`<br>${line}`)}</p>
-<p class="hint">This page is private to you: anyone with its link can see it, so please do not share it. The link works until ${shownDate(expiresAt)}. For questions about your account, contact ${company.name}.</p>
+<p class="hint">This page is private to you: anyone with its link can see it, so please do not share it. The link works until ${shownDate(expiresAt)}. If you have a question about your account, ${company.name} is glad to help.</p>
 </footer>`;
 }
 
@@ -124,7 +120,7 @@ export function customerPage(view: CustomerPageView): string {
   const body = html`<div class="page-header">
 <div>
 <h1>${account.name}</h1>
-<p class="subtitle"><span>Account ${account.acctid}</span><span>· as of ${businessDate(view.today)}</span></p>
+<p class="subtitle"><span>Account ${account.acctid} · as of ${businessDate(view.today)}</span></p>
 </div>
 </div>
 ${figures(view)}

@@ -44,7 +44,7 @@ export function customerLinkSection({ db, secret, baseUrl, days }: CustomerLinkS
       return html`<section class="card" aria-labelledby="customer-link-heading">
 <h2 id="customer-link-heading">Customer link</h2>
 <p>The customer’s own page without signing in: balance, open invoices, aging and the statement PDF. Anyone with the link can open it, so send it to the customer only. Reminders and statements by e-mail carry one too.</p>
-<div class="field">
+<div class="field customer-link-field">
 <label for="customer-link">Link for ${account.acctid}</label>
 <input type="text" id="customer-link" value="${link}" readonly aria-describedby="customer-link-hint">
 <p class="hint" id="customer-link-hint">Select it and copy. Works until ${shownDate(linkExpiry(now, days))} (${days} ${days === 1 ? 'day' : 'days'}).</p>
