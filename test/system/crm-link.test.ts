@@ -5,7 +5,6 @@
  * with a reason.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -13,36 +12,15 @@ import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
-import { ROOT } from '../support/paths.js';
+import { runCrm, showRun } from '../support/crm-process.js';
 import { tempDir } from '../support/tmp.js';
 
 const SECRET = 'crm-link-test-secret-4f9a1c2e7b3d5a6f8e0c';
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `crm ARGS` through tsx, with the settings an operator's .env would hold. */
-function crm(dbFile: string, args: readonly string[], env: Record<string, string> = { SESSION_SECRET: SECRET }): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', NODE_ENV: 'test', DATABASE_URL: `sqlite:${dbFile}`, SEED_ACCOUNTS: 'false', PUBLIC_BASE_URL: 'https://billing.example.com/', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const show = (run: Run) => `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
+/** `crm ARGS` with the settings an operator's .env would hold. */
+const crm = (dbFile: string, args: readonly string[], env: Record<string, string> = { SESSION_SECRET: SECRET }) =>
+  runCrm(dbFile, args, { env: { SEED_ACCOUNTS: 'false', PUBLIC_BASE_URL: 'https://billing.example.com/', ...env }, timeoutMs: 120_000 });
+const show = showRun;
 
 describe('crm link', { timeout: 300_000 }, () => {
   test('prints a link the app opens for that account; --revoke makes it show nothing', async (t) => {
