@@ -1,8 +1,14 @@
 /**
  * The outbox module's public face: queueing e-mail in the caller's
- * transaction, and reading an account's messages. Other modules and the
+ * transaction, reading an account's messages, the worker that sends them,
+ * and the operators' list, retry and cancel. Other modules and the
  * composition root import from here only.
  */
 export { enqueueMessage, type NewMessage } from './enqueue.js';
 export { messagesOfAccount, type AccountMessage } from './history.js';
 export { OUTBOX_STATUSES, type OutboxDailyRunTable, type OutboxMessageTable, type OutboxStatus, type OutboxWorkerTable } from './outbox.table.js';
+export { DEFAULT_LEASE_MS, runWorker, workerName, type WorkerOptions, type WorkerSummary } from './worker.js';
+export type { AttachmentRenderers, BeforeSendChecks, PendingMessage, SendDecision } from './worker-send.js';
+export type { DailyJob } from './daily.js';
+export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+export { latestHeartbeat } from './heartbeat.js';
