@@ -1,34 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { centsField, exactCentsField, totalCentsField } from '../../platform/http/cents-schemas.js';
 import type { Database } from '../../schema.js';
 import { formatCents, type Cents } from '../../shared/money.js';
 import { ENTRY_KINDS } from '../ledger/index.js';
 import { DSO_DEFINITION } from '../receivables/index.js';
 import { currentSummary, type DashboardSummary } from './summary.js';
 
-const cents = (what: string) => z.number().int().describe(`${what}, in cents.`);
-/**
- * A sum over many accounts or entries can pass 2^53 cents, beyond what a JSON
- * number survives in most parsers (JavaScript's among them). Its *_cents stays
- * a number (exact up to 2^53 − 1, the nearest double beyond), and *_cents_exact
- * gives the same sum as a string of digits, exact at any size.
- */
-// Not .int(): zod's integers stop at 2^53 − 1, and past it this is a whole number all the same.
-const totalCents = (what: string) =>
-  z.number().describe(`${what}, in cents: a whole number, exact up to 2^53 − 1 (9007199254740991); beyond that the nearest number a double holds: read the *_cents_exact string for every digit.`);
-const exactCents = (what: string) =>
-  z
-    .string()
-    .regex(/^-?[0-9]+$/)
-    .describe(`${what}, in cents, as a string of decimal digits (with a leading - if negative), exact at any size: a sum can pass 2^53 cents, which a JSON number loses in most parsers.`);
 const money = (what: string) => z.string().describe(`${what}, formatted as the app shows money: "40.00 USD".`);
 const count = (what: string) => z.number().int().min(0).describe(what);
 
 const largestBalance = z.object({
   acctid: z.string(),
   name: z.string(),
-  balance_cents: cents('The balance (due − paid)'),
+  balance_cents: centsField('The balance (due − paid)'),
   balance: money('The balance'),
   closed: z.boolean(),
 });
@@ -38,9 +24,9 @@ const recentEntry = z.object({
   acctid: z.string(),
   name: z.string().describe("The account's name."),
   kind: z.enum(ENTRY_KINDS),
-  amount_cents: cents('Positive for payments and charges; an adjustment carries its sign (+ owed more, − owed less)'),
+  amount_cents: centsField('Positive for payments and charges; an adjustment carries its sign (+ owed more, − owed less)'),
   amount: money('The amount'),
-  balance_after_cents: cents("The account's balance just after this entry"),
+  balance_after_cents: centsField("The account's balance just after this entry"),
   balance_after: money('The balance after'),
   actor: z.string(),
   /** ISO 8601, UTC. */
@@ -53,32 +39,32 @@ const balanceBand = z.object({
   above_cents: z.number().int().nullable().describe('Balances above this (exclusive); null: no lower bound.'),
   up_to_cents: z.number().int().nullable().describe('Balances up to this (inclusive); null: no upper bound.'),
   accounts: count('Accounts with a balance in the band.'),
-  balance_cents: totalCents('The sum of their balances'),
-  balance_cents_exact: exactCents('The sum of their balances'),
+  balance_cents: totalCentsField('The sum of their balances'),
+  balance_cents_exact: exactCentsField('The sum of their balances'),
   balance: money('The sum of their balances'),
 });
 
 const week = z.object({
   week: z.string().describe('The ISO 8601 week, e.g. 2026-W48 (Monday to Sunday, UTC).'),
   starts: z.string().describe('Its Monday: YYYY-MM-DD.'),
-  payments_cents: totalCents('Payments recorded in the week'),
-  payments_cents_exact: exactCents('Payments recorded in the week'),
+  payments_cents: totalCentsField('Payments recorded in the week'),
+  payments_cents_exact: exactCentsField('Payments recorded in the week'),
   payments: money('Payments'),
-  charges_cents: totalCents('Charges recorded in the week'),
-  charges_cents_exact: exactCents('Charges recorded in the week'),
+  charges_cents: totalCentsField('Charges recorded in the week'),
+  charges_cents_exact: exactCentsField('Charges recorded in the week'),
   charges: money('Charges'),
 });
 
 export const summaryResponse = z.object({
   as_of: z.string().describe('When the figures were read: ISO 8601, UTC.'),
-  total_due_cents: totalCents('What all accounts have been charged'),
-  total_due_cents_exact: exactCents('What all accounts have been charged'),
+  total_due_cents: totalCentsField('What all accounts have been charged'),
+  total_due_cents_exact: exactCentsField('What all accounts have been charged'),
   total_due: money('Total due'),
-  total_paid_cents: totalCents('What all accounts have paid (credits included)'),
-  total_paid_cents_exact: exactCents('What all accounts have paid (credits included)'),
+  total_paid_cents: totalCentsField('What all accounts have paid (credits included)'),
+  total_paid_cents_exact: exactCentsField('What all accounts have paid (credits included)'),
   total_paid: money('Total paid'),
-  net_receivables_cents: totalCents('The sum of all balances: due − paid'),
-  net_receivables_cents_exact: exactCents('The sum of all balances: due − paid'),
+  net_receivables_cents: totalCentsField('The sum of all balances: due − paid'),
+  net_receivables_cents_exact: exactCentsField('The sum of all balances: due − paid'),
   net_receivables: money('Net receivables'),
   accounts: z.object({
     total: count('All accounts, open and closed.'),
@@ -94,26 +80,26 @@ export const summaryResponse = z.object({
   aging: z
     .object({
       as_of: z.string().describe('Today in the business time zone (CRM_TIME_ZONE) when the figures were read: YYYY-MM-DD.'),
-      current_cents: totalCents('Invoices not yet due'),
-      current_cents_exact: exactCents('Invoices not yet due'),
+      current_cents: totalCentsField('Invoices not yet due'),
+      current_cents_exact: exactCentsField('Invoices not yet due'),
       current: money('Current'),
-      days_1_30_cents: totalCents('Invoices 1 to 30 days past due'),
-      days_1_30_cents_exact: exactCents('Invoices 1 to 30 days past due'),
+      days_1_30_cents: totalCentsField('Invoices 1 to 30 days past due'),
+      days_1_30_cents_exact: exactCentsField('Invoices 1 to 30 days past due'),
       days_1_30: money('1–30 days'),
-      days_31_60_cents: totalCents('Invoices 31 to 60 days past due'),
-      days_31_60_cents_exact: exactCents('Invoices 31 to 60 days past due'),
+      days_31_60_cents: totalCentsField('Invoices 31 to 60 days past due'),
+      days_31_60_cents_exact: exactCentsField('Invoices 31 to 60 days past due'),
       days_31_60: money('31–60 days'),
-      days_61_90_cents: totalCents('Invoices 61 to 90 days past due'),
-      days_61_90_cents_exact: exactCents('Invoices 61 to 90 days past due'),
+      days_61_90_cents: totalCentsField('Invoices 61 to 90 days past due'),
+      days_61_90_cents_exact: exactCentsField('Invoices 61 to 90 days past due'),
       days_61_90: money('61–90 days'),
-      days_over_90_cents: totalCents('Invoices more than 90 days past due'),
-      days_over_90_cents_exact: exactCents('Invoices more than 90 days past due'),
+      days_over_90_cents: totalCentsField('Invoices more than 90 days past due'),
+      days_over_90_cents_exact: exactCentsField('Invoices more than 90 days past due'),
       days_over_90: money('Over 90 days'),
-      credit_cents: totalCents('Unapplied payments and credits (zero or negative)'),
-      credit_cents_exact: exactCents('Unapplied payments and credits (zero or negative)'),
+      credit_cents: totalCentsField('Unapplied payments and credits (zero or negative)'),
+      credit_cents_exact: exactCentsField('Unapplied payments and credits (zero or negative)'),
       credit: money('Unapplied credit'),
-      total_cents: totalCents('The buckets plus credit: every balance'),
-      total_cents_exact: exactCents('The buckets plus credit: every balance'),
+      total_cents: totalCentsField('The buckets plus credit: every balance'),
+      total_cents_exact: exactCentsField('The buckets plus credit: every balance'),
       total: money('Total'),
     })
     .describe("Today's aging over every account, by days past due (GET /aging gives it by account and for any day)."),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { centsField, exactCentsField, totalCentsField } from '../../platform/http/cents-schemas.js';
 import { strictObjectErrors } from '../../platform/http/strict-object-errors.js';
 import type { Database } from '../../schema.js';
 import { dateIn } from '../../shared/dates.js';
@@ -10,15 +11,6 @@ import { asOfField, asOfOrToday, cursorField, decodeAgingCursor, encodeAgingCurs
 import type { AgingTotals } from './aging-report.js';
 import { TODAY_TOTALS_MAX_AGE_MS, agingReport } from './todays-totals.js';
 
-const cents = (what: string) => z.number().int().describe(`${what}, in integer cents.`);
-/** Not .int(): zod's integers stop at 2^53 − 1, and a sum over every account can pass it. */
-const totalCents = (what: string) =>
-  z.number().describe(`${what}, in cents: a whole number, exact up to 2^53 − 1 (9007199254740991); beyond that the nearest number a double holds: read the *_cents_exact string for every digit.`);
-const exactCents = (what: string) =>
-  z
-    .string()
-    .regex(/^-?[0-9]+$/)
-    .describe(`${what}, in cents, as a string of decimal digits (with a leading - if negative), exact at any size: a sum can pass 2^53 cents, which a JSON number loses in most parsers.`);
 
 /** The seven figures, their JSON names and what each is. */
 const FIGURES = [
@@ -32,17 +24,17 @@ const FIGURES = [
 ] as const satisfies readonly (readonly [string, keyof AgingFigures, string])[];
 
 const accountFigures = z.object({
-  current_cents: cents(FIGURES[0][2]),
-  days_1_30_cents: cents(FIGURES[1][2]),
-  days_31_60_cents: cents(FIGURES[2][2]),
-  days_61_90_cents: cents(FIGURES[3][2]),
-  days_over_90_cents: cents(FIGURES[4][2]),
-  credit_cents: cents(FIGURES[5][2]),
-  total_cents: cents(FIGURES[6][2]),
+  current_cents: centsField(FIGURES[0][2]),
+  days_1_30_cents: centsField(FIGURES[1][2]),
+  days_31_60_cents: centsField(FIGURES[2][2]),
+  days_61_90_cents: centsField(FIGURES[3][2]),
+  days_over_90_cents: centsField(FIGURES[4][2]),
+  credit_cents: centsField(FIGURES[5][2]),
+  total_cents: centsField(FIGURES[6][2]),
 });
 
 const totalsJson = z.object({
-  ...Object.fromEntries(FIGURES.flatMap(([name, , what]) => [[`${name}_cents`, totalCents(`${what}, over every account`)], [`${name}_cents_exact`, exactCents(`${what}, over every account`)]])),
+  ...Object.fromEntries(FIGURES.flatMap(([name, , what]) => [[`${name}_cents`, totalCentsField(`${what}, over every account`)], [`${name}_cents_exact`, exactCentsField(`${what}, over every account`)]])),
 }) as unknown as z.ZodObject<Record<`${(typeof FIGURES)[number][0]}_cents`, z.ZodNumber> & Record<`${(typeof FIGURES)[number][0]}_cents_exact`, z.ZodString>>;
 
 const asOfJson = z.string().describe('The day the figures are as of: YYYY-MM-DD.');
