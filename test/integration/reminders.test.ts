@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { recordEntry, type NewEntry } from '../../src/modules/ledger/index.js';
-import { runReminders, type ReminderRunReport } from '../../src/modules/reminders/index.js';
+import { queueStatementMails, reminderStillDue, runReminders, statementAttachment, type ReminderRunReport } from '../../src/modules/reminders/index.js';
 import { seedWithLedger } from '../../src/prepare-database.js';
 import type { Database } from '../../src/schema.js';
 import { cents } from '../../src/shared/money.js';
@@ -170,6 +170,76 @@ for (const target of TEST_DATABASES) {
       const past = await run('2026-06-27'); // 26 days late, 60.00 still open then
       assert.equal(past.queued, 1);
       assert.match((await messages(acctid))[0]!.text_body, /INV-1\s+2026-06-01\s+26\s+60\.00 USD/);
+    });
+  });
+}
+
+for (const target of TEST_DATABASES) {
+  const opened = await openTestDatabase(target);
+  describe(`reminders at send time and statements by e-mail on ${target.name}`, { skip: opened.skip ?? false }, () => {
+    let db: Kysely<Database>;
+    before(() => {
+      db = opened.db!;
+    });
+    after(async () => db?.destroy());
+
+    async function account(acctid: string, email: string | null = `${acctid.toLowerCase()}@example.com`) {
+      await db.transaction().execute((trx) => seedWithLedger(trx, [{ acctid, paidCents: cents(0), dueCents: cents(0) }]));
+      await db.updateTable('account').set({ name: `Customer ${acctid}`, email }).where('acctid', '=', acctid).execute();
+      return acctid;
+    }
+    const record = (acctid: string, entry: Omit<NewEntry, 'acctid' | 'memo' | 'amountCents'> & { amountCents: number }) =>
+      db.transaction().execute((trx) => recordEntry(trx, actor, { memo: '', ...entry, acctid, amountCents: cents(entry.amountCents) }, { at: AT, timeZone: 'UTC' }));
+
+    test('an invoice paid after the reminder was queued: the check before sending cancels it; closed or reminders off too', async () => {
+      const prefix = uniqueAcctId('RS').slice(0, 12);
+      const stillDue = reminderStillDue({ timeZone: 'UTC', today: () => AS_OF });
+      const acctid = await account(`${prefix}A`);
+      const charge = await record(acctid, { kind: 'charge', amountCents: 10_000, effectiveOn: '2026-03-01', dueOn: '2026-06-01' });
+      await runReminders(db, { asOf: AS_OF, company, linkFor, now: AT, range: { after: prefix, upTo: `${prefix}~` } });
+      const queued = await db.selectFrom('outbox_message').select(['acctid', 'purpose']).where('acctid', '=', acctid).executeTakeFirstOrThrow();
+      assert.deepEqual(await stillDue(db, queued), { send: true });
+      await record(acctid, { kind: 'payment', amountCents: 6_000, effectiveOn: AS_OF });
+      assert.deepEqual(await stillDue(db, queued), { send: true }, 'paid in part: still overdue');
+      await record(acctid, { kind: 'payment', amountCents: 4_000, effectiveOn: AS_OF, allocations: [{ chargeId: charge.id, amountCents: cents(4_000) }] });
+      assert.deepEqual(await stillDue(db, queued), { send: false, reason: `account ${acctid} no longer has an overdue balance (paid or credited since the reminder was queued)` });
+
+      const closed = await account(`${prefix}B`);
+      await record(closed, { kind: 'charge', amountCents: 10_000, effectiveOn: '2026-03-01', dueOn: '2026-06-01' });
+      await db.updateTable('account').set({ closed_at: AT }).where('acctid', '=', closed).execute();
+      assert.deepEqual(await stillDue(db, { acctid: closed }), { send: false, reason: `account ${closed} was closed` });
+      const off = await account(`${prefix}C`);
+      await record(off, { kind: 'charge', amountCents: 10_000, effectiveOn: '2026-03-01', dueOn: '2026-06-01' });
+      await db.updateTable('account').set({ reminders: 0 }).where('acctid', '=', off).execute();
+      assert.deepEqual(await stillDue(db, { acctid: off }), { send: false, reason: `reminders were turned off for account ${off}` });
+    });
+
+    test('statements by e-mail: every open account with a balance and an address, the PDF referenced for the worker; again: nothing new', async () => {
+      const prefix = uniqueAcctId('SM').slice(0, 12);
+      const owing = await account(`${prefix}A`);
+      const settled = await account(`${prefix}B`);
+      const noEmail = await account(`${prefix}C`, null);
+      await record(owing, { kind: 'charge', amountCents: 12_500, effectiveOn: '2026-06-10', reference: 'INV-S1' });
+      await record(settled, { kind: 'charge', amountCents: 5_000, effectiveOn: '2026-06-10' });
+      await record(settled, { kind: 'payment', amountCents: 5_000, effectiveOn: '2026-06-20' });
+      await record(noEmail, { kind: 'charge', amountCents: 7_000, effectiveOn: '2026-06-10' });
+      const period = { from: '2026-06-01', to: AS_OF };
+      const run = () => queueStatementMails(db, { period, company, linkFor, now: AT, range: { after: prefix, upTo: `${prefix}~` } });
+      const report = await run();
+      assert.deepEqual([report.accountsRead, report.queued, report.withoutEmail], [3, 1, [noEmail]]);
+      const rows = await db.selectFrom('outbox_message').select(['acctid', 'purpose', 'subject', 'text_body', 'attachment_kind', 'attachment_ref']).where('acctid', 'in', [owing, settled, noEmail]).execute();
+      assert.deepEqual(
+        rows.map((row) => [row.acctid, row.purpose, row.subject, row.attachment_kind, JSON.parse(row.attachment_ref ?? 'null') as unknown]),
+        [[owing, 'statement', `Your statement for 2026-06-01 to 2026-06-30, account ${owing}`, 'statement', { acctid: owing, asOf: AS_OF, from: '2026-06-01' }]],
+      );
+      assert.ok(rows[0]!.text_body.includes('Balance on 2026-06-30: 125.00 USD.'));
+      await run();
+      assert.equal((await db.selectFrom('outbox_message').select('id').where('acctid', '=', owing).execute()).length, 1, 'queued once');
+
+      const pdf = await statementAttachment(company)(db, { acctid: owing, asOf: AS_OF, from: '2026-06-01' });
+      assert.equal(pdf.filename, `statement-${owing}-${AS_OF}.pdf`);
+      assert.equal(pdf.contentType, 'application/pdf');
+      assert.equal(pdf.content.subarray(0, 5).toString('latin1'), '%PDF-');
     });
   });
 }

@@ -4,7 +4,7 @@
  * and the operators' list, retry and cancel. Other modules and the
  * composition root import from here only.
  */
-export { enqueueMessage, type NewMessage } from './enqueue.js';
+export { enqueueMessage, enqueueMessages, type NewMessage } from './enqueue.js';
 export { messagesOfAccount, type AccountMessage } from './history.js';
 export { OUTBOX_STATUSES, type OutboxDailyRunTable, type OutboxMessageTable, type OutboxStatus, type OutboxWorkerTable } from './outbox.table.js';
 export { DEFAULT_LEASE_MS, runWorker, workerName, type WorkerOptions, type WorkerSummary } from './worker.js';

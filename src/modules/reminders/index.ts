@@ -8,3 +8,5 @@ export { BODY_MAX, fillPlaceholders, MAX_DAYS_LATE, MAX_LEVELS, PLACEHOLDERS, re
 export { REMINDER_PURPOSE, reminderMessage, type LinkFor, type Signature } from './reminder-message.js';
 export { runReminders, type ReminderRunOptions, type ReminderRunReport } from './reminder-run.js';
 export { batchEnd, selectBatch, SELECTION_BATCH_SIZE, type AccountToRemind, type OverdueInvoice, type SelectionBatch } from './selection.js';
+export { reminderStillDue, type SendDecision } from './before-send.js';
+export { queueStatementMail, queueStatementMails, STATEMENT_ATTACHMENT, STATEMENT_PURPOSE, statementAttachment, statementMessage, type StatementMailReport } from './statement-mail.js';

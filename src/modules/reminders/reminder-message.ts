@@ -36,7 +36,7 @@ function invoiceName(invoice: AccountToRemind['invoices'][number]): string {
 }
 
 /** The reminder for `account`, its subject and text from its level, signed by the company, with the customer's link. */
-export function reminderMessage(account: AccountToRemind, { company, linkFor }: { company: Signature; linkFor: LinkFor }): NewMessage & { to: string } {
+export function reminderMessage(account: AccountToRemind, { company, linkFor }: { company: Signature; linkFor: LinkFor }): NewMessage & { dedupeKey: string } {
   if (account.email === null) throw new Error(`account ${account.acctid} has no e-mail address`);
   const totalOverdue = formatCents(account.totalOverdueCents);
   const values = { customer: account.name, acctid: account.acctid, total_overdue: totalOverdue, invoice_count: String(account.invoices.length) };

@@ -3,7 +3,7 @@ import { retryOnDeadlock } from '../../platform/db/deadlock.js';
 import { dialectOf, insertUnlessPresent } from '../../platform/db/dialect.js';
 import type { IsoDate } from '../../shared/dates.js';
 import type { Database } from '../../schema.js';
-import { enqueueMessage } from '../outbox/index.js';
+import { enqueueMessages } from '../outbox/index.js';
 import { readPolicy } from './policy.js';
 import { reminderMessage, type LinkFor, type Signature } from './reminder-message.js';
 import { batchEnd, selectBatch, SELECTION_BATCH_SIZE, type AccountToRemind, type BatchRange } from './selection.js';
@@ -43,9 +43,15 @@ const RECORD_ROWS_PER_INSERT = 500;
  * transaction: a message exists exactly when its records do.
  */
 async function queueBatch(trx: Transaction<Database>, accounts: readonly AccountToRemind[], { asOf, company, linkFor, now }: { asOf: IsoDate; company: Signature; linkFor: LinkFor; now: number }): Promise<void> {
-  const records: { charge_id: number; days_late: number; acctid: string; as_of: string; message_id: number; created_at: number }[] = [];
-  for (const account of accounts) {
-    const messageId = await enqueueMessage(trx, reminderMessage(account, { company, linkFor }), now);
+  const messages = accounts.map((account) => ({ account, message: reminderMessage(account, { company, linkFor }) }));
+  const ids = await enqueueMessages(
+    trx,
+    messages.map(({ message }) => message),
+    now,
+  );
+  const records: { charge_id: number; days_late: number; acctid: string; as_of: string; message_id: number | null; created_at: number }[] = [];
+  for (const { account, message } of messages) {
+    const messageId = ids.get(message.dedupeKey) ?? null;
     for (const invoice of account.invoices) {
       if (invoice.needsReminder && invoice.reachedDays !== null) records.push({ charge_id: invoice.chargeId, days_late: invoice.reachedDays, acctid: account.acctid, as_of: asOf, message_id: messageId, created_at: now });
     }
@@ -73,7 +79,12 @@ export async function runReminders(db: Kysely<Database>, options: ReminderRunOpt
 
   const work = async (range: BatchRange) => {
     const batch = await selectBatch(db, { asOf, levels, range });
-    if (batch.toRemind.length > 0) await retryOnDeadlock(() => db.transaction().execute((trx) => queueBatch(trx, batch.toRemind, { asOf, company, linkFor, now })));
+    if (batch.toRemind.length > 0) {
+      // Read committed: batches queue side by side, and under repeatable read the outbox's dedupe reads and the
+      // records' inserts take gap locks that make neighbouring batches wait for each other (MariaDB).
+      const transaction = dialectOf(db) === 'sqlite' ? db.transaction() : db.transaction().setIsolationLevel('read committed');
+      await retryOnDeadlock(() => transaction.execute((trx) => queueBatch(trx, batch.toRemind, { asOf, company, linkFor, now })));
+    }
     accountsRead += batch.accountsRead;
     queued += batch.toRemind.length;
     alreadyReminded += batch.alreadyReminded;
