@@ -18,10 +18,12 @@ import { registerAgingCommand } from './aging.js';
 import { registerImportCommands } from './import.js';
 import { registerLinkCommand } from './link.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerOutboxCommands } from './outbox.js';
 import { registerRemindersCommands } from './reminders.js';
 import { registerStatementsCommand } from './statements.js';
 import { registerTokensCommands } from './tokens.js';
 import { registerUsersCommands } from './users.js';
+import { registerWorkerCommand } from './worker.js';
 
 function buildProgram(): CrmCommand {
   const program = new CrmCommand('crm')
@@ -39,6 +41,8 @@ function buildProgram(): CrmCommand {
   registerImportCommands(program);
   registerAgingCommand(program);
   registerStatementsCommand(program);
+  registerOutboxCommands(program);
+  registerWorkerCommand(program);
   registerLinkCommand(program);
   registerRemindersCommands(program);
   return program;

@@ -12,3 +12,4 @@ export type { AttachmentRenderers, BeforeSendChecks, PendingMessage, SendDecisio
 export type { DailyJob } from './daily.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { latestHeartbeat } from './heartbeat.js';
+export { cancelMessage, countByStatus, listMessages, retryAll, retryMessage, type ListedMessage } from './operations.js';
