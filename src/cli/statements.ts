@@ -9,12 +9,15 @@ import { Presets, SingleBar } from 'cli-progress';
 import { isIsoDate, dateIn } from '../shared/dates.js';
 import { configureDisplay } from '../platform/views/format.js';
 import { periodRuleMessage, STATEMENT_MAX_ENTRIES, STATEMENT_READERS, statementPeriod, writeStatements, type BatchReport } from '../modules/statements/index.js';
+import { queueStatementMails } from '../modules/reminders/index.js';
+import { linkForConfig, signatureOf } from './collections.js';
 import { CliFailure, note, print, withDatabase } from './context.js';
 
 interface StatementsOptions {
   readonly asOf?: string;
   readonly from?: string;
-  readonly out: string;
+  readonly out?: string;
+  readonly email?: boolean;
 }
 
 /** Where each option's date goes in the period, as the messages name it. */
@@ -40,7 +43,36 @@ function describe(report: BatchReport, outDir: string): string {
   return lines.join('\n');
 }
 
+/** --email: each account's statement queued as an e-mail with the PDF attached (drawn by the worker when it sends). */
+async function emailStatements(options: StatementsOptions, command: Command): Promise<void> {
+  const report = await withDatabase(async ({ db, config }) => {
+    const today = dateIn(config.display.timeZone);
+    const { period, broken } = statementPeriod({ to: options.asOf, from: options.from }, today);
+    if (!period) {
+      const messages = broken.map((rule) => periodRuleMessage(rule, OPTION_OF[rule.field], today, options.asOf ?? today));
+      return command.error(`error: ${messages.join(' ')}`, { exitCode: 2, code: 'crm.invalidPeriod' });
+    }
+    const now = Date.now();
+    return queueStatementMails(db, { period, company: signatureOf(config), linkFor: linkForConfig(config, now), now });
+  });
+  print(
+    [
+      `Queued ${report.queued} statement e-mail${report.queued === 1 ? '' : 's'} for ${report.period.from} to ${report.period.to}.`,
+      `accounts examined  ${report.accountsRead}`,
+      `queued             ${report.queued}`,
+      `without e-mail     ${report.withoutEmail.length}`,
+    ].join('\n'),
+  );
+  for (const acctid of report.withoutEmail) note(`${acctid}: not e-mailed: no e-mail address`);
+}
+
 async function runStatements(options: StatementsOptions, command: Command): Promise<void> {
+  if (options.email === true) {
+    if (options.out !== undefined) return command.error('error: use either --out (write PDF files) or --email (queue e-mails), not both', { exitCode: 2, code: 'crm.conflictingOptions' });
+    return emailStatements(options, command);
+  }
+  const outDir = options.out;
+  if (outDir === undefined) return command.error("error: required option '--out <dir>' not specified (or --email to queue the statements as e-mails)", { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
   const report = await withDatabase(async ({ db, config }) => {
     configureDisplay(config.display);
     const today = dateIn(config.display.timeZone);
@@ -65,7 +97,7 @@ async function runStatements(options: StatementsOptions, command: Command): Prom
     try {
       return await writeStatements(db, {
         period,
-        outDir: options.out,
+        outDir,
         company: config.company,
         display: config.display,
         onProgress: ({ examined, total, written }) => {
@@ -78,7 +110,7 @@ async function runStatements(options: StatementsOptions, command: Command): Prom
     }
     // The readers, and one more for the accounts and balances read between them.
   }, { poolSize: STATEMENT_READERS + 1 });
-  print(describe(report, options.out));
+  print(describe(report, outDir));
   for (const { acctid, reason } of report.skipped) note(`${acctid}: not written: ${reason}`);
   if (report.skipped.length > 0) {
     throw new CliFailure(
@@ -90,8 +122,9 @@ async function runStatements(options: StatementsOptions, command: Command): Prom
 export function registerStatementsCommand(program: Command): void {
   program
     .command('statements')
-    .description('write a PDF statement for every account whose balance on the --as-of day is not zero')
-    .requiredOption('--out <dir>', 'the directory to write statement-{acctid}-{date}.pdf files to (made if missing; a file of the same name is replaced)')
+    .description('write a PDF statement for every account whose balance on the --as-of day is not zero (--out), or queue it as an e-mail to each account (--email)')
+    .option('--out <dir>', 'the directory to write statement-{acctid}-{date}.pdf files to (made if missing; a file of the same name is replaced)')
+    .option('--email', "instead of files: queue each account's statement as an e-mail to its address, the PDF attached (sent by crm worker); once per account and period")
     .option('--as-of <date>', "the statement date, YYYY-MM-DD: the period's last day, not in the future (default: today in CRM_TIME_ZONE)", isoDate)
     .option('--from <date>', "the period's first day, YYYY-MM-DD (default: the first day of the --as-of month)", isoDate)
     .addHelpText('after', `\nA period with more than ${STATEMENT_MAX_ENTRIES} entries on one account is not written for it (exit 1).\nExit codes: 0 every statement written, 1 some not written (or a failure), 2 bad arguments.`)
