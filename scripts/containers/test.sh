@@ -11,9 +11,11 @@
 #    redis one through REDIS_IMAGE), builds the image and checks it:
 #    non-root, no key/certificate/.env/secret inside, exec-form CMD, health
 #    check, Node of the base image;
-# 2. docker compose up --build and waits for every health check, checks
-#    that Redis is private, read-only, non-root, without persistence and
-#    reachable from web, waits for HTTPS, runs the system suite against it
+# 2. docker compose up --build (with the development mail catcher, profile
+#    mailcatcher) and waits for every health check, checks that Redis is
+#    private, read-only, non-root, without persistence and reachable from
+#    web, that a message sent to SMTP_URL from the app's container arrives
+#    at the mail catcher, waits for HTTPS, runs the system suite against it
 #    (CRM_BASE_URL, CRM_CA_FILE), then checks that data survives
 #    `restart web` and `down` + `up`;
 # 3. pushes the image with k8s/push_to_dockerhub.sh to a local registry
@@ -45,7 +47,7 @@ declare -A FIG=()
 
 compose() {
   # shellcheck disable=SC2086
-  $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" "$@"
+  $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" --profile mailcatcher "$@"
 }
 
 cleanup() {
@@ -60,10 +62,10 @@ cleanup() {
   if docker_up; then
     if [ "$rc" -ne 0 ] && [ -n "${COMPOSE:-}" ] && [ -f "$RUN_DIR/compose.env" ]; then
       log "logs of the compose project (last 60 lines per service)"
-      timeout 60 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" logs --no-color --tail 60 >&2 || true
+      timeout 60 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" --profile mailcatcher logs --no-color --tail 60 >&2 || true
     fi
     if [ -n "${COMPOSE:-}" ] && [ -f "$RUN_DIR/compose.env" ]; then
-      timeout 120 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" \
+      timeout 120 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" --profile mailcatcher \
         down -v --remove-orphans --timeout 20 >/dev/null 2>&1 || true
     fi
     # Anything else that runs on this private daemon is ours.
@@ -163,7 +165,12 @@ export WEB_IMAGE REPO_ROOT
 step 120 "image checks (non-root, no secrets, CMD, HEALTHCHECK)" bash -c check_image
 
 # ------------------------------------------------------- 2. compose + system
-WEB_PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+WEB_PORT="$(free_port)"
+MAILCATCHER_HTTP_PORT="$(free_port)"
+MAILCATCHER_SMTP_PORT="$(free_port)"
 DB_USER=crm
 DB_NAME=crm
 DB_PASSWORD="$(openssl rand -hex 16)"
@@ -186,6 +193,13 @@ BUILD_NETWORK=host
 MIGRATE_ON_START=true
 # The system suite looks up far more than a visitor would; the limiter stays on, out of its way.
 LOOKUP_RATE_LIMIT=100000
+# Mail goes to the development mail catcher, as docker-compose.yml describes.
+SMTP_URL=smtp://mailcatcher:1025
+SMTP_REQUIRE_TLS=false
+MAIL_FROM=Globomantics Billing <billing@crm.test>
+PUBLIC_BASE_URL=https://localhost:$WEB_PORT
+MAILCATCHER_HTTP_PORT=$MAILCATCHER_HTTP_PORT
+MAILCATCHER_SMTP_PORT=$MAILCATCHER_SMTP_PORT
 EOF
 # As docs/operations.md tells Docker users: the key stays with its owner, mode 0640, and
 # the web container reads it through the group compose adds (TLS_KEY_GID).
@@ -200,7 +214,7 @@ wait_healthy() {
   local deadline=$(( $(date +%s) + $1 )) svc id state all
   while :; do
     all=1
-    for svc in db redis web; do
+    for svc in db redis web mailcatcher; do
       id="$(compose ps -q "$svc" 2>/dev/null)"
       state="$( [ -n "$id" ] && docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id" 2>/dev/null || echo missing)"
       case "$state" in
@@ -226,7 +240,7 @@ compose_up() {
 export -f compose compose_up wait_healthy
 export COMPOSE PROJECT RUN_DIR
 
-step 360 "compose up --build, until db, redis and web are healthy" bash -c compose_up
+step 360 "compose up --build, until db, redis, web and the mail catcher are healthy" bash -c compose_up
 FIG[up]="${STEP_SECONDS}s"
 
 # Redis holds rate-limit counters only: private to the project's network,
@@ -253,6 +267,36 @@ check_redis() {
 export -f check_redis
 export REDIS_IMAGE
 step 30 "redis: private, read-only, non-root, no persistence, reachable from web" bash -c check_redis
+
+# The development mail catcher: private but for its loopback ports, read-only,
+# non-root, and what the app's container sends to its SMTP_URL arrives there.
+check_mailcatcher() {
+  local catcher web uid out marker t0 listed
+  catcher="$(compose ps -q mailcatcher)"
+  web="$(compose ps -q web)"
+  if [ -z "$catcher" ] || [ -z "$web" ]; then echo "no mailcatcher or web container" >&2; return 1; fi
+  out="$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}} {{end}}{{end}}' "$catcher")"
+  [ "$out" = "true 127.0.0.1 127.0.0.1 " ] || { echo "mailcatcher read-only / published addresses: '$out'" >&2; return 1; }
+  uid="$(docker exec "$catcher" id -u)"
+  [ "$uid" != 0 ] || { echo "the mail catcher runs as root" >&2; return 1; }
+  marker="container-stage-$(openssl rand -hex 6)"
+  t0="$(date +%s%N)"
+  docker exec "$web" node -e "
+    require('nodemailer').createTransport(process.env.SMTP_URL)
+      .sendMail({ from: process.env.MAIL_FROM, to: 'ada@customer.test', subject: process.argv[1], text: 'sent from the web container' })
+      .then((info) => console.log(info.response), (e) => { console.error(e.message); process.exit(1); });" "$marker" \
+    || { echo "web could not send to its SMTP_URL" >&2; return 1; }
+  listed="$(curl -sS --max-time 5 "http://127.0.0.1:$MAILCATCHER_HTTP_PORT/messages")" || { echo "no listing from the mail catcher" >&2; return 1; }
+  printf '%s' "$listed" | node -e "
+    const list = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+    const m = list.find((x) => x.subject === process.argv[1]);
+    if (!m || m.envelope.to.join() !== 'ada@customer.test' || m.envelope.from !== 'billing@crm.test') { console.error(JSON.stringify(list).slice(0, 500)); process.exit(1); }" "$marker" \
+    || { echo "the message sent from web is not in the mail catcher's listing" >&2; return 1; }
+  echo "mail catcher uid $uid, read-only, on 127.0.0.1 only; web -> smtp://mailcatcher:1025 -> listing in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+}
+export -f check_mailcatcher
+export MAILCATCHER_HTTP_PORT
+step 30 "mail catcher: private, read-only, non-root, receives what web sends to SMTP_URL" bash -c check_mailcatcher
 step 75 "wait_for_https.sh 60" env CRM_BASE_URL="$BASE_URL" "$REPO_ROOT/wait_for_https.sh" 60
 
 SUITE_LOG="$RUN_DIR/system-suite.log"

@@ -16,10 +16,11 @@ const composeText = fs.readFileSync(composeFile, 'utf8');
 
 interface Service {
   image?: string;
+  profiles?: string[];
   command?: string[];
   user?: string;
   group_add?: string[];
-  build?: { context?: string; args?: Record<string, string> };
+  build?: { context?: string; args?: Record<string, string>; network?: string };
   ports?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
@@ -40,6 +41,7 @@ const compose = parse(composeText) as Compose;
 const web = compose.services.web;
 const db = compose.services.db;
 const redis = compose.services.redis;
+const mailcatcher = compose.services.mailcatcher;
 
 test('web is built from the Dockerfile and published on 127.0.0.1 only; db and redis are not published', () => {
   assert.ok(web && db && redis, 'services web, db and redis');
@@ -111,6 +113,54 @@ test('web runs read-only, without capabilities, with TLS files mounted read-only
   // A key readable by the group TLS_KEY_GID (0640) needs no world-readable mode.
   assert.deepEqual(web?.group_add, ['${TLS_KEY_GID:-1000}']);
   assert.match(web?.healthcheck?.test?.join(' ') ?? '', /\/healthz/);
+});
+
+test('web passes the mail settings through from .env, none set by default: without SMTP_URL nothing is sent', () => {
+  const env = web?.environment ?? {};
+  assert.equal(env.SMTP_URL, '${SMTP_URL:-}');
+  assert.equal(env.SMTP_REQUIRE_TLS, '${SMTP_REQUIRE_TLS:-false}');
+  assert.equal(env.MAIL_FROM, '${MAIL_FROM:-}');
+  assert.equal(env.PUBLIC_BASE_URL, '${PUBLIC_BASE_URL:-}');
+});
+
+test('the mail catcher runs only when its profile is asked for, built from scripts/mailcatcher on the app\'s Node base', () => {
+  assert.ok(mailcatcher, 'no mailcatcher service');
+  assert.deepEqual(mailcatcher.profiles, ['mailcatcher']);
+  assert.equal(mailcatcher.build?.context, 'scripts/mailcatcher');
+  assert.deepEqual(mailcatcher.build?.args, web?.build?.args);
+  assert.equal(mailcatcher.build?.network, web?.build?.network);
+  assert.ok(fs.existsSync(path.join(root, 'scripts', 'mailcatcher', 'Dockerfile')));
+  // Nothing of the app depends on it: with the profile off, the stack still starts.
+  for (const [name, service] of Object.entries(compose.services)) assert.ok(!service.depends_on || !('mailcatcher' in service.depends_on), `${name} depends on mailcatcher`);
+});
+
+test('the mail catcher is published on 127.0.0.1 only, read-only and without capabilities', () => {
+  assert.deepEqual(mailcatcher?.ports, ['127.0.0.1:${MAILCATCHER_HTTP_PORT:-1080}:1080', '127.0.0.1:${MAILCATCHER_SMTP_PORT:-1025}:1025']);
+  assert.equal(mailcatcher?.read_only, true);
+  assert.deepEqual(mailcatcher?.cap_drop, ['ALL']);
+  assert.deepEqual(mailcatcher?.security_opt, ['no-new-privileges:true']);
+  assert.equal(mailcatcher?.environment, undefined, 'the mail catcher needs no credentials');
+});
+
+test('the mail catcher image runs server.ts as the node user with a health check, and pins what it installs', () => {
+  const dir = path.join(root, 'scripts', 'mailcatcher');
+  const dockerfile = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
+  const appDockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const baseOf = (text: string) => /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1];
+  assert.equal(baseOf(dockerfile), baseOf(appDockerfile));
+  assert.match(dockerfile, /^USER node$/m);
+  assert.match(dockerfile, /^CMD \["node", "server\.ts"\]$/m);
+  assert.match(dockerfile, /^HEALTHCHECK .*\\\n\s+CMD .*1080\/healthz/m);
+  assert.match(dockerfile, /npm ci --omit=dev/);
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; dependencies?: Record<string, string> }> };
+  assert.deepEqual(lock.packages['']?.dependencies, pkg.dependencies, 'package-lock.json is not package.json\'s');
+  for (const [name, version] of Object.entries(pkg.dependencies)) {
+    assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned`);
+    // The versions the app's own tests run smtp-server and mailparser at.
+    const used = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(version, used.version, `${name}: the catcher has ${version}, the app's tests ${used.version}`);
+  }
 });
 
 /** Where compose mounts a service's secret: /run/secrets/<name> unless a target says otherwise. */
