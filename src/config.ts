@@ -135,6 +135,11 @@ const environment = z.object({
   SMTP_REQUIRE_TLS: flag(false),
   MAIL_FROM: z.string().trim().optional(),
   PUBLIC_BASE_URL: z.string().trim().optional(),
+  REMINDERS_AT: z
+    .string()
+    .trim()
+    .regex(/^(([01][0-9]|2[0-3]):[0-5][0-9])?$/, { error: 'must be a time of day HH:MM (24-hour, such as 09:00), or empty to turn the daily run off' })
+    .optional(),
 });
 
 /** The names of every setting the app reads: the schema's, and nothing else (a test holds .env.example and docs/configuration.md to it). */
@@ -272,6 +277,8 @@ function configSchema(devSecret?: () => string) {
         connectionMs: env.CONNECTION_TIMEOUT_MS,
       }),
       maxConnections: env.MAX_CONNECTIONS,
+      /** When the worker runs the reminder policy each day (HH:MM in CRM_TIME_ZONE); null: it does not (crm reminders run by hand or from cron). */
+      remindersAt: env.REMINDERS_AT === undefined || env.REMINDERS_AT === '' ? null : env.REMINDERS_AT,
       /** How long a customer's link to their statement page works, in days. */
       customerLinkDays: env.STATEMENT_LINK_DAYS,
       mail: Object.freeze({

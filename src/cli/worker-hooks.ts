@@ -6,6 +6,8 @@
  */
 import type { Deps } from '../deps.js';
 import type { AttachmentRenderers, BeforeSendChecks, DailyJob } from '../modules/outbox/index.js';
+import { REMINDER_PURPOSE, reminderStillDue, runReminders, STATEMENT_ATTACHMENT, statementAttachment } from '../modules/reminders/index.js';
+import { linkForConfig, signatureOf } from './collections.js';
 
 export interface WorkerHooks {
   readonly beforeSend: BeforeSendChecks;
@@ -13,7 +15,29 @@ export interface WorkerHooks {
   readonly daily: DailyJob | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the features' hooks take the settings and resources from here
-export function workerHooks(deps: Deps): WorkerHooks {
-  return { beforeSend: {}, attachments: {}, daily: null };
+/** Batches the daily reminder run works through at once (a connection each, beside the worker's own). */
+const DAILY_REMINDER_WRITERS = 2;
+
+export function workerHooks(deps: Pick<Deps, 'config'>): WorkerHooks {
+  const { config } = deps;
+  const timeZone = config.display.timeZone;
+  const company = signatureOf(config);
+  const at = config.remindersAt;
+  return {
+    beforeSend: { [REMINDER_PURPOSE]: reminderStillDue({ timeZone }) },
+    attachments: { [STATEMENT_ATTACHMENT]: statementAttachment(company) },
+    daily:
+      at === null
+        ? null
+        : {
+            at,
+            timeZone,
+            name: 'reminders',
+            run: async (db, today) => {
+              const now = Date.now();
+              const report = await runReminders(db, { asOf: today, company, linkFor: linkForConfig(config, now), now, concurrency: DAILY_REMINDER_WRITERS });
+              return `${report.queued} queued, ${report.alreadyReminded} already reminded, ${report.withoutEmail.length} without e-mail`;
+            },
+          },
+  };
 }
