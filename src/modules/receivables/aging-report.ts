@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { dialectOf, exactSumOf, groupByWithTotal, keysetAfter } from '../../platform/db/dialect.js';
+import { computedOnce, dialectOf, exactSumOf, groupByWithTotal, keysetAfter } from '../../platform/db/dialect.js';
 import type { IsoDate } from '../../shared/dates.js';
 import { addCents, centsFromColumn, negateCents, type Cents } from '../../shared/money.js';
 import type { Queryable } from '../../schema.js';
@@ -129,14 +129,15 @@ export async function agingOfAccounts(db: Queryable, acctids: readonly string[],
  * The past-date report's per-account figures, summed in the database so it
  * can order and page them; `groupBy` may add the totals row (groupByWithTotal).
  */
-function pastFiguresQuery(asOf: IsoDate, today: IsoDate, groupBy: RawBuilder<unknown> = sql`group by i.acctid`) {
+function pastFiguresQuery(db: Queryable, asOf: IsoDate, today: IsoDate, groupBy: RawBuilder<unknown> = sql`group by i.acctid`) {
   const { where, open } = itemsAsOf(asOf, today);
   const starts = bucketStarts(asOf);
   const charge = (from: IsoDate | null, before: IsoDate | null) => {
     const bounds = [sql`i.side = 'charge'`, ...(from === null ? [] : [sql`i.due_on >= ${from}`]), ...(before === null ? [] : [sql`i.due_on < ${before}`])];
     return sql`sum(case when ${sql.join(bounds, sql` and `)} then i.open_cents else 0 end)`;
   };
-  // The items as a derived table, so each item's open amount is one expression the sums share.
+  // The items as a derived table computed once (computedOnce), so each item's open amount is worked out once, not once per SUM
+  // naming it: merged into this query, MariaDB took 20–26 s instead of 5–7 s a year back at a million accounts.
   return sql`select i.acctid,
       ${charge(starts.current, null)} as current_cents,
       ${charge(starts.days1To30, starts.current)} as days_1_30_cents,
@@ -146,7 +147,7 @@ function pastFiguresQuery(asOf: IsoDate, today: IsoDate, groupBy: RawBuilder<unk
       sum(case when i.side = 'credit' then -i.open_cents else 0 end) as credit_cents,
       sum(case when i.side = 'charge' then i.open_cents else -i.open_cents end) as total_cents,
       sum(i.open_cents) as open_cents
-    from (select oi.acctid, oi.side, oi.due_on, ${open} as open_cents from open_item oi where ${where}) i
+    from (select oi.acctid, oi.side, oi.due_on, ${open} as open_cents from open_item oi where ${where} ${computedOnce(db)}) i
     ${groupBy}`;
 }
 
@@ -273,7 +274,7 @@ export async function pastAgingReport(db: Queryable, { asOf, today, limit, after
   const memory = dialectOf(db) === 'mysql' && (await isMariaDb(db)) ? sql.raw(`set statement tmp_table_size = ${PAST_GROUPING_MEMORY_BYTES}, max_heap_table_size = ${PAST_GROUPING_MEMORY_BYTES} for `) : sql``;
   const withTotal = groupByWithTotal(db, 'i.acctid');
   const [{ rows }, separateTotals] = await Promise.all([
-    sql<PastRow>`${memory}select g.* from (${pastFiguresQuery(asOf, today, withTotal ?? undefined)}) g
+    sql<PastRow>`${memory}select g.* from (${pastFiguresQuery(db, asOf, today, withTotal ?? undefined)}) g
       where g.acctid is null or (g.open_cents > 0 ${keyset})
       order by case when g.acctid is null then 0 else 1 end, g.total_cents desc, g.acctid desc limit ${limit + 2}`.execute(db),
     withTotal ? undefined : agingTotals(db, asOf, today),

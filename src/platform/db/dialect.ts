@@ -146,3 +146,22 @@ export function groupByWithTotal(db: AnyDb, column: string): RawBuilder<unknown>
       return null;
   }
 }
+
+/**
+ * Ends a derived table's query so the planner computes it once instead of
+ * merging it into the query around it: merged, an expression the outer query
+ * names several times (say, an item's open amount with a correlated
+ * subquery, in each bucket's SUM) is evaluated once per mention. A LIMIT
+ * that keeps every row (MySQL/MariaDB: the documented "all rows" LIMIT;
+ * SQLite: -1) or OFFSET 0 (PostgreSQL) is each planner's fence.
+ */
+export function computedOnce(db: AnyDb): RawBuilder<unknown> {
+  switch (dialectOf(db)) {
+    case 'mysql':
+      return sql`limit 18446744073709551615`;
+    case 'postgres':
+      return sql`offset 0`;
+    case 'sqlite':
+      return sql`limit -1`;
+  }
+}
