@@ -6,6 +6,7 @@ import { AUDIT_NAV, auditApiRoutes, auditRoutes, recordAudit } from './modules/a
 import { customerLinkSection, customerLinkStaffRoutes, customerPageRoutes } from './modules/customer-link/index.js';
 import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dashboard/index.js';
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
+import { ADMIN_OUTBOX_NAV, outboxAdminRoutes } from './modules/outbox/index.js';
 import { agingApiRoutes, RECEIVABLES_NAV, receivablesRoutes } from './modules/receivables/index.js';
 import { statementApiRoutes, statementRoutes } from './modules/statements/index.js';
 import {
@@ -58,7 +59,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
   const signedIn = recognizeSession(db, config.sessions);
   // Each module declares its navigation entry beside its routes; this is the order staff see them in.
   const staffShell: StaffShell = {
-    nav: [DASHBOARD_NAV, LOOKUP_NAV, ACCOUNTS_NAV, RECEIVABLES_NAV, ME_NAV, ADMIN_USERS_NAV, AUDIT_NAV, IMPORT_NAV],
+    nav: [DASHBOARD_NAV, LOOKUP_NAV, ACCOUNTS_NAV, RECEIVABLES_NAV, ME_NAV, ADMIN_USERS_NAV, AUDIT_NAV, IMPORT_NAV, ADMIN_OUTBOX_NAV],
     viewer: staffViewer(staffForms),
   };
   const app = await createHttpApp({
@@ -115,6 +116,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(sessionRoutes, { db }),
       (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login, tokens: { livePerUser: config.tokensPerUser } }),
       (scope) => scope.register(adminUserRoutes, { db }),
+      (scope) => scope.register(outboxAdminRoutes, { db, smtpConfigured: config.mail.smtpUrl !== null }),
       (scope) => scope.register(auditRoutes, { db }),
       (scope) => scope.register(importRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(dashboardRoutes, { db, timeZone: config.display.timeZone }),

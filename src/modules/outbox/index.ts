@@ -13,3 +13,4 @@ export type { DailyJob } from './daily.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { latestHeartbeat } from './heartbeat.js';
 export { cancelMessage, countByStatus, listMessages, retryAll, retryMessage, type ListedMessage } from './operations.js';
+export { ADMIN_OUTBOX_NAV, outboxAdminRoutes, type OutboxAdminOptions } from './outbox-admin.routes.js';

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   'audit:read',
   /** Bulk import and export of accounts from the UI (the CLI needs database access instead). */
   'accounts:import',
+  /** The e-mail outbox: see every message, retry and cancel them. */
+  'outbox:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
