@@ -43,7 +43,7 @@ describe('the outbox page in a real browser', { skip: OWN_SERVER_BROWSER_SKIP },
     assert.match((await page.locator('.flash-info').textContent()) ?? '', /SMTP is not configured/);
     assert.match((await page.locator('main').textContent()) ?? '', /The worker last ran\s+1\d s ago/);
     for (const status of ['pending', 'failed', 'sent', 'cancelled']) {
-      assert.equal(await page.locator('tbody tr', { has: page.locator('th', { hasText: new RegExp(`^${ids[status]}$`) }) }).count(), 1, status);
+      assert.equal(await page.getByRole('rowheader', { name: String(ids[status]), exact: true }).count(), 1, status);
     }
     for (const size of [{ name: '1280', width: 1280, height: 900 }, { name: '375', width: 375, height: 812 }]) {
       await page.setViewportSize({ width: size.width, height: size.height });
