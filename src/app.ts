@@ -8,6 +8,7 @@ import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dash
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
 import { ADMIN_OUTBOX_NAV, outboxAdminRoutes } from './modules/outbox/index.js';
 import { agingApiRoutes, RECEIVABLES_NAV, receivablesRoutes } from './modules/receivables/index.js';
+import { REMINDERS_NAV, reminderPolicyRoutes } from './modules/reminders/index.js';
 import { statementApiRoutes, statementRoutes } from './modules/statements/index.js';
 import {
   actorOf,
@@ -59,7 +60,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
   const signedIn = recognizeSession(db, config.sessions);
   // Each module declares its navigation entry beside its routes; this is the order staff see them in.
   const staffShell: StaffShell = {
-    nav: [DASHBOARD_NAV, LOOKUP_NAV, ACCOUNTS_NAV, RECEIVABLES_NAV, ME_NAV, ADMIN_USERS_NAV, AUDIT_NAV, IMPORT_NAV, ADMIN_OUTBOX_NAV],
+    nav: [DASHBOARD_NAV, LOOKUP_NAV, ACCOUNTS_NAV, RECEIVABLES_NAV, ME_NAV, ADMIN_USERS_NAV, AUDIT_NAV, IMPORT_NAV, ADMIN_OUTBOX_NAV, REMINDERS_NAV],
     viewer: staffViewer(staffForms),
   };
   const app = await createHttpApp({
@@ -117,6 +118,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(meRoutes, { db, session: config.sessions, passwordChecksPerMinute: config.rateLimits.login, tokens: { livePerUser: config.tokensPerUser } }),
       (scope) => scope.register(adminUserRoutes, { db }),
       (scope) => scope.register(outboxAdminRoutes, { db, smtpConfigured: config.mail.smtpUrl !== null }),
+      (scope) => scope.register(reminderPolicyRoutes, { db, mailConfigured: config.mail.smtpUrl !== null }),
       (scope) => scope.register(auditRoutes, { db }),
       (scope) => scope.register(importRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(dashboardRoutes, { db, timeZone: config.display.timeZone }),

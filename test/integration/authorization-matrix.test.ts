@@ -74,6 +74,8 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /admin/outbox/:id/retry': adminsOnly,
   'POST /admin/outbox/:id/cancel': adminsOnly,
   'POST /admin/outbox/retry-all': adminsOnly,
+  'GET /admin/reminders': adminsOnly,
+  'POST /admin/reminders': adminsOnly,
   'GET /admin/audit': adminsOnly,
   'GET /admin/import': adminsOnly,
   'POST /admin/import': adminsOnly,

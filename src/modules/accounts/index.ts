@@ -19,3 +19,4 @@ export { recordEntryUseCase, type EntryRecorded, type RecordEntryCommand } from 
 export { LOOKUP_NAV, lookupRoutes } from './lookup.routes.js';
 export { termsOf } from './search-terms.js';
 export { readSeedFile, seedAccounts } from './seed.js';
+export { messageFor, problemSummary, textArea } from './accounts.views.js';

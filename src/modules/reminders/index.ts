@@ -10,3 +10,4 @@ export { runReminders, type ReminderRunOptions, type ReminderRunReport } from '.
 export { batchEnd, selectBatch, SELECTION_BATCH_SIZE, type AccountToRemind, type OverdueInvoice, type SelectionBatch } from './selection.js';
 export { reminderStillDue, type SendDecision } from './before-send.js';
 export { queueStatementMail, queueStatementMails, STATEMENT_ATTACHMENT, STATEMENT_PURPOSE, statementAttachment, statementMessage, type StatementMailReport } from './statement-mail.js';
+export { REMINDERS_NAV, reminderPolicyRoutes } from './policy.routes.js';

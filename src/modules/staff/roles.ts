@@ -15,6 +15,8 @@ export const PERMISSIONS = [
   'accounts:import',
   /** The e-mail outbox: see every message, retry and cancel them. */
   'outbox:manage',
+  /** The reminder policy (levels, subjects and texts of overdue reminders). */
+  'reminders:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
