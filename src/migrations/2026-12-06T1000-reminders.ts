@@ -48,7 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 /** The policy a new installation starts with; {placeholders} are filled per account (see the reminders module). */
-const DEFAULT_LEVELS = [
+export const DEFAULT_LEVELS = [
   {
     days_late: 7,
     subject: 'Payment reminder: {total_overdue} overdue',

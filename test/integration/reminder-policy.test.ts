@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
+import { DEFAULT_LEVELS } from '../../src/migrations/2026-12-06T1000-reminders.js';
 import { readPolicy } from '../../src/modules/reminders/index.js';
 import { testApp } from '../support/app.js';
 import { openOwnDatabase } from '../support/own-database.js';
@@ -23,6 +24,9 @@ for (const target of TEST_DATABASES) {
     let app: App;
     let cookie: string;
     before(async () => {
+      // The database is kept between runs: start from the policy a new installation has.
+      await db.deleteFrom('reminder_level').execute();
+      await db.insertInto('reminder_level').values(DEFAULT_LEVELS.map((level) => ({ ...level, updated_at: Date.now() }))).execute();
       app = await testApp(db, ENV);
       const admin = await addUser(db, 'admin');
       cookie = (await signInWith(app, admin.username, admin.password)).cookie;
