@@ -3,12 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from './deps.js';
 import { ACCOUNTS_NAV, accountRoutes, accountsApiRoutes, entriesApiRoutes, LOOKUP_NAV, lookupRoutes } from './modules/accounts/index.js';
 import { AUDIT_NAV, auditApiRoutes, auditRoutes, recordAudit } from './modules/audit/index.js';
-import { customerLinkSection, customerLinkStaffRoutes, customerPageRoutes } from './modules/customer-link/index.js';
+import { customerLinkFor, customerLinkSection, customerLinkStaffRoutes, customerPageRoutes } from './modules/customer-link/index.js';
 import { DASHBOARD_NAV, dashboardRoutes, summaryApiRoutes } from './modules/dashboard/index.js';
 import { IMPORT_NAV, importRoutes } from './modules/import-export/index.js';
 import { ADMIN_OUTBOX_NAV, outboxAdminRoutes } from './modules/outbox/index.js';
 import { agingApiRoutes, RECEIVABLES_NAV, receivablesRoutes } from './modules/receivables/index.js';
-import { REMINDERS_NAV, reminderPolicyRoutes } from './modules/reminders/index.js';
+import { accountMessageRoutes, accountMessagesSection, REMINDERS_NAV, reminderPolicyRoutes } from './modules/reminders/index.js';
 import { statementApiRoutes, statementRoutes } from './modules/statements/index.js';
 import {
   actorOf,
@@ -97,6 +97,12 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
   const lookup = { db, lookupsPerMinute: config.rateLimits.lookup };
   const statements = { db, company: config.company, timeZone: config.display.timeZone };
   const customerLinks = { db, secret: config.sessionSecret, baseUrl: config.mail.publicBaseUrl, days: config.customerLinkDays };
+  const accountMessages = {
+    db,
+    company: config.company,
+    timeZone: config.display.timeZone,
+    linkFor: (now: number) => (acctid: string) => customerLinkFor({ secret: config.sessionSecret, baseUrl: config.mail.publicBaseUrl, acctid, now, days: config.customerLinkDays }),
+  };
   await app.register(healthRoutes, { ready: readiness(db) });
   await app.register(htmlScope, {
     onFormRefused: auditRefusedForm,
@@ -122,7 +128,8 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(auditRoutes, { db }),
       (scope) => scope.register(importRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(dashboardRoutes, { db, timeZone: config.display.timeZone }),
-      (scope) => scope.register(accountRoutes, { db, timeZone: config.display.timeZone, sections: [customerLinkSection(customerLinks)] }),
+      (scope) => scope.register(accountRoutes, { db, timeZone: config.display.timeZone, sections: [customerLinkSection(customerLinks), accountMessagesSection({ db })] }),
+      (scope) => scope.register(accountMessageRoutes, accountMessages),
       (scope) => scope.register(customerLinkStaffRoutes, { db }),
       (scope) => scope.register(receivablesRoutes, { db, timeZone: config.display.timeZone }),
       (scope) => scope.register(statementRoutes, statements),

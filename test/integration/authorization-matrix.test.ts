@@ -75,6 +75,8 @@ const MATRIX: Readonly<Record<string, Record<Caller, Outcome>>> = {
   'POST /admin/outbox/:id/cancel': adminsOnly,
   'POST /admin/outbox/retry-all': adminsOnly,
   'GET /admin/reminders': adminsOnly,
+  'POST /accounts/:acctid/messages/reminder': clerksAndAdmins,
+  'POST /accounts/:acctid/messages/statement': clerksAndAdmins,
   'POST /admin/reminders': adminsOnly,
   'GET /admin/audit': adminsOnly,
   'GET /admin/import': adminsOnly,

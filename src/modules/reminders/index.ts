@@ -11,3 +11,4 @@ export { batchEnd, selectBatch, SELECTION_BATCH_SIZE, type AccountToRemind, type
 export { reminderStillDue, type SendDecision } from './before-send.js';
 export { queueStatementMail, queueStatementMails, STATEMENT_ATTACHMENT, STATEMENT_PURPOSE, statementAttachment, statementMessage, type StatementMailReport } from './statement-mail.js';
 export { REMINDERS_NAV, reminderPolicyRoutes } from './policy.routes.js';
+export { accountMessageRoutes, accountMessagesSection, type AccountMessagesSettings } from './account-messages.js';

@@ -93,7 +93,10 @@ export interface BatchRange {
  * already reminded: one read of the accounts, one of their invoices, one of
  * their reminders.
  */
-export async function selectBatch(db: Queryable, { asOf, levels, range }: { asOf: IsoDate; levels: readonly ReminderLevel[]; range: BatchRange }): Promise<SelectionBatch> {
+export async function selectBatch(
+  db: Queryable,
+  { asOf, levels, range, manual = false }: { asOf: IsoDate; levels: readonly ReminderLevel[]; range: BatchRange; /** Staff asked: any overdue invoice, whatever was reminded before. */ manual?: boolean },
+): Promise<SelectionBatch> {
   const { after, upTo } = range;
   let accountQuery = db.selectFrom('account').select(['acctid', 'name', 'email', 'reminders', 'closed_at']);
   if (after !== undefined) accountQuery = accountQuery.where('acctid', '>', after);
@@ -127,7 +130,7 @@ export async function selectBatch(db: Queryable, { asOf, levels, range }: { asOf
     let list = byAccount.get(item.acctid);
     if (!list) byAccount.set(item.acctid, (list = []));
     list.push({ chargeId: Number(item.entry_id), reference: item.reference, dueOn: item.due_on, openCents, daysLate: daysBetween(item.due_on, asOf) });
-    if (item.due_on <= oldestDue) reachesALevel.add(item.acctid);
+    if (manual || item.due_on <= oldestDue) reachesALevel.add(item.acctid);
   }
   if (reachesALevel.size === 0) return empty;
 
@@ -154,7 +157,8 @@ export async function selectBatch(db: Queryable, { asOf, levels, range }: { asOf
         total = addCents(total, invoice.openCents);
         const reached = levelReached(levels, invoice.daysLate);
         const needsReminder = reached !== undefined && reached.daysLate > (recorded.get(invoice.chargeId) ?? 0);
-        if (needsReminder && (!messageLevel || reached.daysLate > messageLevel.daysLate)) messageLevel = reached;
+        const shownLevel = manual ? (reached ?? first) : needsReminder ? reached : undefined;
+        if (shownLevel && (!messageLevel || shownLevel.daysLate > messageLevel.daysLate)) messageLevel = shownLevel;
         return { ...invoice, reachedDays: reached?.daysLate ?? null, needsReminder };
       });
     if (!messageLevel) {
