@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { dialectOf } from '../../platform/db/dialect.js';
 import type { Database } from '../../schema.js';
 import type { OutboxMessageRow } from './outbox.table.js';
@@ -40,8 +40,11 @@ export async function claimDue(db: Kysely<Database>, worker: string, now: number
       .set((eb) => ({ lease_owner: worker, lease_until: leaseUntil, next_attempt_at: leaseUntil, attempts: eb('attempts', '+', 1), updated_at: now }))
       .where('id', 'in', ids)
       .execute();
-    for (const row of rows.filter((row) => row.message_id === null)) {
-      await trx.updateTable('outbox_message').set({ message_id: newMessageId(Number(row.id), domain) }).where('id', '=', row.id).execute();
+    const fresh = rows.filter((row) => row.message_id === null).map((row) => Number(row.id));
+    if (fresh.length > 0) {
+      // One statement for the batch: CASE picks each row's own id.
+      const cases = sql.join(fresh.map((id) => sql`when ${id} then ${newMessageId(id, domain)}`), sql` `);
+      await trx.updateTable('outbox_message').set({ message_id: sql<string>`case id ${cases} end` }).where('id', 'in', fresh).execute();
     }
     return trx.selectFrom('outbox_message').selectAll().where('id', 'in', ids).orderBy('id').execute();
   });

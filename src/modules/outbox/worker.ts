@@ -73,7 +73,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const { db, transport, logger, signal } = options;
   const name = options.name ?? workerName();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const batchSize = options.batchSize ?? 16;
+  const batchSize = options.batchSize ?? 32;
   const pollMs = options.pollMs ?? 2000;
   const retry = options.retry ?? DEFAULT_RETRY;
   const startedAt = Date.now();

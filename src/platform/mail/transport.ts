@@ -76,7 +76,7 @@ export function createMailTransport(settings: TransportSettings): MailTransport 
     secure,
     ...(url.username === '' ? {} : { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }),
     pool: true,
-    maxConnections: settings.connections ?? 4,
+    maxConnections: settings.connections ?? 8,
     maxMessages: Infinity,
     // STARTTLS is used whenever the server offers it; required, a server without it is refused.
     requireTLS: settings.requireTls,
