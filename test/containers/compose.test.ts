@@ -25,7 +25,7 @@ interface Service {
   environment?: Record<string, string>;
   volumes?: string[];
   depends_on?: Record<string, { condition?: string }>;
-  healthcheck?: { test?: string[] };
+  healthcheck?: { test?: string[]; disable?: boolean };
   read_only?: boolean;
   tmpfs?: string[];
   cap_drop?: string[];
@@ -42,6 +42,7 @@ const web = compose.services.web;
 const db = compose.services.db;
 const redis = compose.services.redis;
 const mailcatcher = compose.services.mailcatcher;
+const worker = compose.services.worker;
 
 test('web is built from the Dockerfile and published on 127.0.0.1 only; db and redis are not published', () => {
   assert.ok(web && db && redis, 'services web, db and redis');
@@ -121,6 +122,37 @@ test('web passes the mail settings through from .env, none set by default: witho
   assert.equal(env.SMTP_REQUIRE_TLS, '${SMTP_REQUIRE_TLS:-false}');
   assert.equal(env.MAIL_FROM, '${MAIL_FROM:-}');
   assert.equal(env.PUBLIC_BASE_URL, '${PUBLIC_BASE_URL:-}');
+});
+
+test('the worker runs crm worker on the web image, once web is healthy (it has migrated), with no port and no HTTP health check', () => {
+  assert.ok(worker, 'no worker service');
+  assert.equal(worker.image, web?.image);
+  assert.equal(worker.build, undefined, 'the worker builds its own image');
+  assert.deepEqual(worker.command, ['node', 'dist/cli/main.js', 'worker']);
+  assert.deepEqual(worker.depends_on, { db: { condition: 'service_healthy' }, web: { condition: 'service_healthy' } });
+  assert.equal(worker.ports, undefined);
+  // The image's HEALTHCHECK asks /healthz, which the worker does not serve.
+  assert.equal(worker.healthcheck?.disable, true);
+  assert.equal(worker.profiles, undefined, 'the worker must run by default');
+});
+
+test('the worker gets web\'s database, session secret and mail settings, and nothing else of web\'s', () => {
+  const mine = worker?.environment ?? {};
+  const webs = web?.environment ?? {};
+  for (const name of ['NODE_ENV', 'DATABASE_URL', 'DATABASE_PASSWORD', 'SESSION_SECRET', 'SMTP_URL', 'SMTP_REQUIRE_TLS', 'MAIL_FROM', 'PUBLIC_BASE_URL']) {
+    assert.equal(mine[name], webs[name], name);
+  }
+  assert.equal(mine.REMINDERS_AT, '${REMINDERS_AT:-09:00}');
+  for (const name of ['REDIS_URL', 'TLS_CERT_FILE', 'TLS_KEY_FILE', 'CRM_BOOTSTRAP_ADMIN_FILE', 'PORT']) assert.equal(mine[name], undefined, name);
+  assert.equal(worker?.secrets, undefined);
+  assert.equal(worker?.volumes, undefined);
+});
+
+test('the worker runs read-only, without capabilities, like web', () => {
+  assert.equal(worker?.read_only, true);
+  assert.deepEqual(worker?.tmpfs, ['/tmp']);
+  assert.deepEqual(worker?.cap_drop, ['ALL']);
+  assert.deepEqual(worker?.security_opt, ['no-new-privileges:true']);
 });
 
 test('the mail catcher runs only when its profile is asked for, built from scripts/mailcatcher on the app\'s Node base', () => {
@@ -257,6 +289,8 @@ test('the compose CLI accepts the file, and refuses it without the required secr
   assert.equal(resolved.services.db?.image, 'mysql:8.4');
   assert.equal(resolved.services.redis?.image, 'redis:7-alpine');
   assert.equal(resolved.services.web?.environment?.REDIS_URL, 'redis://redis:6379');
+  assert.equal(resolved.services.worker?.environment?.DATABASE_URL, 'mysql://crm@db:3306/crm');
+  assert.equal(resolved.services.worker?.image, resolved.services.web?.image);
   assert.deepEqual(resolved.services.web?.group_add?.map(String), ['1000']);
   assert.deepEqual(resolved.services.redis?.command, ['redis-server', '--save', '', '--appendonly', 'no']);
   assert.equal(resolved.services.redis?.ports, undefined);
