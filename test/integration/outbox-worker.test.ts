@@ -4,9 +4,11 @@
  * outage keeps messages waiting with their tries and error, then they go out
  * once; a 5xx answer fails at once, a 4xx is retried until the give-up time;
  * the check before sending cancels; attachments are built at send time;
- * TLS can be required; the daily job runs once whatever the workers.
+ * STARTTLS is used when offered and can be required; the daily job runs once whatever the workers.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
@@ -15,6 +17,7 @@ import { enqueueMessage, runWorker, type RetryPolicy, type WorkerOptions } from 
 import { createMailTransport } from '../../src/platform/mail/index.js';
 import type { Database } from '../../src/schema.js';
 import { openOwnDatabase } from '../support/own-database.js';
+import { makeCertDir } from '../support/server-process.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
 
@@ -198,6 +201,25 @@ for (const target of TEST_DATABASES) {
       assert.equal(row?.status, 'pending');
       assert.match(row?.last_error ?? '', /^ETLS: .*STARTTLS/);
       assert.equal(arrived('plaintext').length, 0);
+    });
+
+    test('STARTTLS is used when the server offers it, with or without TLS required', async () => {
+      const dir = makeCertDir();
+      const [key, cert] = ['key.pem', 'cert.pem'].map((file) => readFileSync(join(dir, 'ssl', file)));
+      const tls = await startSmtpServer({ disabledCommands: [], key, cert });
+      try {
+        const ids = await queue(2, 'starttls');
+        for (const requireTls of [false, true]) {
+          const secure = createMailTransport({ smtpUrl: tls.url, requireTls, from: `Billing <billing@${DOMAIN}>`, ca: cert, timeoutMs: 3000 });
+          transports.push(secure);
+          await runWorker({ db, transport: secure, domain: DOMAIN, logger, once: true, retry: FAST, batchSize: 1 });
+        }
+        assert.deepEqual(tls.received.map((message) => message.secure), [true, true]);
+        assert.ok((await rows(ids)).every((row) => row.status === 'sent'));
+      } finally {
+        await tls.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     test('without SMTP the worker sends nothing but keeps its heartbeat', async () => {
