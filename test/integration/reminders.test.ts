@@ -68,7 +68,7 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(await messages(six!), []);
       const [text] = await messages(seven!);
       assert.match(text!.text_body, /Dear Customer RM/);
-      assert.match(text!.text_body, /INV-7\s+2026-06-23\s+7\s+123\.45 USD/);
+      assert.match(text!.text_body, /INV-7\s+Jun 23, 2026\s+7\s+123\.45 USD/);
       assert.ok(text!.text_body.includes(`Total overdue on account ${seven!}: 123.45 USD.`));
       assert.ok(text!.text_body.includes(linkFor(seven!)), 'the customer link');
       assert.ok(text!.text_body.endsWith('Globomantics Ltd\n1 Main Street\nSpringfield'), 'signed by the company');
@@ -91,8 +91,8 @@ for (const target of TEST_DATABASES) {
       assert.deepEqual(
         rows.map((line) => line.split(/\s{2,}/)),
         [
-          ['OLD', '2026-04-26', '65', '50.00 USD'],
-          ['NEW', '2026-06-22', '8', '25.50 USD'],
+          ['OLD', 'Apr 26, 2026', '65', '50.00 USD'],
+          ['NEW', 'Jun 22, 2026', '8', '25.50 USD'],
         ],
       );
       // Each invoice is recorded at the level it reached: OLD at 60, NEW at 7.
@@ -134,8 +134,8 @@ for (const target of TEST_DATABASES) {
       assert.equal(report.queued, 1);
       const [, latest] = await messages(acctid);
       assert.equal(latest!.subject, 'Payment reminder: 130.00 USD overdue');
-      assert.match(latest!.text_body, /INV-1\s+2026-06-20\s+20\s+100\.00 USD/);
-      assert.match(latest!.text_body, /INV-2\s+2026-07-03\s+7\s+30\.00 USD/);
+      assert.match(latest!.text_body, /INV-1\s+Jun 20, 2026\s+20\s+100\.00 USD/);
+      assert.match(latest!.text_body, /INV-2\s+Jul 3, 2026\s+7\s+30\.00 USD/);
       const levels = await reminded(acctid);
       assert.deepEqual(levels.map(([charge, days]) => [charge === second.id ? 'INV-2' : 'INV-1', days]), [
         ['INV-1', 7],
@@ -169,7 +169,7 @@ for (const target of TEST_DATABASES) {
       assert.equal((await run('2026-06-30')).queued, 0, 'paid in full by 06-30');
       const past = await run('2026-06-27'); // 26 days late, 60.00 still open then
       assert.equal(past.queued, 1);
-      assert.match((await messages(acctid))[0]!.text_body, /INV-1\s+2026-06-01\s+26\s+60\.00 USD/);
+      assert.match((await messages(acctid))[0]!.text_body, /INV-1\s+Jun 1, 2026\s+26\s+60\.00 USD/);
     });
   });
 }
@@ -232,7 +232,7 @@ for (const target of TEST_DATABASES) {
         rows.map((row) => [row.acctid, row.purpose, row.subject, row.attachment_kind, JSON.parse(row.attachment_ref ?? 'null') as unknown]),
         [[owing, 'statement', `Your statement for 2026-06-01 to 2026-06-30, account ${owing}`, 'statement', { acctid: owing, asOf: AS_OF, from: '2026-06-01' }]],
       );
-      assert.ok(rows[0]!.text_body.includes('Balance on 2026-06-30: 125.00 USD.'));
+      assert.ok(rows[0]!.text_body.includes('Balance on Jun 30, 2026: 125.00 USD.'));
       await run();
       assert.equal((await db.selectFrom('outbox_message').select('id').where('acctid', '=', owing).execute()).length, 1, 'queued once');
 

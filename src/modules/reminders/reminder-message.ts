@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { renderMail } from '../../platform/mail/index.js';
-import { formatCents } from '../../shared/money.js';
+import { businessDate, money } from '../../platform/views/format.js';
 import type { NewMessage } from '../outbox/index.js';
 import { fillPlaceholders } from './policy.js';
 import type { AccountToRemind } from './selection.js';
@@ -38,7 +38,7 @@ function invoiceName(invoice: AccountToRemind['invoices'][number]): string {
 /** The reminder for `account`, its subject and text from its level, signed by the company, with the customer's link. */
 export function reminderMessage(account: AccountToRemind, { company, linkFor }: { company: Signature; linkFor: LinkFor }): NewMessage & { dedupeKey: string } {
   if (account.email === null) throw new Error(`account ${account.acctid} has no e-mail address`);
-  const totalOverdue = formatCents(account.totalOverdueCents);
+  const totalOverdue = money(account.totalOverdueCents);
   const values = { customer: account.name, acctid: account.acctid, total_overdue: totalOverdue, invoice_count: String(account.invoices.length) };
   const paragraphs = fillPlaceholders(account.level.body, values)
     .split(/\n\s*\n/)
@@ -49,7 +49,7 @@ export function reminderMessage(account: AccountToRemind, { company, linkFor }: 
     paragraphs: [...paragraphs, `Total overdue on account ${account.acctid}: ${totalOverdue}.`],
     table: {
       head: ['Invoice', 'Due on', 'Days late', 'Open'],
-      rows: account.invoices.map((invoice) => [invoiceName(invoice), invoice.dueOn, String(invoice.daysLate), formatCents(invoice.openCents)]),
+      rows: account.invoices.map((invoice) => [invoiceName(invoice), businessDate(invoice.dueOn), String(invoice.daysLate), money(invoice.openCents)]),
     },
     link: { href: linkFor(account.acctid), text: 'Your account and statement online' },
   });

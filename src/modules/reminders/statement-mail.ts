@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { renderMail } from '../../platform/mail/index.js';
-import { formatCents, ZERO_CENTS } from '../../shared/money.js';
+import { businessDate, money } from '../../platform/views/format.js';
+import { ZERO_CENTS } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
 import { balancesAsOf } from '../ledger/index.js';
 import { enqueueMessage } from '../outbox/index.js';
@@ -32,8 +33,8 @@ export function statementMessage(account: { acctid: string; name: string; email:
     company: { name: company.name, address: company.addressLines },
     greeting: `Dear ${account.name},`,
     paragraphs: [
-      `Please find attached your statement for account ${account.acctid}, ${period.from} to ${period.to}.`,
-      `Balance on ${period.to}: ${formatCents(closingCents)}.`,
+      `Please find attached your statement for account ${account.acctid}, ${businessDate(period.from)} to ${businessDate(period.to)}.`,
+      `Balance on ${businessDate(period.to)}: ${money(closingCents)}.`,
       'If you have questions about any entry, reply to this message.',
     ],
     link: { href: linkFor(account.acctid), text: 'Your account and statement online' },
