@@ -222,6 +222,35 @@ for (const target of TEST_DATABASES) {
       }
     });
 
+    test('SMTP_URL credentials sign in (percent-encoded); a refused sign-in keeps messages waiting instead of failing them', async () => {
+      const guarded = await startSmtpServer({
+        authOptional: false,
+        authMethods: ['PLAIN', 'LOGIN'],
+        allowInsecureAuth: true,
+        onAuth(auth, _session, callback) {
+          if (auth.username === 'billing' && auth.password === 's@cret:1') callback(null, { user: auth.username });
+          else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+        },
+      });
+      try {
+        const [refused] = await queue(1, 'bad-login');
+        const wrong = transport(`smtp://billing:wrong@127.0.0.1:${guarded.port}`);
+        await runWorker({ db, transport: wrong, domain: DOMAIN, logger, once: true, retry: FAST });
+        const [row] = await rows([refused!]);
+        assert.equal(row?.status, 'pending');
+        assert.match(row?.last_error ?? '', /^EAUTH: .*535/);
+        assert.doesNotMatch(row?.last_error ?? '', /wrong/, 'the password is not recorded');
+
+        await sleep(FAST.firstPauseMs + 50);
+        const right = transport(`smtp://billing:s%40cret%3A1@127.0.0.1:${guarded.port}`);
+        await runWorker({ db, transport: right, domain: DOMAIN, logger, once: true, retry: FAST });
+        assert.equal((await rows([refused!]))[0]?.status, 'sent');
+        assert.equal(guarded.received.length, 1);
+      } finally {
+        await guarded.stop();
+      }
+    });
+
     test('without SMTP the worker sends nothing but keeps its heartbeat', async () => {
       const [id] = await queue(1, 'no-smtp');
       const started = Date.now();
