@@ -62,7 +62,7 @@ export function accountMessagesSection({ db }: Pick<AccountMessagesSettings, 'db
       const messages = await messagesOfAccount(db, account.acctid, MESSAGES_SHOWN);
       const path = accountPath(account.acctid);
       const actions = may(SEND)
-        ? html`<div class="actions">
+        ? html`<div class="message-actions">
 ${form({ action: `${path}/messages/reminder`, csrfToken, fields: [], submitLabel: 'Send reminder' })}
 ${form({ action: `${path}/messages/statement`, csrfToken, fields: [], submitLabel: 'Send statement' })}
 </div>
