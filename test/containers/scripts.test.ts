@@ -20,7 +20,7 @@ test('the container scripts parse (bash -n)', async () => {
 });
 
 test('the runnable container scripts are executable, in strict mode, with timeouts', () => {
-  for (const name of ['test.sh', 'daemon.sh', 'build-standins.sh', 'registry.sh']) {
+  for (const name of ['test.sh', 'daemon.sh', 'build-standins.sh', 'registry.sh', 'check-mail.sh']) {
     const file = path.join(dir, name);
     const text = fs.readFileSync(file, 'utf8');
     assert.ok(fs.statSync(file).mode & 0o111, `${name} is executable`);

@@ -93,6 +93,13 @@ test('the image is built and system-tested with compose before it is pushed from
   assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!)), `steps out of order: ${order.join(',')}`);
   assert.equal(system.steps.find((s) => s.run?.includes('test:system'))?.env?.CRM_BASE_URL, 'https://localhost:5000');
   const push = system.steps[order[3]!]!;
+  // E-mail: the stack runs with the mail catcher, and a statement queued in the app reaches it through the worker before the push.
+  const env = runs[at(/> \.env/)] ?? '';
+  assert.match(env, /COMPOSE_PROFILES=mailcatcher/);
+  assert.match(env, /SMTP_URL=smtp:\/\/mailcatcher:1025/);
+  const mail = at(/scripts\/containers\/check-mail\.sh/);
+  assert.ok(mail > order[0]! && mail < order[3]!, 'the mail check runs after compose up and before the push');
+  assert.equal(system.steps[mail]?.env?.MAILCATCHER_URL, 'http://127.0.0.1:1080');
   assert.match(push.if ?? '', ON_MAIN_PUSH);
   assert.equal(push.env?.DOCKER_PASSWORD, '${{ secrets.DOCKER_PASSWORD }}');
 });
