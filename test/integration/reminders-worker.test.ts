@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
+import { workerHooks } from '../../src/cli/worker-hooks.js';
+import { loadConfig } from '../../src/config.js';
 import { recordEntry, type NewEntry } from '../../src/modules/ledger/index.js';
 import { runWorker } from '../../src/modules/outbox/index.js';
 import { queueStatementMails, REMINDER_PURPOSE, reminderStillDue, runReminders, STATEMENT_ATTACHMENT, statementAttachment } from '../../src/modules/reminders/index.js';
@@ -91,6 +93,25 @@ for (const target of TEST_DATABASES) {
         [[`statement-${due}-${AS_OF}.pdf`, 'application/pdf']],
       );
       assert.ok((statement.attachments[0]?.size ?? 0) > 1000);
+    });
+
+    test('the daily job at REMINDERS_AT runs the policy for today once, whatever the workers; unset, there is none', async () => {
+      assert.equal(workerHooks({ config: loadConfig({ REMINDERS_AT: '' }) }).daily, null);
+      const hooks = workerHooks({ config: loadConfig({ REMINDERS_AT: '00:00', SESSION_SECRET: 'daily-test-secret-0123456789abcdef0123456789' }) });
+      assert.equal(hooks.daily?.at, '00:00');
+      const prefix = uniqueAcctId('RD').slice(0, 12);
+      const acctid = await account(`${prefix}A`);
+      await record(acctid, { kind: 'charge', amountCents: 2_500, effectiveOn: '2026-01-01', dueOn: '2026-01-31', reference: 'INV-DAILY' });
+      // The database is kept between runs: today's run of an earlier one must not count.
+      await db.deleteFrom('outbox_daily_run').where('job', '=', 'reminders').execute();
+      const once = () => runWorker({ db, transport: null, domain: 'globomantics.test', logger, once: true, ...hooks });
+      await Promise.all([once(), once()]);
+      const runs = await db.selectFrom('outbox_daily_run').select(['job', 'outcome']).where('job', '=', 'reminders').execute();
+      assert.equal(runs.length, 1);
+      assert.match(runs[0]!.outcome ?? '', /^\d+ queued, \d+ already reminded, \d+ without e-mail$/);
+      const queued = await db.selectFrom('outbox_message').select(['purpose', 'subject']).where('acctid', '=', acctid).execute();
+      assert.deepEqual(queued.map((row) => row.purpose), ['reminder'], 'the account overdue today was reminded by the daily run');
+      assert.match(queued[0]!.subject, /^Final reminder: 25\.00 USD overdue on account /);
     });
   });
 }

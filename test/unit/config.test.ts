@@ -215,4 +215,12 @@ describe('mail settings', () => {
     refused({ PUBLIC_BASE_URL: 'ftp://crm.example.com' }, 'PUBLIC_BASE_URL', /https:\/\//);
     refused({ NODE_ENV: 'production', SESSION_SECRET: 'f3c9a1d27b6e4058a9d3c1e7b2f40a6d', SMTP_URL: 'smtp://mail.example.com', MAIL_FROM: 'a@b.example' }, 'PUBLIC_BASE_URL', /required/);
   });
+
+  test('REMINDERS_AT: the daily reminder run off unless set, a time of day HH:MM when set, anything else refused naming it', () => {
+    assert.equal(loadConfig({}).remindersAt, null);
+    assert.equal(loadConfig({ REMINDERS_AT: '' }).remindersAt, null);
+    assert.equal(loadConfig({ REMINDERS_AT: ' 09:00 ' }).remindersAt, '09:00');
+    assert.equal(loadConfig({ REMINDERS_AT: '23:59' }).remindersAt, '23:59');
+    for (const bad of ['9:00', '24:00', '09:60', '9am', '09:00:00']) refused({ REMINDERS_AT: bad }, 'REMINDERS_AT', /HH:MM/);
+  });
 });
