@@ -17,7 +17,8 @@
 #           file's text: username= and password= or password_hash=), and, optional,
 #           K8S_SMTP_URL (smtp://user:pass@host:587; without it nothing is sent).
 # Mail:     MAIL_FROM, PUBLIC_BASE_URL (optional, replace the base's placeholders; both
-#           required with an SMTP URL), SMTP_EGRESS_PORTS (default "587 465 25") and
+#           required with an SMTP URL), REMINDERS_AT (HH:MM: the worker's daily reminder
+#           run; unset: never), SMTP_EGRESS_PORTS (default "587 465 25") and
 #           SMTP_EGRESS_CIDR (default 0.0.0.0/0): where the worker may reach the SMTP server.
 #           Refused before anything is applied: a missing value, a placeholder (change-me,
 #           example, placeholder, ...), a session secret that is shorter than 32
@@ -226,7 +227,9 @@ unset value
 # --- mail settings ----------------------------------------------------------------
 # The base's crm-mail ConfigMap holds placeholders; these variables replace them.
 mail_literals=''
-for name in MAIL_FROM PUBLIC_BASE_URL; do
+[[ -z "${REMINDERS_AT:-}" || "$REMINDERS_AT" =~ ^([01][0-9]|2[0-3]):[0-5][0-9]$ ]] ||
+  die "REMINDERS_AT '$REMINDERS_AT' is not a time of day as HH:MM, e.g. 09:00"
+for name in MAIL_FROM PUBLIC_BASE_URL REMINDERS_AT; do
   value="${!name:-}"
   [[ -z "$value" ]] && continue
   [[ "$value" != *[$'\n\r"\\']* ]] || die "$name must be one line without double quotes or backslashes"

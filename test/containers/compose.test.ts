@@ -142,7 +142,8 @@ test('the worker gets web\'s database, session secret and mail settings, and not
   for (const name of ['NODE_ENV', 'DATABASE_URL', 'DATABASE_PASSWORD', 'SESSION_SECRET', 'SMTP_URL', 'SMTP_REQUIRE_TLS', 'MAIL_FROM', 'PUBLIC_BASE_URL']) {
     assert.equal(mine[name], webs[name], name);
   }
-  assert.equal(mine.REMINDERS_AT, '${REMINDERS_AT:-09:00}');
+  // Unset, as in the app: no daily reminders until .env chooses a time.
+  assert.equal(mine.REMINDERS_AT, '${REMINDERS_AT:-}');
   for (const name of ['REDIS_URL', 'TLS_CERT_FILE', 'TLS_KEY_FILE', 'CRM_BOOTSTRAP_ADMIN_FILE', 'PORT']) assert.equal(mine[name], undefined, name);
   assert.equal(worker?.secrets, undefined);
   assert.equal(worker?.volumes, undefined);

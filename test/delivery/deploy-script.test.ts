@@ -171,7 +171,7 @@ test('with an SMTP URL, the sender, the public address and narrower SMTP egress,
   const smtpUrl = `smtp://crm:${randomBytes(8).toString('hex')}@smtp.mailer.net:587`;
   const result = await s.box.run(scripts.deploy, {
     ...s.env, K8S_SMTP_URL: smtpUrl, MAIL_FROM: 'Globex Billing <billing@globex.net>', PUBLIC_BASE_URL: 'https://crm.globex.net',
-    SMTP_EGRESS_PORTS: '587', SMTP_EGRESS_CIDR: '10.0.12.7/32',
+    SMTP_EGRESS_PORTS: '587', SMTP_EGRESS_CIDR: '10.0.12.7/32', REMINDERS_AT: '09:00',
   });
   assert.equal(result.code, 0, result.stderr);
   assert.doesNotMatch(result.stderr, /No SMTP URL/);
@@ -179,7 +179,7 @@ test('with an SMTP URL, the sender, the public address and narrower SMTP egress,
   const smtp = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-smtp-'))!;
   assert.equal(decode(smtp, 'smtp-url'), smtpUrl);
   const mail = ofKind<IConfigMap>(objects, 'ConfigMap').find((x) => x.metadata?.name?.startsWith('crm-mail-'))!;
-  assert.deepEqual(mail.data, { MAIL_FROM: 'Globex Billing <billing@globex.net>', PUBLIC_BASE_URL: 'https://crm.globex.net', SMTP_REQUIRE_TLS: 'true' });
+  assert.deepEqual(mail.data, { MAIL_FROM: 'Globex Billing <billing@globex.net>', PUBLIC_BASE_URL: 'https://crm.globex.net', REMINDERS_AT: '09:00', SMTP_REQUIRE_TLS: 'true' });
   for (const name of ['web', 'worker']) {
     const container = find<IDeployment>(objects, 'Deployment', name).spec!.template.spec!.containers[0]!;
     assert.ok(container.envFrom?.some((f) => f.configMapRef?.name === mail.metadata?.name), `${name} lacks ${mail.metadata?.name}`);
@@ -200,6 +200,7 @@ test('an SMTP URL that is a placeholder, or one with the placeholder sender or a
     ['no PUBLIC_BASE_URL', { K8S_SMTP_URL: real, MAIL_FROM: 'billing@globex.net' },
       /PUBLIC_BASE_URL is still the placeholder of k8s\/manifest\/kustomization\.yaml while an SMTP URL is set/],
     ['a quote in MAIL_FROM', { MAIL_FROM: 'Globex "Billing" <billing@globex.net>' }, /MAIL_FROM must be one line without double quotes or backslashes/],
+    ['a reminder time that is not HH:MM', { REMINDERS_AT: '9am' }, /REMINDERS_AT '9am' is not a time of day as HH:MM/],
     ['a port that is not one', { SMTP_EGRESS_PORTS: '587 smtp' }, /SMTP_EGRESS_PORTS must be TCP port numbers separated by spaces/],
     ['port 0', { SMTP_EGRESS_PORTS: '0' }, /SMTP_EGRESS_PORTS must be TCP port numbers/],
     ['no port', { SMTP_EGRESS_PORTS: ' ' }, /SMTP_EGRESS_PORTS is empty/],

@@ -67,9 +67,11 @@ test('the outbox worker in k8s/manifest', async (t) => {
     assert.deepEqual(container.envFrom, webContainer.envFrom);
     const mail = ofKind<IConfigMap>(objects, 'ConfigMap').find((c) => c.metadata?.name?.startsWith('crm-mail-'));
     assert.ok(mail && container.envFrom?.some((f) => f.configMapRef?.name === mail.metadata?.name), 'the worker has no crm-mail ConfigMap');
-    assert.deepEqual(Object.keys(mail.data ?? {}).sort(), ['MAIL_FROM', 'PUBLIC_BASE_URL', 'SMTP_REQUIRE_TLS']);
+    assert.deepEqual(Object.keys(mail.data ?? {}).sort(), ['MAIL_FROM', 'PUBLIC_BASE_URL', 'REMINDERS_AT', 'SMTP_REQUIRE_TLS']);
     assert.equal(mail.data?.SMTP_REQUIRE_TLS, 'true');
-    assert.match(container.env?.find((e) => e.name === 'REMINDERS_AT')?.value ?? '', /^\d\d:\d\d$/);
+    // As in the app: no daily reminders until the operator chooses a time (deploy_k8s.sh REMINDERS_AT).
+    assert.equal(mail.data?.REMINDERS_AT, '');
+    assert.equal(container.env?.find((e) => e.name === 'REMINDERS_AT'), undefined);
   });
 
   await t.test('gets nothing it has no use for: no TLS files, bootstrap admin, Redis or migrations on start', () => {

@@ -122,10 +122,10 @@ test('the deploy step hands deploy_k8s.sh the SMTP URL and the mail settings fro
   const step = jobsById.get('deploy')!.steps.find((s) => s.run?.includes('k8s/deploy_k8s.sh'));
   const env = new Map(Object.entries(step?.env ?? {}));
   assert.equal(env.get('K8S_SMTP_URL'), '${{ secrets.K8S_SMTP_URL }}');
-  for (const name of ['MAIL_FROM', 'PUBLIC_BASE_URL', 'SMTP_EGRESS_PORTS', 'SMTP_EGRESS_CIDR']) assert.equal(env.get(name), `\${{ secrets.${name} }}`, name);
+  for (const name of ['MAIL_FROM', 'PUBLIC_BASE_URL', 'REMINDERS_AT', 'SMTP_EGRESS_PORTS', 'SMTP_EGRESS_CIDR']) assert.equal(env.get(name), `\${{ secrets.${name} }}`, name);
   // Every variable deploy_k8s.sh documents reaches it.
   const script = fs.readFileSync(path.join(ROOT, 'k8s', 'deploy_k8s.sh'), 'utf8');
-  for (const name of ['K8S_SMTP_URL', 'MAIL_FROM', 'PUBLIC_BASE_URL', 'SMTP_EGRESS_PORTS', 'SMTP_EGRESS_CIDR']) assert.ok(script.includes(name), `deploy_k8s.sh does not read ${name}`);
+  for (const name of ['K8S_SMTP_URL', 'MAIL_FROM', 'PUBLIC_BASE_URL', 'REMINDERS_AT', 'SMTP_EGRESS_PORTS', 'SMTP_EGRESS_CIDR']) assert.ok(script.includes(name), `deploy_k8s.sh does not read ${name}`);
 });
 
 test('secrets reach scripts only through env, never interpolated into a run: script', () => {
