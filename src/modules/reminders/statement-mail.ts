@@ -4,7 +4,7 @@ import { businessDate, money } from '../../platform/views/format.js';
 import { ZERO_CENTS } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
 import { balancesAsOf } from '../ledger/index.js';
-import { enqueueMessage } from '../outbox/index.js';
+import { enqueueMessage, enqueueMessages } from '../outbox/index.js';
 import { readStatement, statementFileName, statementPdfBytes, type Statement, type StatementPeriod } from '../statements/index.js';
 import type { LinkFor, Signature } from './reminder-message.js';
 import type { BatchRange } from './selection.js';
@@ -96,9 +96,9 @@ export async function queueStatementMails(
     const owing = open.filter(({ acctid }) => (balances.get(acctid) ?? 0) !== 0);
     const mailed = owing.flatMap((account) => (account.email === null || account.email === '' ? (withoutEmail.push(account.acctid), []) : [{ acctid: account.acctid, name: account.name, email: account.email }]));
     if (mailed.length > 0) {
-      await db.transaction().execute(async (trx) => {
-        for (const account of mailed) await queueStatementMail(trx, account, period, balances.get(account.acctid) ?? ZERO_CENTS, { company, linkFor, now });
-      });
+      // A few hundred rows a statement (enqueueMessages), as the reminders run does: one statement a message would dominate at scale.
+      const messages = mailed.map((account) => statementMessage(account, period, balances.get(account.acctid) ?? ZERO_CENTS, { company, linkFor }));
+      await db.transaction().execute((trx) => enqueueMessages(trx, messages, now));
     }
     queued += mailed.length;
     onProgress?.(accountsRead, queued);
