@@ -321,6 +321,8 @@ export -f check_worker
 export CONTAINERS_DIR
 step 90 "worker: a statement queued with crm statements --email reaches the mail catcher" bash -c check_worker
 FIG[mail]="$(grep -o 'in [0-9]* ms' "$RUN_DIR/mail.txt") from crm statements --email to the mail catcher's listing"
+# What the worker holds after rendering and sending a statement PDF (its pod's limit is 256Mi).
+FIG[worker]="$(docker stats --no-stream --format '{{.MemUsage}}' "$(compose ps -q worker)" 2>/dev/null || echo '?') memory after sending"
 step 75 "wait_for_https.sh 60" env CRM_BASE_URL="$BASE_URL" "$REPO_ROOT/wait_for_https.sh" 60
 
 SUITE_LOG="$RUN_DIR/system-suite.log"
@@ -420,6 +422,7 @@ image:               $WEB_IMAGE, ${FIG[size]}
 image build:         ${FIG[build]} (docker build; layer cache under $GLOBO_DOCKER_DATA_ROOT)
 compose up→healthy:  ${FIG[up]} (with --build, db + redis + web + mail catcher healthy, worker running)
 mail:                ${FIG[mail]}
+worker:              ${FIG[worker]}
 system suite:        ${FIG[suite]}
 redis:               ${FIG[redis]}
 whole stage so far:  $(( $(date +%s) - T0 ))s
