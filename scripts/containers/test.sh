@@ -37,6 +37,15 @@ set -euo pipefail
 need_root
 cd "$REPO_ROOT"
 
+# One container stage at a time on this machine: they share the private Docker
+# daemon, and one's teardown (or its "nothing left running" check) would break
+# another's build or compose project. A second stage waits for the first.
+exec 9>/run/globo-crm-containers.lock
+if ! flock -n 9; then
+  echo "another container stage is running on this machine; waiting for it (lock /run/globo-crm-containers.lock)" >&2
+  flock 9
+fi
+
 T0=$(date +%s)
 RUN_DIR="$(mktemp -d /tmp/globo-crm-containers.XXXXXX)"
 chmod 0755 "$RUN_DIR"
