@@ -162,6 +162,20 @@ for (const target of TEST_DATABASES) {
       assert.equal((await auditOf(acctid, 'customer_link.opened')).length, 0);
     });
 
+    test('a HEAD (a link checker) is answered like the page but is not audited as an opening', async () => {
+      const acctid = await account('Checked Link');
+      const link = linkFor(acctid);
+      for (const path of [link, `${link}/statement.pdf`]) {
+        const reply = await app.inject({ method: 'HEAD', url: path, remoteAddress: '192.0.2.10' });
+        assert.equal(reply.statusCode, 200, path);
+        assertPrivate(reply);
+      }
+      assert.equal((await auditOf(acctid, 'customer_link.opened')).length, 0);
+      assert.equal((await auditOf(acctid, 'customer_link.statement_downloaded')).length, 0);
+      assert.equal((await open(link)).statusCode, 200);
+      assert.equal((await auditOf(acctid, 'customer_link.opened')).length, 1);
+    });
+
     test('the longest account id makes a link the router takes', async () => {
       const acctid = `L${uniqueAcctId('').padEnd(14, '0')}`.slice(0, 15);
       await db.transaction().execute((trx) => createAccount(trx, actor, { acctid, name: 'Long Id' }));

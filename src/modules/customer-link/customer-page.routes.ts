@@ -53,6 +53,13 @@ export const customerPageRoutes: FastifyPluginAsyncZod<CustomerPageRoutesOptions
   const config = { access: PUBLIC, rateLimit: perMinute(opensPerMinute) };
   const page = (reply: FastifyReply, status: number, body: string) => reply.code(status).type(HTML).send(body);
 
+  /**
+   * Whether a request opens the link: a HEAD (a link checker, a mail
+   * scanner looking before the customer does) is answered as a GET is, but
+   * the audit log keeps only what a person opened.
+   */
+  const isOpening = (request: FastifyRequest) => request.method !== 'HEAD';
+
   /** The account a token opens, or the refusal already sent (and audited when the link was genuine). */
   async function open(request: FastifyRequest, reply: FastifyReply, token: string, what: string): Promise<{ account: AccountDetails; claims: LinkClaims } | null> {
     const reading = readLinkToken(secret, token, Date.now());
@@ -63,7 +70,7 @@ export const customerPageRoutes: FastifyPluginAsyncZod<CustomerPageRoutesOptions
     }
     const { claims } = reading;
     const refuse = async (reason: 'revoked' | 'expired' | 'no-account', status: number, body: string) => {
-      if (reason !== 'no-account') await recordAudit(db, customerActor(request), { action: 'customer_link.refused', target: claims.acctid, after: { reason, opening: what } });
+      if (reason !== 'no-account' && isOpening(request)) await recordAudit(db, customerActor(request), { action: 'customer_link.refused', target: claims.acctid, after: { reason, opening: what } });
       page(reply, status, body);
       return null;
     };
@@ -90,7 +97,7 @@ export const customerPageRoutes: FastifyPluginAsyncZod<CustomerPageRoutesOptions
       accountInvoices(db, account.acctid, { openLimit: CUSTOMER_INVOICES_SHOWN, paidLimit: 0 }),
       accountAging(db, account.acctid, today),
     ]);
-    await recordAudit(db, customerActor(request), { action: 'customer_link.opened', target: account.acctid, after: { link_made: new Date(claims.issuedAt).toISOString() } });
+    if (isOpening(request)) await recordAudit(db, customerActor(request), { action: 'customer_link.opened', target: account.acctid, after: { link_made: new Date(claims.issuedAt).toISOString() } });
     return page(
       reply,
       200,
@@ -111,7 +118,8 @@ export const customerPageRoutes: FastifyPluginAsyncZod<CustomerPageRoutesOptions
       if (!(error instanceof FieldsError) || error.code !== 'STATEMENT_TOO_LONG') throw error;
       return page(reply, 422, statementTooLongPage(company));
     }
-    await recordAudit(db, customerActor(request), {
+    if (isOpening(request))
+      await recordAudit(db, customerActor(request), {
       action: 'customer_link.statement_downloaded',
       target: account.acctid,
       after: { link_made: new Date(claims.issuedAt).toISOString(), from: period.from, to: period.to },
