@@ -8,6 +8,7 @@ import { acctidField, requireAccount } from '../modules/accounts/index.js';
 import { CLI_ACTOR, recordAudit } from '../modules/audit/index.js';
 import { customerLinkFor, revokeCustomerLinks } from '../modules/customer-link/index.js';
 import { CliFailure, formatTime, note, print, withDatabase } from './context.js';
+import { NO_LINK_SECRET } from './collections.js';
 
 const DAY_MS = 86_400_000;
 
@@ -27,7 +28,7 @@ export function registerLinkCommand(program: Command): void {
     .action(async (acctid: string, options: { revoke?: boolean }) => {
       await withDatabase(async ({ db, config }) => {
         // A secret made up for this run would sign a link no server accepts.
-        if (!options.revoke && config.sessionSecretSource === 'random') throw new CliFailure('SESSION_SECRET is not set: set it as the server has it, or the link would not open');
+        if (!options.revoke && config.sessionSecretSource === 'random') throw new CliFailure(NO_LINK_SECRET);
         const account = await requireAccount(db, acctid);
         const now = Date.now();
         if (options.revoke) {

@@ -10,7 +10,7 @@ import { dateIn, isIsoDate } from '../shared/dates.js';
 import { runReminders, type ReminderRunReport } from '../modules/reminders/index.js';
 import { accountCount } from '../modules/receivables/index.js';
 import { dialectOf } from '../platform/db/dialect.js';
-import { linkForConfig, signatureOf } from './collections.js';
+import { commandLinkFor, signatureOf } from './collections.js';
 import { note, print, withDatabase } from './context.js';
 
 /** Batches worked through at once on MariaDB/MySQL and PostgreSQL, each on a connection of its own. */
@@ -54,7 +54,7 @@ async function runCommand(options: { asOf?: string }): Promise<void> {
         return await runReminders(db, {
           asOf,
           company: signatureOf(config),
-          linkFor: linkForConfig(config, now),
+          linkFor: commandLinkFor(config, now),
           now,
           concurrency: dialectOf(db) === 'sqlite' ? 1 : REMINDER_WRITERS,
           onProgress: ({ accountsRead, queued }) => bar.update(accountsRead, { queued }),

@@ -10,7 +10,7 @@ import { isIsoDate, dateIn } from '../shared/dates.js';
 import { configureDisplay } from '../platform/views/format.js';
 import { periodRuleMessage, STATEMENT_MAX_ENTRIES, STATEMENT_READERS, statementPeriod, writeStatements, type BatchReport } from '../modules/statements/index.js';
 import { queueStatementMails } from '../modules/reminders/index.js';
-import { linkForConfig, signatureOf } from './collections.js';
+import { commandLinkFor, signatureOf } from './collections.js';
 import { CliFailure, note, print, withDatabase } from './context.js';
 
 interface StatementsOptions {
@@ -53,7 +53,7 @@ async function emailStatements(options: StatementsOptions, command: Command): Pr
       return command.error(`error: ${messages.join(' ')}`, { exitCode: 2, code: 'crm.invalidPeriod' });
     }
     const now = Date.now();
-    return queueStatementMails(db, { period, company: signatureOf(config), linkFor: linkForConfig(config, now), now });
+    return queueStatementMails(db, { period, company: signatureOf(config), linkFor: commandLinkFor(config, now), now });
   });
   print(
     [

@@ -65,4 +65,23 @@ describe('crm reminders run and crm statements --email', { timeout: 300_000 }, (
     assert.equal(both.status, 2, showRun(both));
     assert.match(both.stderr, /use either --out \(write PDF files\) or --email \(queue e-mails\), not both/);
   });
+
+  test('without SESSION_SECRET both refuse (exit 1) and queue nothing: the links would be signed with a secret no server has', async (t) => {
+    const dbFile = join(tempDir(t, 'crm-reminders-secret-'), 'crm.db');
+    const migrate = await crm(dbFile, ['migrate']);
+    assert.equal(migrate.status, 0, showRun(migrate));
+    const withoutSecret = Object.fromEntries(Object.entries(SETTINGS).filter(([name]) => name !== 'SESSION_SECRET'));
+    for (const args of [['reminders', 'run'], ['statements', '--email']]) {
+      const run = await runCrm(dbFile, args, { env: withoutSecret, timeoutMs: 120_000 });
+      assert.equal(run.status, 1, showRun(run));
+      assert.match(run.stderr, /SESSION_SECRET is not set/, showRun(run));
+    }
+    const db = createDatabase<Database>(parseDatabaseUrl(`sqlite:${dbFile}`), { poolSize: 1, connectTimeoutMs: 1000 });
+    try {
+      const queued = await db.selectFrom('outbox_message').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(queued.n), 0);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
