@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Queryable } from '../../schema.js';
-import { dialectOf, insertUnlessPresent } from '../../platform/db/dialect.js';
+import { dialectOf, insertUnlessPresent, lockForShare } from '../../platform/db/dialect.js';
 
 /** An e-mail to queue. `dedupeKey`, when set, makes queueing it again a no-op. */
 export interface NewMessage {
@@ -15,13 +14,9 @@ export interface NewMessage {
   dedupeKey?: string | null;
 }
 
-/**
- * Queues a message, due at once. Pass the transaction that decides to send
- * it, so the message exists exactly when that decision does. With a dedupe
- * key already queued (in any state), adds nothing and returns that row's id.
- */
-export async function enqueueMessage(db: Queryable, message: NewMessage, now: number): Promise<number> {
-  const values = {
+/** The row a message is queued as, due at `now`. */
+function rowOf(message: NewMessage, now: number) {
+  return {
     purpose: message.purpose,
     acctid: message.acctid,
     to_address: message.to,
@@ -35,17 +30,22 @@ export async function enqueueMessage(db: Queryable, message: NewMessage, now: nu
     created_at: now,
     updated_at: now,
   };
+}
+
+/**
+ * Queues a message, due at once. Pass the transaction that decides to send
+ * it, so the message exists exactly when that decision does. With a dedupe
+ * key already queued (in any state), adds nothing and returns that row's id.
+ */
+export async function enqueueMessage(db: Queryable, message: NewMessage, now: number): Promise<number> {
+  const values = rowOf(message, now);
   const dedupeKey = message.dedupeKey;
   if (dedupeKey !== undefined && dedupeKey !== null) {
     await insertUnlessPresent(db, db.insertInto('outbox_message').values(values), ['dedupe_key']).execute();
     // A locking read sees the row a concurrent transaction committed (MySQL's plain reads keep the
     // transaction's snapshot). Shared, since the ignored insert already holds a shared lock on the key:
     // asking for an exclusive one would deadlock two such transactions.
-    const existing = db.selectFrom('outbox_message').select('id').where('dedupe_key', '=', dedupeKey);
-    const dialect = dialectOf(db);
-    // MariaDB knows only the older spelling of FOR SHARE.
-    const locked = dialect === 'mysql' ? existing.modifyEnd(sql`lock in share mode`) : dialect === 'postgres' ? existing.forShare() : existing;
-    const row = await locked.executeTakeFirstOrThrow();
+    const row = await lockForShare(db, db.selectFrom('outbox_message').select('id').where('dedupe_key', '=', dedupeKey)).executeTakeFirstOrThrow();
     return Number(row.id);
   }
   if (dialectOf(db) === 'postgres') {
@@ -66,34 +66,22 @@ const MESSAGES_PER_INSERT = 200;
  */
 export async function enqueueMessages(db: Queryable, messages: readonly (NewMessage & { dedupeKey: string })[], now: number): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  const dialect = dialectOf(db);
   for (let start = 0; start < messages.length; start += MESSAGES_PER_INSERT) {
     const chunk = messages.slice(start, start + MESSAGES_PER_INSERT);
-    const rows = chunk.map((message) => ({
-      purpose: message.purpose,
-      acctid: message.acctid,
-      to_address: message.to,
-      subject: message.subject,
-      text_body: message.text,
-      html_body: message.html,
-      attachment_kind: message.attachment?.kind ?? null,
-      attachment_ref: message.attachment ? JSON.stringify(message.attachment.ref) : null,
-      dedupe_key: message.dedupeKey,
-      next_attempt_at: now,
-      created_at: now,
-      updated_at: now,
-    }));
+    const rows = chunk.map((message) => rowOf(message, now));
     await insertUnlessPresent(db, db.insertInto('outbox_message').values(rows), ['dedupe_key']).execute();
     // A locking read, as in enqueueMessage: it sees rows a concurrent transaction committed.
-    const existing = db
-      .selectFrom('outbox_message')
-      .select(['id', 'dedupe_key'])
-      .where(
-        'dedupe_key',
-        'in',
-        chunk.map((message) => message.dedupeKey),
-      );
-    const locked = dialect === 'mysql' ? existing.modifyEnd(sql`lock in share mode`) : dialect === 'postgres' ? existing.forShare() : existing;
+    const locked = lockForShare(
+      db,
+      db
+        .selectFrom('outbox_message')
+        .select(['id', 'dedupe_key'])
+        .where(
+          'dedupe_key',
+          'in',
+          chunk.map((message) => message.dedupeKey),
+        ),
+    );
     for (const row of await locked.execute()) if (row.dedupe_key !== null) ids.set(row.dedupe_key, Number(row.id));
   }
   return ids;

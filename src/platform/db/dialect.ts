@@ -51,6 +51,22 @@ export function lockForUpdate<DB, TB extends keyof DB, O>(db: AnyDb, query: Sele
   return dialectOf(db) === 'sqlite' ? query : query.forUpdate();
 }
 
+/**
+ * SELECT … shared-locked where the database has row locks: it reads the
+ * latest committed rows (not the transaction's snapshot) and keeps them from
+ * changing. MariaDB knows only the older spelling, LOCK IN SHARE MODE.
+ */
+export function lockForShare<DB, TB extends keyof DB, O>(db: AnyDb, query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+  switch (dialectOf(db)) {
+    case 'mysql':
+      return query.modifyEnd(sql`lock in share mode`);
+    case 'postgres':
+      return query.forShare();
+    case 'sqlite':
+      return query;
+  }
+}
+
 /** Whether rows can be streamed from the server instead of loaded at once (Kysely's .stream()). */
 export function canStream(db: AnyDb): boolean {
   // All three drivers stream in Kysely 0.28 (pg needs pg-cursor, which is not installed).
