@@ -8,6 +8,7 @@ import type { App } from '../../src/app.js';
 import { ledgerMismatches } from '../../src/modules/ledger/index.js';
 import { addDays } from '../../src/shared/dates.js';
 import type { Database } from '../../src/schema.js';
+import type { EntryJson, Problem } from '../support/api-json.js';
 import { testApp } from '../support/app.js';
 import { addToken, addUser } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
@@ -31,41 +32,12 @@ interface AccountJson {
   created_at: string;
   updated_at: string;
 }
-interface EntryJson {
-  id: number;
-  kind: string;
-  amount_cents: number;
-  amount: string;
-  balance_after_cents: number;
-  balance_after: string;
-  memo: string;
-  effective_on: string;
-  due_on: string | null;
-  reference: string | null;
-  open_cents: number | null;
-  paid_by: { entry_id: number; amount_cents: number; effective_on: string }[] | null;
-  unapplied_cents: number | null;
-  applied_to: { charge_id: number; reference: string | null; amount_cents: number; effective_on: string }[] | null;
-  actor: string;
-  at: string;
-}
-
 /** An entry without what later entries change (what is open of it, what paid it): the entry as recorded. */
 function recordedPart(entry: EntryJson): Partial<EntryJson> {
   const part: Partial<EntryJson> = { ...entry };
   for (const key of ['open_cents', 'paid_by', 'unapplied_cents', 'applied_to'] as const) delete part[key];
   return part;
 }
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  instance: string;
-  errors?: { field: string; message: string }[];
-}
-
 const ACCOUNT_KEYS = ['acctid', 'name', 'email', 'phone', 'notes', 'terms_days', 'reminders', 'status', 'closed_at', 'paid_cents', 'paid', 'due_cents', 'due', 'balance_cents', 'balance', 'created_at', 'updated_at'];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

@@ -15,6 +15,7 @@ import { recordEntry, type NewEntry } from '../../src/modules/ledger/index.js';
 import type { Database } from '../../src/schema.js';
 import { addDays, dateIn } from '../../src/shared/dates.js';
 import { cents } from '../../src/shared/money.js';
+import type { Problem } from '../support/api-json.js';
 import { testApp } from '../support/app.js';
 import { addToken, addUser } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
@@ -39,13 +40,6 @@ interface Report {
   accounts: (Figures & { acctid: string; name: string })[];
   next: string | null;
 }
-interface Problem {
-  status: number;
-  detail: string;
-  code: string;
-  errors?: { field: string; message: string }[];
-}
-
 const list = (f: Figures) => [f.current_cents, f.days_1_30_cents, f.days_31_60_cents, f.days_61_90_cents, f.days_over_90_cents, f.credit_cents, f.total_cents];
 
 function problem(reply: LightMyRequestResponse, status: number): Problem {

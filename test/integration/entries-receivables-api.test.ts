@@ -14,29 +14,10 @@ import type { App } from '../../src/app.js';
 import { ledgerMismatches } from '../../src/modules/ledger/index.js';
 import type { Database } from '../../src/schema.js';
 import { addDays, dateIn } from '../../src/shared/dates.js';
+import type { EntryJson, Problem } from '../support/api-json.js';
 import { testApp } from '../support/app.js';
 import { addToken, addUser } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, uniqueAcctId } from '../support/test-databases.js';
-
-interface EntryJson {
-  id: number;
-  kind: string;
-  amount_cents: number;
-  effective_on: string;
-  due_on: string | null;
-  reference: string | null;
-  open_cents: number | null;
-  paid_by: { entry_id: number; amount_cents: number; effective_on: string }[] | null;
-  unapplied_cents: number | null;
-  applied_to: { charge_id: number; reference: string | null; amount_cents: number; effective_on: string }[] | null;
-  at: string;
-}
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-  errors?: { field: string; message: string }[];
-}
 
 /** Far east (UTC+14) and far west (UTC−12) of UTC: at any moment, "today" in one of them is not today in UTC. */
 const EAST = 'Pacific/Kiritimati';

@@ -21,6 +21,7 @@ import { seedWithLedger } from '../../src/prepare-database.js';
 import type { Database } from '../../src/schema.js';
 import { addDays, dateIn } from '../../src/shared/dates.js';
 import { cents } from '../../src/shared/money.js';
+import type { Problem } from '../support/api-json.js';
 import { testApp } from '../support/app.js';
 import { SCREENSHOT_DIR } from '../support/browser.js';
 import { addToken, addUser, signInWith } from '../support/staff.js';
@@ -33,13 +34,6 @@ const actor = { name: 'statements-test', ip: '127.0.0.1', requestId: 'req-statem
 /** The hand-computed case's entries are recorded "on" this day, whatever today is. */
 const RECORDED_AT = Date.parse('2026-06-30T12:00:00Z');
 const NAME = 'Zoë Ñúñez-Müller & Søn — Łódź 北京';
-
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-  errors?: { field: string; message: string }[];
-}
 
 function assertProblem(reply: LightMyRequestResponse, status: number, field?: string, message?: RegExp): Problem {
   assert.equal(reply.statusCode, status, reply.body);
