@@ -10,6 +10,8 @@ export interface StallableProxy {
   readonly port: number;
   stall(): void;
   resume(): void;
+  /** Resets every open connection (a database that died), new ones still forwarded. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,12 @@ export async function startStallableProxy(targetHost: string, targetPort: number
       for (const [client, upstream] of pairs) {
         client.resume();
         upstream.resume();
+      }
+    },
+    cut() {
+      for (const [client, upstream] of pairs) {
+        client.resetAndDestroy();
+        upstream.resetAndDestroy();
       }
     },
     async close() {

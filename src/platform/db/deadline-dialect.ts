@@ -106,8 +106,16 @@ class DeadlineDriver implements Driver {
     return this.inner.commitTransaction(unwrap(connection));
   }
 
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(unwrap(connection));
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.rollbackTransaction(unwrap(connection));
+    } catch (error) {
+      // A connection that died took its transaction with it (the server rolls back what it had): there is nothing to
+      // undo, and the error that ended it, which Kysely throws next, says why. The rollback's own "connection is
+      // in closed state" would hide that, and a database outage would read as a 500 instead of a 503.
+      if (isConnectionLost(error)) return;
+      throw error;
+    }
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -117,6 +125,12 @@ class DeadlineDriver implements Driver {
   destroy(): Promise<void> {
     return this.inner.destroy();
   }
+}
+
+/** The driver says the connection itself is gone (mysql2 marks such errors fatal; pg names them in the message). */
+function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (error as Error & { fatal?: unknown }).fatal === true || /Connection terminated|not queryable/.test(error.message);
 }
 
 function unwrap(connection: DatabaseConnection): DatabaseConnection {
