@@ -1,11 +1,12 @@
 /** A database that hangs or goes away: visitors get 503 with Retry-After in bounded time, and service resumes. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { App } from '../../src/app.js';
 import { insertAccountIfMissing } from '../../src/modules/accounts/account.repository.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
+import { isDatabaseUnavailable } from '../../src/platform/db/unavailable.js';
 import type { Database } from '../../src/schema.js';
 import { testApp } from '../support/app.js';
 import { openForm, postLookup } from '../support/inject.js';
@@ -67,6 +68,30 @@ for (const target of TEST_DATABASES.filter((database) => !database.url.startsWit
         if (!recovered) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       assert.ok(recovered, 'lookups work again once the database answers');
+    });
+
+    test('a transaction whose connection dies mid-way fails as the outage it is (503), not with the rollback’s own error', async () => {
+      const failure = await db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          proxy.cut();
+          await sql`select 1`.execute(trx);
+        })
+        .then(
+          () => new Error('the transaction committed on a dead connection'),
+          (error: unknown) => error,
+        );
+      assert.ok(isDatabaseUnavailable(failure), `the error says the database went away: ${String(failure)}`);
+      // The pool's other connection was cut too; it may fail one query before the pool drops it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sql`select 1`.execute(db);
+          break;
+        } catch (error) {
+          if (attempt === 3 || !isDatabaseUnavailable(error)) throw error;
+        }
+      }
     });
 
     test('a lookup against a database that refuses connections gets 503 with Retry-After, not 500', async () => {

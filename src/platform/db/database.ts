@@ -68,7 +68,7 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
       return new PostgresDialect({
         pool: async () => {
           const { default: pg } = await import('pg');
-          return new pg.Pool({
+          const pool = new pg.Pool({
             host: target.host,
             port: target.port,
             user: target.user,
@@ -78,6 +78,11 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
             connectionTimeoutMillis: connectTimeoutMs,
             statement_timeout: statementTimeoutMs,
           });
+          // A connection that dies (the server killed or restarted) emits 'error', which with no listener ends the
+          // process. The pool drops an idle one; a query on a checked-out one fails with the error (a 503).
+          pool.on('error', () => undefined);
+          pool.on('connect', (client) => client.on('error', () => undefined));
+          return pool;
         },
       });
     case 'sqlite':
