@@ -17,8 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -28,7 +27,7 @@ import type { Database } from '../src/schema.js';
 import { Browser } from '../test/support/https-client.js';
 import { ROOT } from '../test/support/paths.js';
 import { addToken, addUser } from '../test/support/staff.js';
-import { accountName, acctidOf } from './accounts.js';
+import { acctidOf, writeAccountsCsv } from './accounts.js';
 import { launch, load, loadAverage, requireMariaDb, SECONDS, stop, wrkScript, type Measured } from './support.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,1000000').split(',').map(Number);
@@ -141,19 +140,6 @@ function crm(args: string[], env: Record<string, string>): { seconds: number; st
   const seconds = (performance.now() - started) / 1000;
   if (run.status !== 0) throw new Error(`crm ${args.join(' ')} failed (${String(run.status)}): ${run.stderr.slice(-2000)}`);
   return { seconds, stdout: run.stdout, stderr: run.stderr };
-}
-
-async function writeCsv(file: string, size: number): Promise<void> {
-  const out = createWriteStream(file);
-  out.write('acctid,name,email,phone,paid,due\n');
-  for (let i = 1; i <= size; i++) {
-    const due = 1000 + ((i * 7919) % 900_000);
-    const paid = 1 + ((i * 104_729) % (due - 1)); // never 0: every account gets an opening payment
-    const line = `${acctidOf(i)},${accountName(i)},${acctidOf(i).toLowerCase()}@example.com,+1 555 ${String(i % 10_000).padStart(4, '0')},${(paid / 100).toFixed(2)},${(due / 100).toFixed(2)}\n`;
-    if (!out.write(line)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
 }
 
 async function recreateDatabase(name: string): Promise<string> {
@@ -277,7 +263,7 @@ async function benchSize(size: number, dir: string, tls: { CERT: string; KEY: st
     entries = Number.NaN;
   } else {
     const csv = join(dir, `accounts-${size}.csv`);
-    await writeCsv(csv, size);
+    await writeAccountsCsv(csv, size);
     crm(['migrate'], env);
     const run = crm(['import', csv], env);
     imported = run;
