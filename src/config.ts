@@ -77,6 +77,7 @@ const environment = z.object({
   TRUST_PROXY: z.string().default('false'),
   DATABASE_URL: z.string().min(1).default('sqlite:var/crm.db'),
   DATABASE_PASSWORD: z.string().optional(),
+  DATABASE_CA_FILE: z.string().min(1).optional(),
   DB_POOL_SIZE: integer(1, 100, 10),
   DB_CONNECT_ATTEMPTS: integer(1, 1000, 10),
   DB_CONNECT_DELAY_MS: integer(0, 600_000, 5000),
@@ -190,6 +191,9 @@ function configSchema(devSecret?: () => string) {
     } catch (error) {
       problem('DATABASE_URL', (error as Error).message);
     }
+    if (env.DATABASE_CA_FILE !== undefined && database?.kind === 'sqlite') {
+      problem('DATABASE_CA_FILE', 'applies to a mysql:// or postgres:// DATABASE_URL only (a sqlite: file has no connection to encrypt)');
+    }
     const trustProxy = parseTrustProxy(env.TRUST_PROXY);
     if (typeof trustProxy === 'string') problem('TRUST_PROXY', trustProxy);
     if (env.SESSION_SECRET !== undefined) {
@@ -234,6 +238,8 @@ function configSchema(devSecret?: () => string) {
       /** Which proxies' X-Forwarded-For counts: none, a hop count, or a list of addresses/CIDRs. */
       trustProxy: typeof trustProxy === 'object' ? Object.freeze([...trustProxy]) : trustProxy,
       database: Object.freeze(database),
+      /** The CA bundle (PEM) the database server's certificate must chain to; set: TLS, verified, never plain text. Null: plain connections. */
+      databaseCaFile: env.DATABASE_CA_FILE ?? null,
       pool: Object.freeze({
         size: env.DB_POOL_SIZE,
         connectAttempts: env.DB_CONNECT_ATTEMPTS,

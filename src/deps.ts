@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { createDatabase } from './platform/db/database.js';
+import { createDatabase, type PoolOptions } from './platform/db/database.js';
 import { createLogger } from './platform/logger.js';
 import { closeRedis, createRedis } from './platform/redis.js';
 import type { Database } from './schema.js';
@@ -34,12 +34,15 @@ const CONNECT_TIMEOUT_MS = 5000;
 
 export function createDeps(config: Config, options: DepsOptions = {}): Deps {
   const logger = options.logger ?? createLogger(config.logLevel, config.logFormat);
-  const db = createDatabase<Database>(config.database, {
+  // One set of pool options (TLS included) for every pool this process opens to the database.
+  const poolOptions: PoolOptions = {
     poolSize: options.poolSize ?? config.pool.size,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     statementTimeoutMs: options.statementTimeoutMs ?? config.pool.statementTimeoutMs,
     acquireTimeoutMs: config.pool.acquireTimeoutMs,
-  });
+    caFile: config.databaseCaFile,
+  };
+  const db = createDatabase<Database>(config.database, poolOptions);
   const redis = config.redisUrl && options.redis !== false ? createRedis(config.redisUrl, logger) : null;
   let closed: Promise<void> | undefined;
   return {

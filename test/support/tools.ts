@@ -29,14 +29,19 @@ const installHints = new Map([
 ]);
 
 /**
- * Returns the tool's path. When it is missing the test is skipped locally, but fails
- * with a clear message under CI=true so a CI machine cannot silently skip the check.
+ * Skips the test with `why` and the command that enables it, or, under CI=true,
+ * fails with that message so a CI machine cannot silently skip the check.
  */
+export function skipOrFail(t: TestContext, why: string, enable: string): void {
+  const message = skipReason(why, enable);
+  if (process.env.CI === 'true') throw new Error(`${message}; it is required when CI=true`);
+  t.skip(message);
+}
+
+/** Returns the tool's path; when it is missing, skips the test (fails under CI=true: skipOrFail). */
 export function requireTool(t: TestContext, name: string): string | undefined {
   const found = which(name);
   if (found) return found;
-  const message = skipReason(`${name} is not installed`, installHints.get(name) ?? `install ${name}`);
-  if (process.env.CI === 'true') throw new Error(`${message}; it is required when CI=true`);
-  t.skip(message);
+  skipOrFail(t, `${name} is not installed`, installHints.get(name) ?? `install ${name}`);
   return undefined;
 }

@@ -33,6 +33,12 @@ describe('loadConfig', () => {
     assert.equal(database.kind === 'mysql' && database.password, 'from-a-secret');
   });
 
+  test('DATABASE_CA_FILE is kept for a mysql:// or postgres:// URL and refused with a sqlite: one', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'mysql://crm@db.example.com/crm', DATABASE_CA_FILE: '/etc/crm/db-ca/global-bundle.pem' }).databaseCaFile, '/etc/crm/db-ca/global-bundle.pem');
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://crm@db/crm' }).databaseCaFile, null);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite::memory:', DATABASE_CA_FILE: '/ca.pem' }), /DATABASE_CA_FILE: applies to a mysql:\/\/ or postgres:\/\/ DATABASE_URL only/);
+  });
+
   test('empty variables count as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).port, 5000);
   });

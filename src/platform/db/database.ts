@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import type { DatabaseTarget } from './database-url.js';
@@ -13,6 +13,43 @@ export interface PoolOptions {
   readonly statementTimeoutMs?: number;
   /** How long a query may wait for a free connection from the pool; default 3 s. */
   readonly acquireTimeoutMs?: number;
+  /**
+   * DATABASE_CA_FILE: the CA bundle (PEM) that must have signed the server's
+   * certificate. Set: every connection is TLS, certificate and host name
+   * verified, and a server without TLS is refused. Unset: plain connections.
+   */
+  readonly caFile?: string | null;
+}
+
+/** DATABASE_CA_FILE cannot be used: missing, unreadable, or not a PEM certificate. */
+export class DatabaseCaFileError extends Error {
+  override name = 'DatabaseCaFileError';
+}
+
+/** What both drivers are given for TLS: the CA bundle, and a connection refused unless the server's certificate chains to it. */
+export interface DatabaseTls {
+  readonly ca: string;
+  readonly rejectUnauthorized: true;
+}
+
+/**
+ * Reads the CA bundle once, when the pool is made, so a wrong path stops
+ * start-up with its own message rather than surfacing as a failed connection.
+ */
+export function databaseTls(caFile: string): DatabaseTls {
+  let ca: string;
+  try {
+    // The operator's DATABASE_CA_FILE.
+    // eslint-disable-next-line security/detect-non-literal-fs-filename
+    ca = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new DatabaseCaFileError(`DATABASE_CA_FILE ${caFile} cannot be read (${code}): point it at the database provider's CA bundle (PEM)`, { cause: error });
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new DatabaseCaFileError(`DATABASE_CA_FILE ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----): point it at the database provider's CA bundle`);
+  }
+  return Object.freeze({ ca, rejectUnauthorized: true });
 }
 
 const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
@@ -27,7 +64,8 @@ const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
  */
 export function createDatabase<DB>(target: DatabaseTarget, options: PoolOptions): Kysely<DB> {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-  const dialect = new DeadlineDialect(createDialect(target, options.poolSize, options.connectTimeoutMs, statementTimeoutMs), {
+  const tls = options.caFile && target.kind !== 'sqlite' ? databaseTls(options.caFile) : undefined;
+  const dialect = new DeadlineDialect(createDialect(target, options.poolSize, options.connectTimeoutMs, statementTimeoutMs, tls), {
     acquireTimeoutMs: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
     // The server cancels first and says why; ours only fires if the server itself is stuck.
     queryTimeoutMs: statementTimeoutMs + 1000,
@@ -35,7 +73,7 @@ export function createDatabase<DB>(target: DatabaseTarget, options: PoolOptions)
   return new Kysely<DB>({ dialect });
 }
 
-function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutMs: number, statementTimeoutMs: number): Dialect {
+function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutMs: number, statementTimeoutMs: number, tls: DatabaseTls | undefined): Dialect {
   switch (target.kind) {
     case 'mysql':
       return new MysqlDialect({
@@ -53,6 +91,8 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
             timezone: 'Z',
             // BIGINT cents arrive as numbers while they are safe integers.
             supportBigNumbers: true,
+            // mysql2 checks the host name only when asked (pg always does).
+            ...(tls ? { ssl: { ...tls, verifyIdentity: true } } : {}),
           });
           pool.on('connection', (connection) => {
             // MariaDB counts seconds in max_statement_time, MySQL milliseconds in
@@ -77,6 +117,7 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
             max: poolSize,
             connectionTimeoutMillis: connectTimeoutMs,
             statement_timeout: statementTimeoutMs,
+            ...(tls ? { ssl: { ...tls } } : {}),
           });
           // A connection that dies (the server killed or restarted) emits 'error', which with no listener ends the
           // process. The pool drops an idle one; a query on a checked-out one fails with the error (a 503).

@@ -8,7 +8,7 @@ const UNAVAILABLE_CODES = new Set([
   // Node sockets (mysql2 and pg surface these)
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
   // mysql2
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'HANDSHAKE_SSL_ERROR', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
   'ER_QUERY_TIMEOUT', 'ER_STATEMENT_TIMEOUT', 'ER_LOCK_WAIT_TIMEOUT', 'ER_QUERY_INTERRUPTED',
   // PostgreSQL SQLSTATEs: query_canceled (statement_timeout), admin shutdown, cannot connect now, too many connections, lock timeout
   '57014', '57P01', '57P02', '57P03', '53300', '55P03',
@@ -27,6 +27,8 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseTimeoutError) return true;
+  // To a visitor a database we may not talk to is one that is down; start-up stops on it at once (isTlsRefused).
+  if (isTlsRefused(error)) return true;
   if (error instanceof AggregateError) return error.errors.some(isDatabaseUnavailable);
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
@@ -41,4 +43,29 @@ const ACCESS_DENIED_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED
 export function isAccessDenied(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && ACCESS_DENIED_CODES.has(code);
+}
+
+/**
+ * With DATABASE_CA_FILE set, the connection was refused before a byte of SQL:
+ * the server's certificate does not chain to the CA bundle, is expired or names
+ * another host (Node's TLS codes, which mysql2 replaces by HANDSHAKE_SSL_ERROR
+ * keeping the message), or the server offers no TLS at all (mysql2's code, pg's
+ * message). Retrying will not help, and falling back to plain text is what the
+ * setting forbids.
+ */
+const TLS_REFUSED_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'HANDSHAKE_NO_SSL_SUPPORT',
+]);
+const TLS_REFUSED_MESSAGES = /^The server does not support SSL connections$/;
+/** mysql2's code for any failed TLS handshake, a connection reset included: only a certificate's failure is final. */
+const CERTIFICATE_MESSAGE = /certificate|altnames/i;
+
+export function isTlsRefused(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isTlsRefused);
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (code === 'HANDSHAKE_SSL_ERROR') return CERTIFICATE_MESSAGE.test(error.message);
+  return (typeof code === 'string' && TLS_REFUSED_CODES.has(code)) || TLS_REFUSED_MESSAGES.test(error.message);
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import { NativeAddonMismatchError } from './database.js';
-import { isAccessDenied } from './unavailable.js';
+import { isAccessDenied, isTlsRefused } from './unavailable.js';
 
 export interface RetryPolicy {
   readonly attempts: number;
@@ -16,6 +16,11 @@ export class DatabaseUnreachableError extends Error {
 /** The database answered and refused us: a wrong password or database name. */
 export class DatabaseAccessDeniedError extends Error {
   override name = 'DatabaseAccessDeniedError';
+}
+
+/** DATABASE_CA_FILE is set and the server's certificate did not verify against it, or the server offers no TLS. */
+export class DatabaseTlsError extends Error {
+  override name = 'DatabaseTlsError';
 }
 
 export async function pingDatabase<T>(db: Kysely<T>): Promise<void> {
@@ -43,6 +48,13 @@ export async function waitForDatabase<T>(
       if (error instanceof NativeAddonMismatchError) throw error;
       if (isAccessDenied(error)) {
         throw new DatabaseAccessDeniedError(`access denied by the ${where}: ${describeError(error)} (check the user, password and database name)`, { cause: error });
+      }
+      if (isTlsRefused(error)) {
+        throw new DatabaseTlsError(
+          `TLS verification of the ${where} failed: ${describeError(error)} ` +
+            '(DATABASE_CA_FILE must be the CA bundle that signed the server\'s certificate, and the URL\'s host a name the certificate holds); nothing was sent in plain text',
+          { cause: error },
+        );
       }
       if (attempt >= attempts) {
         throw new DatabaseUnreachableError(
