@@ -5,14 +5,20 @@
  * requests of a day's work (the public lookup, staff pages, searches, the
  * dashboard, payments through the API with an Idempotency-Key each).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { migrations } from '../../../src/migrations/index.js';
 import { ledgerMismatches, receivablesMismatches } from '../../../src/modules/ledger/index.js';
+import { migrateToLatest } from '../../../src/platform/db/migrate.js';
 import { createDatabase } from '../../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../../src/platform/db/database-url.js';
 import type { Database } from '../../../src/schema.js';
 import { Browser, formToken } from '../../support/https-client.js';
+import { ROOT } from '../../support/paths.js';
 import { startServer, type ServerProcess } from '../../support/server-process.js';
 import { addToken, addUser, type TestUser } from '../../support/staff.js';
 import type { Answer, Client, Operation } from './load.js';
@@ -221,4 +227,28 @@ export async function inconsistentAccounts(db: Kysely<Database>): Promise<string
 export function serverErrors(server: ServerProcess): string {
   const errors = server.logLines.filter((line) => line.includes('"level":50')).slice(0, 3);
   return errors.length === 0 ? 'none logged' : errors.join('\n');
+}
+
+/** A schema up to date on a fresh database, for scenarios that do not start the server first. */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  await migrateToLatest(db, migrations);
+}
+
+export interface CrmChild {
+  readonly child: ChildProcess;
+  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
+  output(): string;
+}
+
+/** `crm ARGS` (src/cli/main.ts through tsx) as a process of its own, its stdout and stderr kept. */
+export function spawnCrm(args: readonly string[], env: Readonly<Record<string, string>>): CrmChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ENV_FILE: 'none', NODE_ENV: 'production', LOG_FORMAT: 'json', SESSION_SECRET: 'reliability-secret-that-is-long-enough-0123456789', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return { child, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>, output: () => output };
 }
