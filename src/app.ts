@@ -22,6 +22,7 @@ import {
   perToken,
   perTokenOwner,
   preparePasswordVerification,
+  principalKey,
   recognizeSession,
   sessionForms,
   sessionGuard,
@@ -31,7 +32,9 @@ import {
   tokenGuard,
 } from './modules/staff/index.js';
 import { registerApiDocs } from './platform/http/api-docs.js';
+import { primaryOnly } from './platform/db/read-routing.js';
 import { healthRoutes } from './platform/http/health.routes.js';
+import { markWriters, requestReads } from './platform/http/read-routing.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';
 import { apiScope, htmlScope, PUBLIC, type FormRefusalListener } from './platform/http/scopes.js';
 import { configureDisplay } from './platform/views/format.js';
@@ -53,8 +56,11 @@ export interface BuildOptions {
  * audience with the routes each module contributes. server.ts listens;
  * tests inject.
  */
-export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { readonly logger?: Deps['logger'] }, { tls }: BuildOptions = {}): Promise<App> {
+export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Partial<Pick<Deps, 'logger' | 'reads'>>, { tls }: BuildOptions = {}): Promise<App> {
   const { config, db } = deps;
+  // Lag-tolerant reads (lists, reports, exports) go where the routing says for the request's principal; without replicas, to db.
+  const routing = deps.reads ?? primaryOnly(db);
+  const reads = requestReads({ routing, principalOf: principalKey });
   configureDisplay(config.display);
   const staffForms = sessionForms(config.sessionSecret);
   const signedIn = recognizeSession(db, config.sessions);
@@ -83,6 +89,8 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     license: { name: 'Proprietary: Globomantics internal use', identifier: 'LicenseRef-Globomantics-Proprietary' },
   });
   declarePrincipal(app);
+  // Before the scopes: a write in any of them sends its principal's next reads to the primary.
+  markWriters(app, { routing, principalOf: principalKey });
   await preparePasswordVerification();
 
   // A refused form is a possible attack: the audit log keeps it (failing to write it must not change the answer).
@@ -103,7 +111,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     timeZone: config.display.timeZone,
     linkFor: (now: number) => (acctid: string) => customerLinkFor({ secret: config.sessionSecret, baseUrl: config.mail.publicBaseUrl, acctid, now, days: config.customerLinkDays }),
   };
-  await app.register(healthRoutes, { ready: readiness(db) });
+  await app.register(healthRoutes, { ready: readiness(db), ...(routing.routed ? { replicas: () => routing.replicas() } : {}) });
   await app.register(htmlScope, {
     onFormRefused: auditRefusedForm,
     routes: [
@@ -127,11 +135,11 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
       (scope) => scope.register(reminderPolicyRoutes, { db, mailConfigured: config.mail.smtpUrl !== null }),
       (scope) => scope.register(auditRoutes, { db }),
       (scope) => scope.register(importRoutes, { db, timeZone: config.display.timeZone }),
-      (scope) => scope.register(dashboardRoutes, { db, timeZone: config.display.timeZone }),
-      (scope) => scope.register(accountRoutes, { db, timeZone: config.display.timeZone, sections: [customerLinkSection(customerLinks), accountMessagesSection({ db })] }),
+      (scope) => scope.register(dashboardRoutes, { db, reads, timeZone: config.display.timeZone }),
+      (scope) => scope.register(accountRoutes, { db, reads, timeZone: config.display.timeZone, sections: [customerLinkSection(customerLinks), accountMessagesSection({ db })] }),
       (scope) => scope.register(accountMessageRoutes, accountMessages),
       (scope) => scope.register(customerLinkStaffRoutes, { db }),
-      (scope) => scope.register(receivablesRoutes, { db, timeZone: config.display.timeZone }),
+      (scope) => scope.register(receivablesRoutes, { reads, timeZone: config.display.timeZone }),
       (scope) => scope.register(statementRoutes, statements),
       ...(config.publicLookup
         ? []
@@ -150,10 +158,10 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & { r
     routes: [
       (scope) => scope.register(staffApiRoutes),
       (scope) => scope.register(auditApiRoutes, { db }),
-      (scope) => scope.register(summaryApiRoutes, { db, timeZone: config.display.timeZone }),
-      (scope) => scope.register(accountsApiRoutes, { db }),
+      (scope) => scope.register(summaryApiRoutes, { db, reads, timeZone: config.display.timeZone }),
+      (scope) => scope.register(accountsApiRoutes, { db, reads }),
       (scope) => scope.register(entriesApiRoutes, { db, timeZone: config.display.timeZone }),
-      (scope) => scope.register(agingApiRoutes, { db, timeZone: config.display.timeZone }),
+      (scope) => scope.register(agingApiRoutes, { db, reads, timeZone: config.display.timeZone }),
       (scope) => scope.register(statementApiRoutes, statements),
     ],
   });

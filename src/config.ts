@@ -78,6 +78,9 @@ const environment = z.object({
   DATABASE_URL: z.string().min(1).default('sqlite:var/crm.db'),
   DATABASE_PASSWORD: z.string().optional(),
   DATABASE_CA_FILE: z.string().min(1).optional(),
+  DATABASE_REPLICA_URL: z.string().optional(),
+  READ_YOUR_WRITES_MS: integer(0, 3_600_000, 10_000),
+  REPLICA_MAX_LAG_MS: integer(100, 3_600_000, 5000),
   DB_POOL_SIZE: integer(1, 100, 10),
   DB_CONNECT_ATTEMPTS: integer(1, 1000, 10),
   DB_CONNECT_DELAY_MS: integer(0, 600_000, 5000),
@@ -153,6 +156,36 @@ export class ConfigError extends Error {
   }
 }
 
+const ENGINE = { mysql: 'MySQL/MariaDB', postgres: 'PostgreSQL', sqlite: 'SQLite' } as const;
+
+/**
+ * DATABASE_REPLICA_URL: one or more comma-separated URLs of the primary's
+ * replicas, each of the primary's engine (a replica of MariaDB is MariaDB).
+ * SQLite has no replicas. A replica URL without a password takes
+ * DATABASE_PASSWORD (the reader endpoint of a managed database shares the
+ * writer's users). Returns the targets, or why not.
+ */
+function parseReplicaUrls(value: string, primary: DatabaseTarget, password: string | undefined): DatabaseTarget[] | string {
+  const urls = value.split(',').map((url) => url.trim()).filter((url) => url !== '');
+  if (urls.length === 0) return 'must be one or more mysql:// or postgres:// URLs, separated by commas';
+  if (primary.kind === 'sqlite') return 'is not allowed with a SQLite DATABASE_URL (SQLite has no replicas); unset it, or use MariaDB/MySQL or PostgreSQL';
+  const targets: DatabaseTarget[] = [];
+  for (const [index, url] of urls.entries()) {
+    const which = urls.length === 1 ? 'the replica URL' : `replica ${index + 1} of ${urls.length}`;
+    let target: DatabaseTarget;
+    try {
+      target = parseDatabaseUrl(url);
+    } catch (error) {
+      return `${which} ${(error as Error).message}`;
+    }
+    if (target.kind !== primary.kind) {
+      return `${which} is ${ENGINE[target.kind]}, but DATABASE_URL is ${ENGINE[primary.kind]}: a replica must run the primary's engine`;
+    }
+    targets.push(target.password === undefined && password !== undefined ? { ...target, password } : target);
+  }
+  return targets;
+}
+
 function parseTrustProxy(value: string): false | number | string[] | string {
   const text = value.trim();
   if (text === 'false' || text === '0') return false;
@@ -194,6 +227,8 @@ function configSchema(devSecret?: () => string) {
     if (env.DATABASE_CA_FILE !== undefined && database?.kind === 'sqlite') {
       problem('DATABASE_CA_FILE', 'applies to a mysql:// or postgres:// DATABASE_URL only (a sqlite: file has no connection to encrypt)');
     }
+    const replicas = database && env.DATABASE_REPLICA_URL !== undefined ? parseReplicaUrls(env.DATABASE_REPLICA_URL, database, env.DATABASE_PASSWORD) : [];
+    if (typeof replicas === 'string') problem('DATABASE_REPLICA_URL', replicas);
     const trustProxy = parseTrustProxy(env.TRUST_PROXY);
     if (typeof trustProxy === 'string') problem('TRUST_PROXY', trustProxy);
     if (env.SESSION_SECRET !== undefined) {
@@ -219,7 +254,7 @@ function configSchema(devSecret?: () => string) {
     } else if (env.NODE_ENV === 'production' && typeof smtp === 'object' && smtp !== null) {
       problem('PUBLIC_BASE_URL', 'is required when NODE_ENV=production and SMTP_URL is set (the address in the links customers get)');
     }
-    if (problems > 0 || !database || typeof trustProxy === 'string' || typeof smtp === 'string') return z.NEVER;
+    if (problems > 0 || !database || typeof replicas === 'string' || typeof trustProxy === 'string' || typeof smtp === 'string') return z.NEVER;
 
     const { sessionSecret, sessionSecretSource } =
       env.SESSION_SECRET !== undefined
@@ -240,6 +275,14 @@ function configSchema(devSecret?: () => string) {
       database: Object.freeze(database),
       /** The CA bundle (PEM) the database server's certificate must chain to; set: TLS, verified, never plain text. Null: plain connections. */
       databaseCaFile: env.DATABASE_CA_FILE ?? null,
+      /** Read replicas of the primary (DATABASE_REPLICA_URL), used in turn for reads that tolerate lag; empty: every read goes to the primary. */
+      replicas: Object.freeze(replicas.map((replica) => Object.freeze(replica))),
+      readRouting: Object.freeze({
+        /** After a principal's write, its routed reads go to the primary for this long (every app process: the mark is in Redis when REDIS_URL is set). */
+        readYourWritesMs: env.READ_YOUR_WRITES_MS,
+        /** A replica whose heartbeat is older than this is skipped until it catches up. */
+        maxLagMs: env.REPLICA_MAX_LAG_MS,
+      }),
       pool: Object.freeze({
         size: env.DB_POOL_SIZE,
         connectAttempts: env.DB_CONNECT_ATTEMPTS,

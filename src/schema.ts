@@ -3,6 +3,7 @@ import type { AccountSearchTermTable, AccountTable } from './modules/accounts/in
 import type { AuditEventTable } from './modules/audit/index.js';
 import type { CustomerLinkTable } from './modules/customer-link/index.js';
 import type { IdempotencyKeyTable } from './platform/db/idempotency.table.js';
+import type { ReplicaHeartbeatTable } from './platform/db/replica-heartbeat.table.js';
 import type { AllocationTable, LedgerEntryTable, OpenItemTable } from './modules/ledger/index.js';
 import type { OutboxDailyRunTable, OutboxMessageTable, OutboxWorkerTable } from './modules/outbox/index.js';
 import type { ReminderLevelTable, ReminderSentTable } from './modules/reminders/index.js';
@@ -20,6 +21,7 @@ export interface Database {
   allocation: AllocationTable;
   account_search_term: AccountSearchTermTable;
   idempotency_key: IdempotencyKeyTable;
+  replica_heartbeat: ReplicaHeartbeatTable;
   customer_link: CustomerLinkTable;
   outbox_message: OutboxMessageTable;
   outbox_worker: OutboxWorkerTable;

@@ -92,6 +92,11 @@ async function main(): Promise<void> {
   }
 
   if (deps.redis && (await waitForRedis(deps.redis, REDIS_START_WAIT_MS))) logger.info('rate limit counters are shared through Redis');
+  if (deps.reads.routed) {
+    // Not awaited: until the first round has read the replicas (at most a second or two), reads go to the primary.
+    void deps.reads.start();
+    logger.info({ replicas: deps.reads.replicas().map(({ url }) => url) }, 'read replicas configured: the heartbeat runs every second');
+  }
   const app = await buildApp(deps, { tls });
   const listeners: { redirect?: Server } = {};
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {

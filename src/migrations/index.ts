@@ -12,6 +12,7 @@ import * as allocationAccount from './2026-12-05T2030-allocation-account.js';
 import * as outbox from './2026-12-06T0900-outbox.js';
 import * as reminders from './2026-12-06T1000-reminders.js';
 import * as customerLink from './2026-12-06T1100-customer-link.js';
+import * as replicaHeartbeat from './2026-12-06T1200-replica-heartbeat.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Listed here
@@ -30,6 +31,7 @@ export const migrations: MigrationList = {
   '2026-12-06T0900-outbox': outbox,
   '2026-12-06T1000-reminders': reminders,
   '2026-12-06T1100-customer-link': customerLink,
+  '2026-12-06T1200-replica-heartbeat': replicaHeartbeat,
 };
 
 /** Applies this code's migrations (start-up, the migrate command, tests). */

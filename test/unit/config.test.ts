@@ -230,3 +230,49 @@ describe('mail settings', () => {
     for (const bad of ['9:00', '24:00', '09:60', '9am', '09:00:00']) refused({ REMINDERS_AT: bad }, 'REMINDERS_AT', /HH:MM/);
   });
 });
+
+describe('read replicas', () => {
+  const MARIADB = 'mysql://crm:writer@db-primary:3306/crm';
+
+  test('without DATABASE_REPLICA_URL there are none, and the routing defaults are 10 s read-your-writes, 5 s lag', () => {
+    const config = loadConfig({ DATABASE_URL: MARIADB });
+    assert.deepEqual(config.replicas, []);
+    assert.deepEqual(config.readRouting, { readYourWritesMs: 10_000, maxLagMs: 5000 });
+  });
+
+  test('several comma-separated replicas, in order; one without a password takes DATABASE_PASSWORD', () => {
+    const config = loadConfig({
+      DATABASE_URL: MARIADB,
+      DATABASE_PASSWORD: 'from-a-secret',
+      DATABASE_REPLICA_URL: ' mysql://crm@db-replica-1/crm , mysql://reader:own@db-replica-2:3307/crm ',
+      READ_YOUR_WRITES_MS: '3000',
+      REPLICA_MAX_LAG_MS: '2500',
+    });
+    assert.deepEqual(config.replicas, [
+      { kind: 'mysql', host: 'db-replica-1', port: 3306, user: 'crm', password: 'from-a-secret', database: 'crm' },
+      { kind: 'mysql', host: 'db-replica-2', port: 3307, user: 'reader', password: 'own', database: 'crm' },
+    ]);
+    assert.deepEqual(config.readRouting, { readYourWritesMs: 3000, maxLagMs: 2500 });
+  });
+
+  test('a replica of another engine than the primary is refused at start-up, saying which', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: MARIADB, DATABASE_REPLICA_URL: 'mysql://crm@r1/crm,postgres://crm@r2/crm' }),
+      /DATABASE_REPLICA_URL: replica 2 of 2 is PostgreSQL, but DATABASE_URL is MySQL\/MariaDB: a replica must run the primary's engine/,
+    );
+    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://crm@p/crm', DATABASE_REPLICA_URL: 'sqlite:replica.db' }), /DATABASE_REPLICA_URL: the replica URL is SQLite, but DATABASE_URL is PostgreSQL/);
+  });
+
+  test('SQLite has no replicas: DATABASE_REPLICA_URL is refused with it', () => {
+    assert.throws(() => loadConfig({ DATABASE_REPLICA_URL: 'mysql://crm@r1/crm' }), /DATABASE_REPLICA_URL: is not allowed with a SQLite DATABASE_URL/);
+  });
+
+  test('a replica URL that is not one is refused without echoing it (it may hold a password)', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: MARIADB, DATABASE_REPLICA_URL: 'mysql://crm:hunter2@r1' }),
+      (error: Error) => /DATABASE_REPLICA_URL: the replica URL needs a database name/.test(error.message) && !error.message.includes('hunter2'),
+    );
+    assert.throws(() => loadConfig({ DATABASE_URL: MARIADB, DATABASE_REPLICA_URL: ' , ' }), /DATABASE_REPLICA_URL: must be one or more mysql:\/\/ or postgres:\/\/ URLs/);
+    assert.throws(() => loadConfig({ DATABASE_URL: MARIADB, REPLICA_MAX_LAG_MS: '50' }), /REPLICA_MAX_LAG_MS: must be at least 100/);
+  });
+});

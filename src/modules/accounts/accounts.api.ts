@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { idempotencyHeaders, idempotencyKeyOf, markReplayed } from '../../platform/http/idempotency-key.js';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import type { Database } from '../../schema.js';
 import { actorOf, ownKey } from '../staff/index.js';
 import { accountChanges, newAccountFields } from './account-fields.js';
@@ -53,7 +54,7 @@ function nextPageQuery(search: AccountSearch, cursor: string): string {
  * create (Idempotency-Key honoured), read, edit, close and reopen. Money in
  * integer cents beside the formatted amount (account.json.ts).
  */
-export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly reads: RequestReads<Database> }> = async (app, { db, reads }) => {
   const createAccountOnce = createAccountUseCase({ db });
 
   app.get(
@@ -63,7 +64,7 @@ export const accountsApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Data
       schema: { summary: 'List and search accounts', operationId: 'listAccounts', querystring: searchQuery, response: { 200: accountPage } },
     },
     async (request) => {
-      const { accounts, nextCursor } = await searchAccounts(db, request.query);
+      const { accounts, nextCursor } = await searchAccounts(await reads(request), request.query);
       return {
         accounts: accounts.map(toAccountJson),
         next: nextCursor === null ? null : `${request.routeOptions.url ?? ''}?${nextPageQuery(request.query, nextCursor)}`,

@@ -9,6 +9,7 @@ import type { SafeHtml } from '../../platform/views/html.js';
 import { FieldsError } from '../../shared/errors.js';
 import { dateIn, isIsoDate, type IsoDate } from '../../shared/dates.js';
 import { cents, InvalidAmountError, parseAmount } from '../../shared/money.js';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import type { Database } from '../../schema.js';
 import { accountInvoices, brokenEntryRules, ENTRY_KINDS, listEntries, MEMO_MAX, REFERENCE_MAX, settlementsOf, type EntryRule, type NewEntry } from '../ledger/index.js';
 import { businessDate } from '../../platform/views/format.js';
@@ -283,12 +284,14 @@ export const ACCOUNTS_NAV: NavEntry = { href: ACCOUNTS_PATH, label: 'Accounts', 
  */
 export interface AccountRoutesOptions {
   readonly db: Kysely<Database>;
+  /** The list and search read here (they tolerate lag): a replica unless the viewer just wrote. One account's page reads the primary. */
+  readonly reads: RequestReads<Database>;
   readonly timeZone: string;
   /** Other modules' sections of the account page, in order, after the statement. */
   readonly sections?: readonly AccountPageSection[];
 }
 
-export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, { db, timeZone, sections = [] }) => {
+export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, { db, reads, timeZone, sections = [] }) => {
   const createAccountOnce = createAccountUseCase({ db });
   const recordEntryOnce = recordEntryUseCase({ db, timeZone });
   const entryForm = entryFormSchema(timeZone);
@@ -317,7 +320,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     const firstHref = search.cursor === undefined ? undefined : listHref(search);
     let found: Awaited<ReturnType<typeof searchAccounts>>;
     try {
-      found = await searchAccounts(db, search);
+      found = await searchAccounts(await reads(request), search);
     } catch (error) {
       const problem = serviceProblem(error, { INVALID_CURSOR: 'cursor' });
       if (!problem) throw error;

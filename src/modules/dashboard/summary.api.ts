@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import { z } from 'zod';
 import { centsField, exactCentsField, totalCentsField } from '../../platform/http/cents-schemas.js';
 import type { Database } from '../../schema.js';
@@ -150,7 +151,7 @@ export function summaryJson(summary: DashboardSummary): SummaryResponse {
 }
 
 /** GET /summary (accounts:read): the dashboard's figures for scripts, from the same summarize() as the page. */
-export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly timeZone?: string }> = async (app, { db, timeZone = 'UTC' }) => {
+export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly reads: RequestReads<Database>; readonly timeZone?: string }> = async (app, { db, reads, timeZone = 'UTC' }) => {
   app.get(
     '/summary',
     {
@@ -162,6 +163,6 @@ export const summaryApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
         response: { 200: summaryResponse },
       },
     },
-    async (request) => summaryJson(await currentSummary(db, (error) => request.log.error({ err: error }, 'could not refresh the dashboard figures'), timeZone)),
+    async (request) => summaryJson(await currentSummary(db, (error) => request.log.error({ err: error }, 'could not refresh the dashboard figures'), timeZone, await reads(request))),
   );
 };

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { centsField, exactCentsField, totalCentsField } from '../../platform/http/cents-schemas.js';
 import { strictObjectErrors } from '../../platform/http/strict-object-errors.js';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import type { Database } from '../../schema.js';
 import { dateIn } from '../../shared/dates.js';
 import { acctidParams, requireAccount } from '../accounts/index.js';
@@ -63,6 +64,8 @@ function totalsToJson(totals: AgingTotals): z.infer<typeof totalsJson> {
 
 export interface AgingRoutesOptions {
   readonly db: Kysely<Database>;
+  /** The report over every account reads here (it tolerates lag): a replica unless the caller just wrote. */
+  readonly reads: RequestReads<Database>;
   /** CRM_TIME_ZONE: what "today" is. */
   readonly timeZone: string;
 }
@@ -71,7 +74,7 @@ export interface AgingRoutesOptions {
  * Aging for scripts (accounts:read): one account's figures as of a day, and
  * the report over every account, totals and keyset pages, largest total first.
  */
-export const agingApiRoutes: FastifyPluginAsyncZod<AgingRoutesOptions> = async (app, { db, timeZone }) => {
+export const agingApiRoutes: FastifyPluginAsyncZod<AgingRoutesOptions> = async (app, { db, reads, timeZone }) => {
   const accountQuery = z.strictObject({ as_of: asOfField(timeZone) }, { error: strictObjectErrors('query parameter', ['as_of']) });
   const reportQuery = z.strictObject(
     { as_of: asOfField(timeZone), limit: limitField, cursor: cursorField },
@@ -119,7 +122,7 @@ export const agingApiRoutes: FastifyPluginAsyncZod<AgingRoutesOptions> = async (
       const today = dateIn(timeZone);
       const asOf = asOfOrToday(request.query.as_of, timeZone);
       const onRefreshError = (error: unknown) => request.log.error({ err: error }, "could not refresh today's aging totals");
-      const { reading, page } = await agingReport(db, { asOf, today, limit, after }, onRefreshError);
+      const { reading, page } = await agingReport(await reads(request), { asOf, today, limit, after }, onRefreshError);
       const next = page.next === null ? null : `${request.routeOptions.url ?? ''}?${new URLSearchParams({ as_of: asOf, limit: String(limit), cursor: encodeAgingCursor(page.next) }).toString()}`;
       return {
         as_of: asOf,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import { z } from 'zod';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
 import type { FieldError } from '../../platform/views/components.js';
@@ -20,7 +20,8 @@ export const RECEIVABLES_NAV: NavEntry = { href: RECEIVABLES_PATH, label: 'Recei
 const ACCESS = { access: 'accounts:read' } as const;
 
 export interface ReceivablesRoutesOptions {
-  readonly db: Kysely<Database>;
+  /** Where the report reads (it tolerates lag): a replica unless the viewer just wrote. */
+  readonly reads: RequestReads<Database>;
   /** CRM_TIME_ZONE: what "today" is. */
   readonly timeZone: string;
 }
@@ -31,7 +32,7 @@ export interface ReceivablesRoutesOptions {
  * first in keyset pages, and the CSV of every account. Bad input shows the
  * page again with the message (400), never a 500.
  */
-export const receivablesRoutes: FastifyPluginAsyncZod<ReceivablesRoutesOptions> = async (app, { db, timeZone }) => {
+export const receivablesRoutes: FastifyPluginAsyncZod<ReceivablesRoutesOptions> = async (app, { reads, timeZone }) => {
   const pageQuery = z.object({ as_of: asOfField(timeZone), limit: limitField, cursor: cursorField });
   const csvQuery = z.object({ as_of: asOfField(timeZone) });
 
@@ -60,7 +61,7 @@ export const receivablesRoutes: FastifyPluginAsyncZod<ReceivablesRoutesOptions> 
     const today = dateIn(timeZone);
     const asOf = asOfOrToday(parsed.data.as_of, timeZone);
     const onRefreshError = (error: unknown) => request.log.error({ err: error }, "could not refresh today's aging totals");
-    const { reading, page } = await agingReport(db, { asOf, today, limit, after }, onRefreshError);
+    const { reading, page } = await agingReport(await reads(request), { asOf, today, limit, after }, onRefreshError);
     const href = (extra: Record<string, string>) => `${RECEIVABLES_PATH}?${new URLSearchParams({ as_of: asOf, ...(limit === AGING_PAGE_SIZE_DEFAULT ? {} : { limit: String(limit) }), ...extra }).toString()}`;
     return show(request, reply, 200, {
       asOfInput: parsed.data.as_of ?? '',
@@ -82,7 +83,7 @@ export const receivablesRoutes: FastifyPluginAsyncZod<ReceivablesRoutesOptions> 
     if (!parsed.success) throw new AppError(400, 'INVALID_AS_OF', parsed.error.issues.map((issue) => issue.message).join(' '));
     const today = dateIn(timeZone);
     const asOf = asOfOrToday(parsed.data.as_of, timeZone);
-    const chunks = exportAging(db, asOf, today, { format: 'csv' });
+    const chunks = exportAging(await reads(request), asOf, today, { format: 'csv' });
     // The first chunk holds the first batch: a database that fails fails here, with an error page, not a cut download.
     const first = await chunks.next();
     async function* all() {

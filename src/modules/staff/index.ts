@@ -10,7 +10,7 @@ export { LOGIN_PATH, perSignedInUser, perToken, perTokenOwner, recognizeSession,
 export { loginRoutes } from './login.routes.js';
 export { ME_NAV, meRoutes } from './me.routes.js';
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, preparePasswordVerification } from './password.js';
-export { actorOf, declarePrincipal, ownKey, principalOf, type Principal } from './principal.js';
+export { actorOf, declarePrincipal, ownKey, principalKey, principalOf, type Principal } from './principal.js';
 export { can, isRole, PERMISSIONS, ROLES, type Permission, type Role } from './roles.js';
 export { sessionRoutes } from './session.routes.js';
 export type { ApiTokenTable, StaffSessionTable, StaffUserTable } from './staff.tables.js';

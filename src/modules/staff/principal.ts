@@ -40,3 +40,14 @@ export function actorOf(request: FastifyRequest): Actor {
 export function ownKey(request: FastifyRequest, key: string | undefined): { readonly userId: number; readonly key: string } | undefined {
   return key === undefined ? undefined : { userId: principalOf(request).userId, key };
 }
+
+/**
+ * The principal as one string (its session, or its API token), for what is
+ * kept per principal across requests (the read routing's recent writers);
+ * null outside a signed-in scope.
+ */
+export function principalKey(request: FastifyRequest): string | null {
+  const principal = request.principal;
+  if (!principal) return null;
+  return principal.sessionIdHash !== null ? `session:${principal.sessionIdHash}` : `token:${principal.tokenId ?? `user-${principal.userId}`}`;
+}

@@ -59,3 +59,10 @@ export function describeTarget(target: DatabaseTarget): string {
     ? `sqlite file ${target.file}`
     : `${target.kind} at ${target.host}:${target.port}/${target.database}`;
 }
+
+/** The target as a URL without its password: what /readyz and the logs show of a replica. */
+export function urlWithoutPassword(target: DatabaseTarget): string {
+  if (target.kind === 'sqlite') return `sqlite:${target.file}`;
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `${target.kind}://${encodeURIComponent(target.user)}@${host}:${target.port}/${encodeURIComponent(target.database)}`;
+}

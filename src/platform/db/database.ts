@@ -13,6 +13,8 @@ export interface PoolOptions {
   readonly statementTimeoutMs?: number;
   /** How long a query may wait for a free connection from the pool; default 3 s. */
   readonly acquireTimeoutMs?: number;
+  /** Every session refuses writes (a replica's pool: a second guard behind the server's read_only). */
+  readonly readOnly?: boolean;
   /**
    * DATABASE_CA_FILE: the CA bundle (PEM) that must have signed the server's
    * certificate. Set: every connection is TLS, certificate and host name
@@ -65,7 +67,7 @@ const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
 export function createDatabase<DB>(target: DatabaseTarget, options: PoolOptions): Kysely<DB> {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const tls = options.caFile && target.kind !== 'sqlite' ? databaseTls(options.caFile) : undefined;
-  const dialect = new DeadlineDialect(createDialect(target, options.poolSize, options.connectTimeoutMs, statementTimeoutMs, tls), {
+  const dialect = new DeadlineDialect(createDialect(target, options.poolSize, options.connectTimeoutMs, statementTimeoutMs, tls, options.readOnly ?? false), {
     acquireTimeoutMs: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
     // The server cancels first and says why; ours only fires if the server itself is stuck.
     queryTimeoutMs: statementTimeoutMs + 1000,
@@ -73,7 +75,7 @@ export function createDatabase<DB>(target: DatabaseTarget, options: PoolOptions)
   return new Kysely<DB>({ dialect });
 }
 
-function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutMs: number, statementTimeoutMs: number, tls: DatabaseTls | undefined): Dialect {
+function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutMs: number, statementTimeoutMs: number, tls: DatabaseTls | undefined, readOnly: boolean): Dialect {
   switch (target.kind) {
     case 'mysql':
       return new MysqlDialect({
@@ -100,6 +102,8 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
             connection.query(`SET SESSION max_statement_time = ${statementTimeoutMs / 1000}`, (mariadbError) => {
               if (mariadbError) connection.query(`SET SESSION max_execution_time = ${statementTimeoutMs}`, () => undefined);
             });
+            // Queued before the first query on the connection, like the timeout above.
+            if (readOnly) connection.query('SET SESSION TRANSACTION READ ONLY', () => undefined);
           });
           return pool;
         },
@@ -118,6 +122,7 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
             connectionTimeoutMillis: connectTimeoutMs,
             statement_timeout: statementTimeoutMs,
             ...(tls ? { ssl: { ...tls } } : {}),
+            ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
           });
           // A connection that dies (the server killed or restarted) emits 'error', which with no listener ends the
           // process. The pool drops an idle one; a query on a checked-out one fails with the error (a 503).
