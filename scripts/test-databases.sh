@@ -21,94 +21,29 @@ usage() {
 [[ "${1:-}" == run && $# -ge 2 ]] || usage
 shift
 
-die() {
-  echo "scripts/test-databases.sh: $*" >&2
-  exit 1
-}
+script_name=scripts/test-databases.sh
+# shellcheck source=scripts/lib/test-servers.sh
+source "$(dirname "$0")/lib/test-servers.sh"
 
-# A port nothing listens on right now (the kernel's choice for port 0).
-free_port() {
-  node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
-
-wait_for() { # what, log file, command...
-  local what=$1 log=$2
-  shift 2
-  for _ in $(seq 1 120); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  echo "scripts/test-databases.sh: $what did not answer within 60 s; its log:" >&2
-  cat "$log" >&2 || true
-  return 1
-}
-
-# As root, a server runs as its own system user; otherwise as whoever runs this.
-as_user() { # user, command...
-  local user=$1
-  shift
-  if [[ $EUID -eq 0 ]]; then runuser -u "$user" -- "$@"; else "$@"; fi
-}
-
-pg_bin() {
-  local found
-  found="$(command -v "$1" 2>/dev/null || true)"
-  [[ -n "$found" ]] || found="$(printf '%s\n' /usr/lib/postgresql/*/bin/"$1" | sort -V | tail -n1)"
-  [[ -x "$found" ]] || found=""
-  [[ -n "$found" ]] || die "PostgreSQL's $1 is not installed (Debian: apt-get install -y postgresql)"
-  echo "$found"
-}
-
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/crm-test-servers.XXXXXX")"
-chmod 755 "$tmp" # the mysql and postgres users must reach their directories
-stoppers=()
-
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-  local stop
-  for stop in "${stoppers[@]}"; do eval "$stop" >/dev/null 2>&1 || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+run_dir crm-test-servers
 
 start_mariadb() {
-  local dir="$tmp/mariadb" port user=()
-  command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || die "mariadbd is not installed (Debian: apt-get install -y mariadb-server)"
-  local mariadbd
-  mariadbd="$(command -v mariadbd 2>/dev/null || echo /usr/sbin/mariadbd)"
-  mkdir -p "$dir"
-  if [[ $EUID -eq 0 ]]; then chown mysql: "$dir"; user=(--user=mysql); fi
-  mariadb-install-db --no-defaults --datadir="$dir/data" "${user[@]}" --auth-root-authentication-method=normal \
-    --skip-test-db >"$tmp/mariadb-install.log" 2>&1 || { cat "$tmp/mariadb-install.log" >&2; die "mariadb-install-db failed"; }
+  local dir="$tmp/mariadb" port
+  mariadb_install "$dir"
   port="$(free_port)"
-  # Durability is not what these tests measure: no flush per commit, no binary log.
-  "$mariadbd" --no-defaults --datadir="$dir/data" "${user[@]}" --port="$port" --bind-address=127.0.0.1 \
-    --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" --skip-name-resolve \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci --innodb-buffer-pool-size=128M \
-    --innodb-flush-log-at-trx-commit=0 --skip-log-bin --max-connections=500 >"$dir/console.log" 2>&1 &
-  local pid=$!
-  stoppers+=("kill $pid; wait $pid")
-  wait_for MariaDB "$dir/error.log" mariadb-admin --protocol=tcp -h 127.0.0.1 -P "$port" -u root ping
-  mariadb --protocol=tcp -h 127.0.0.1 -P "$port" -u root -e \
+  stoppers+=("stop_pidfile '$dir/mysqld.pid'")
+  mariadb_start "$dir" "$port" --innodb-buffer-pool-size=128M --skip-log-bin
+  mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -u root -e \
     'CREATE DATABASE crm_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin'
   export TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/crm_test"
 }
 
 start_postgres() {
-  local dir="$tmp/postgres" port initdb pg_ctl
-  initdb="$(pg_bin initdb)"
-  pg_ctl="$(pg_bin pg_ctl)"
-  mkdir -p "$dir"
-  [[ $EUID -ne 0 ]] || chown postgres: "$dir"
-  as_user postgres "$initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$tmp/initdb.log" 2>&1 ||
-    { cat "$tmp/initdb.log" >&2; die "initdb failed"; }
+  local dir="$tmp/postgres" port
+  postgres_init "$dir"
   port="$(free_port)"
-  as_user postgres "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-    >/dev/null || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
-  stoppers+=("as_user postgres '$pg_ctl' -D '$dir/data' -m immediate stop")
+  stoppers+=("postgres_stop '$dir'")
+  postgres_start "$dir" "$port" -c max_connections=300
   "$(pg_bin psql)" -h 127.0.0.1 -p "$port" -U postgres -qc 'CREATE DATABASE crm_test' >/dev/null
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/crm_test"
 }

@@ -34,7 +34,7 @@ test("the project's other shell scripts pass shellcheck too", async (t) => {
   const root = path.join(k8sDir, '..');
   const files = [
     ...['make_cert.sh', 'wait_for_https.sh', 'quick.sh', '.ci/run'].map((f) => path.join(root, f)),
-    ...['scripts', 'scripts/containers', 'k8s/lib'].flatMap((dir) =>
+    ...['scripts', 'scripts/lib', 'scripts/containers', 'k8s/lib'].flatMap((dir) =>
       fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.sh')).map((f) => path.join(root, dir, f)),
     ),
   ];

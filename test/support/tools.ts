@@ -22,6 +22,16 @@ export function skipReason(why: string, enable: string): string {
   return `${why}${ENABLE_MARKER}${enable}`;
 }
 
+/**
+ * For a test that cannot run here: outside CI, returns the reason to skip
+ * with (a suite's `skip` option, or t.skip); with CI=true, throws, so that a
+ * CI machine cannot silently skip it.
+ */
+export function skipReasonOrFail(reason: string, cause?: unknown): string {
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`, { cause });
+  return reason;
+}
+
 const installHints = new Map([
   ['shellcheck', 'apt-get install -y shellcheck'],
   ['kubectl', 'install kubectl >= 1.27 with built-in kustomize (https://kubernetes.io/docs/tasks/tools/)'],
@@ -33,9 +43,7 @@ const installHints = new Map([
  * fails with that message so a CI machine cannot silently skip the check.
  */
 export function skipOrFail(t: TestContext, why: string, enable: string): void {
-  const message = skipReason(why, enable);
-  if (process.env.CI === 'true') throw new Error(`${message}; it is required when CI=true`);
-  t.skip(message);
+  t.skip(skipReasonOrFail(skipReason(why, enable)));
 }
 
 /** Returns the tool's path; when it is missing, skips the test (fails under CI=true: skipOrFail). */
