@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { manifestDir } from './paths.js';
+import { k8sDir } from './paths.js';
 import { tempDir } from './tmp.js';
 import { requireTool } from './tools.js';
 
@@ -28,20 +28,21 @@ export function parseObjects(yamlText: string): K8sObject[] {
 }
 
 /**
- * Copies k8s/manifest to a temp dir, fills the git-ignored secret files from the
- * committed *.example placeholders and renders it with `kubectl kustomize`.
- * Returns undefined when the test was skipped because kubectl is missing.
+ * Copies k8s/ to a temp dir, fills every git-ignored file (secrets, a CA bundle)
+ * from its committed *.example placeholder and renders the base k8s/manifest, or
+ * `k8s/<kustomization>` (an overlay such as overlays/managed-database), with
+ * `kubectl kustomize`. Returns undefined when the test was skipped because kubectl
+ * is missing.
  */
-export async function renderManifests(t: TestContext): Promise<K8sObject[] | undefined> {
+export async function renderManifests(t: TestContext, kustomization = 'manifest'): Promise<K8sObject[] | undefined> {
   const kubectl = requireTool(t, 'kubectl');
   if (!kubectl) return undefined;
-  const copy = path.join(tempDir(t), 'manifest');
-  fs.cpSync(manifestDir, copy, { recursive: true });
-  const secrets = path.join(copy, 'secrets');
-  for (const file of fs.readdirSync(secrets)) {
-    if (file.endsWith('.example')) fs.copyFileSync(path.join(secrets, file), path.join(secrets, file.slice(0, -'.example'.length)));
+  const copy = path.join(tempDir(t), 'k8s');
+  fs.cpSync(k8sDir, copy, { recursive: true });
+  for (const entry of fs.readdirSync(copy, { recursive: true, encoding: 'utf8' })) {
+    if (entry.endsWith('.example')) fs.copyFileSync(path.join(copy, entry), path.join(copy, entry.slice(0, -'.example'.length)));
   }
-  const { stdout } = await run(kubectl, ['kustomize', copy], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(kubectl, ['kustomize', path.join(copy, kustomization)], { maxBuffer: 16 * 1024 * 1024 });
   return parseObjects(stdout);
 }
 
