@@ -8,21 +8,22 @@
  * own progress lines (one per batch) and its summary: start-up, the check
  * pass, the write pass, the commit, exit. Then, unless
  * BENCH_IMPORT_PROFILE=0, one more import per size in this process with every
- * statement timed (a Kysely plugin: from the query's compilation to its
- * result), grouped by statement and table; the rest is Node's own work.
- * Prints rows/s (the command's report: rows over its own time) and the wall
+ * statement timed in the driver (Kysely's query log: parameters formatted,
+ * the round trip, the server), grouped by statement and table; the rest is
+ * Node's own work (reading, checks, search terms, building statements).
+ * BENCH_IMPORT_ROOT times another checkout's built command (a before/after
+ * comparison). Prints rows/s (the command's report: rows over its own time) and the wall
  * time, the load average before each run, and writes bench/results/import.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { Kysely, MysqlDialect } from 'kysely';
+import { createPool } from 'mysql2';
 import { createConnection } from 'mysql2/promise';
 import { CLI_ACTOR } from '../src/modules/audit/index.js';
 import { importAccounts } from '../src/modules/import-export/index.js';
-import { createDatabase } from '../src/platform/db/database.js';
-import { parseDatabaseUrl } from '../src/platform/db/database-url.js';
 import type { Database } from '../src/schema.js';
 import { ROOT } from '../test/support/paths.js';
 import { writeAccountsCsv } from './accounts.js';
@@ -34,6 +35,8 @@ const PROFILE = process.env.BENCH_IMPORT_PROFILE !== '0';
 /** Extra arguments for `crm import` (such as --partial or --batch-size 1000). */
 const EXTRA_ARGS = (process.env.BENCH_IMPORT_ARGS ?? '').split(/\s+/).filter((arg) => arg !== '');
 const DATABASE_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crm_bench_import';
+/** Another checkout's built command to time instead (before/after comparisons); this one's by default. */
+const CLI_ROOT = process.env.BENCH_IMPORT_ROOT ?? ROOT;
 
 interface Run {
   size: number;
@@ -92,7 +95,7 @@ async function checkImported(size: number, before: [number, number, number]): Pr
 const env = { PATH: process.env.PATH ?? '', ENV_FILE: 'none', DATABASE_URL, SESSION_SECRET: 'bench-secret-0123456789abcdef0123456789' };
 
 function migrate(): void {
-  const run = spawnSync(process.execPath, ['dist/cli/main.js', 'migrate'], { cwd: ROOT, env, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', 'migrate'], { cwd: CLI_ROOT, env, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`crm migrate failed: ${run.stderr}`);
 }
 
@@ -104,7 +107,7 @@ async function timedImport(csv: string, size: number, run: number): Promise<Run>
   const before = await counts();
   const load = loadAverage();
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'import', csv, '--progress-interval', '0', ...EXTRA_ARGS], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'import', csv, '--progress-interval', '0', ...EXTRA_ARGS], { cwd: CLI_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let checkEnd = Number.NaN;
   let writeEnd = Number.NaN;
   let summaryAt = Number.NaN;
@@ -141,48 +144,23 @@ async function timedImport(csv: string, size: number, run: number): Promise<Run>
   };
 }
 
-/** The statement's kind and table: "insert account_search_term". */
-function describeNode(node: RootOperationNode): string {
-  const table = (from: OperationNode | undefined): string => {
-    if (!from) return '?';
-    if (from.kind === 'TableNode') return (from as unknown as { table: { identifier: { name: string } } }).table.identifier.name;
-    if (from.kind === 'AliasNode') return table((from as unknown as { node: OperationNode }).node);
-    return from.kind;
-  };
-  switch (node.kind) {
-    case 'InsertQueryNode':
-      return `insert ${table(node.into)}`;
-    case 'SelectQueryNode':
-      return `select ${table(node.from?.froms[0])}`;
-    case 'UpdateQueryNode':
-      return `update ${table(node.table)}`;
-    case 'DeleteQueryNode':
-      return `delete ${table(node.from.froms[0])}`;
-    default:
-      return node.kind;
-  }
+/** The statement's kind and table, from its text: "insert account_search_term". */
+function describeStatement(text: string): string {
+  const trimmed = text.trimStart();
+  const verb = /^\w+/.exec(trimmed)?.[0].toLowerCase() ?? '?';
+  const table = (verb === 'insert' ? /^insert (?:ignore )?into [`"]?(\w+)/i : verb === 'update' ? /^update [`"]?(\w+)/i : /\bfrom [`"]?(\w+)/i).exec(trimmed)?.[1];
+  return table ? `${verb} ${table}` : verb;
 }
 
-/** Times each statement from its compilation to its result (compiling, the driver, the round trip, the server). */
-class StatementTimer implements KyselyPlugin {
-  readonly #started = new Map<unknown, { name: string; at: number }>();
+/** Every statement's time in the driver (parameters formatted, the round trip, the server), by kind and table; Kysely's own compiling is left to Node's share. */
+class StatementTimes {
   readonly totals = new Map<string, { count: number; ms: number }>();
-
-  transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
-    this.#started.set(queryId, { name: describeNode(node), at: performance.now() });
-    return node;
-  }
-
-  async transformResult({ result, queryId }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const started = this.#started.get(queryId);
-    if (started) {
-      this.#started.delete(queryId);
-      const total = this.totals.get(started.name) ?? { count: 0, ms: 0 };
-      total.count++;
-      total.ms += performance.now() - started.at;
-      this.totals.set(started.name, total);
-    }
-    return result;
+  add(text: string, ms: number): void {
+    const name = describeStatement(text);
+    const total = this.totals.get(name) ?? { count: 0, ms: 0 };
+    total.count++;
+    total.ms += ms;
+    this.totals.set(name, total);
   }
 }
 
@@ -190,15 +168,20 @@ async function profile(csv: string, size: number): Promise<Profile> {
   await recreateDatabase();
   migrate();
   const load = loadAverage();
-  const timer = new StatementTimer();
-  const db = createDatabase<Database>(parseDatabaseUrl(DATABASE_URL), { poolSize: 1, connectTimeoutMs: 5000 });
+  const times = new StatementTimes();
+  const url = new URL(DATABASE_URL);
+  // The app's pool (mysql2, one connection) with Kysely's query log, which times each statement in the driver.
+  const db = new Kysely<Database>({
+    dialect: new MysqlDialect({ pool: createPool({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), database: url.pathname.slice(1), connectionLimit: 1, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true }) }),
+    log: (event) => times.add(event.query.sql, event.queryDurationMillis),
+  });
   try {
     const started = performance.now();
     const partial = EXTRA_ARGS.includes('--partial');
-    const report = await importAccounts(db.withPlugin(timer), { name: csv, size: statSync(csv).size, open: () => createReadStream(csv) }, { actor: CLI_ACTOR, mode: partial ? 'partial' : 'all-or-nothing' });
+    const report = await importAccounts(db, { name: csv, size: statSync(csv).size, open: () => createReadStream(csv) }, { actor: CLI_ACTOR, mode: partial ? 'partial' : 'all-or-nothing' });
     const seconds = (performance.now() - started) / 1000;
     if (report.imported !== size) throw new Error(`the profiled import imported ${report.imported} of ${size}`);
-    const statements = [...timer.totals].map(([name, { count, ms }]) => ({ name, count, seconds: Math.round(ms) / 1000 })).sort((a, b) => b.seconds - a.seconds);
+    const statements = [...times.totals].map(([name, { count, ms }]) => ({ name, count, seconds: Math.round(ms) / 1000 })).sort((a, b) => b.seconds - a.seconds);
     return { size, loadAverage: load, seconds: Math.round(seconds * 1000) / 1000, statements };
   } finally {
     await db.destroy();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { queryWords, sortName, termsOf, TERM_MAX, wordsOf } from '../../src/modules/accounts/search-terms.js';
 
 describe('search terms: what an account is found by', () => {
@@ -41,5 +42,23 @@ describe('search terms: what an account is found by', () => {
     const emoji = '😀'.repeat(20);
     assert.equal([...(queryWords(`a${emoji}`)[0] ?? '')].length, 1, 'an emoji is not a letter: dropped');
     assert.equal([...(wordsOf('A', 'ñ'.repeat(20))[1] ?? '')].length, TERM_MAX);
+  });
+
+  test('the terms are exactly every prefix of every word, in whole characters, for any id and name', () => {
+    // Accented, non-Latin and astral characters, compatibility forms, marks, separators and the id's punctuation.
+    const pieces = ['a', 'Z', '0', '-', '.', '_', ' ', "'", 'é', 'Ü', 'ß', 'İ', 'ǅ', 'ﬁ', 'Ａ', 'ж', '中', '😀', '𝐀', '\u0301', '\t'];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, text, (acctid, name) => {
+        const expected = new Set<string>();
+        for (const word of wordsOf(acctid, name)) {
+          const characters = Array.from(word);
+          for (let length = 1; length <= characters.length; length++) expected.add(characters.slice(0, length).join(''));
+        }
+        assert.deepEqual(termsOf(acctid, name), [...expected]);
+        for (const word of wordsOf(acctid, name)) assert.ok(Array.from(word).length <= TERM_MAX);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { insertUnlessPresent, lockForUpdate } from '../../platform/db/dialect.js';
+import { insertRows, insertUnlessPresent, lockForUpdate } from '../../platform/db/dialect.js';
 import { AppError } from '../../shared/errors.js';
 import { centsFromColumn, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
@@ -108,8 +108,10 @@ export async function insertAccounts(
       updated_at: at,
     };
   });
-  await trx.insertInto('account').values(rows).execute();
+  await insertRows(trx, 'account', ACCOUNT_INSERT_COLUMNS, rows);
 }
+
+const ACCOUNT_INSERT_COLUMNS = ['acctid', 'name', 'sort_name', 'email', 'phone', 'notes', 'terms_days', 'reminders', 'paid_cents', 'due_cents', 'balance_cents', 'created_at', 'updated_at'] as const;
 
 /** The details staff may change, as stored (a type, not an interface: the audit takes it as a plain record). */
 export type AccountColumnChanges = {
@@ -143,10 +145,13 @@ export async function setClosedAt(trx: Transaction<Database>, acctid: string, cl
 
 /** Makes accounts findable by their id and name words, and sortable by name within a word (see search-terms.ts). */
 export async function writeSearchTerms(trx: Transaction<Database>, accounts: readonly { acctid: string; name: string }[]): Promise<void> {
-  const rows = accounts.flatMap(({ acctid, name }) => termsOf(acctid, name).map((term) => ({ term, acctid, sort_name: sortName(name) })));
+  const rows = accounts.flatMap(({ acctid, name }) => {
+    const sort_name = sortName(name);
+    return termsOf(acctid, name).map((term) => ({ term, acctid, sort_name }));
+  });
   // In key order, so a bulk insert walks each index's pages once instead of jumping between them per account.
   rows.sort((a, b) => (a.term < b.term ? -1 : a.term > b.term ? 1 : a.acctid < b.acctid ? -1 : a.acctid > b.acctid ? 1 : 0));
-  if (rows.length > 0) await trx.insertInto('account_search_term').values(rows).execute();
+  await insertRows(trx, 'account_search_term', ['term', 'acctid', 'sort_name'], rows);
 }
 
 /** A renamed account's terms: the old name's go (by primary key: they are known, so the table needs no second index), the new name's come. */

@@ -14,7 +14,11 @@ export const TERM_MAX = 15;
 /** Most words a search uses; more would only slow it down. */
 export const QUERY_WORDS_MAX = 5;
 
+/** A character other than printable ASCII and blanks: only such text may have accents to remove (ASCII is its own NFKD form). */
+const NON_ASCII = /[^ -~\t\n\r]/u;
+
 function fold(text: string): string {
+  if (!NON_ASCII.test(text)) return text.toLowerCase();
   return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
 }
 
@@ -30,6 +34,8 @@ function word(text: string): string {
 
 /** The first TERM_MAX characters (code points, never half a surrogate pair). */
 function cut(text: string): string {
+  // No more UTF-16 units than TERM_MAX: no more characters either (an import makes millions of these).
+  if (text.length <= TERM_MAX) return text;
   return [...text].slice(0, TERM_MAX).join('');
 }
 
@@ -55,8 +61,12 @@ export function wordsOf(acctid: string, name: string): string[] {
 export function termsOf(acctid: string, name: string): string[] {
   const terms = new Set<string>();
   for (const word of wordsOf(acctid, name)) {
-    const characters = [...word];
-    for (let length = 1; length <= characters.length; length++) terms.add(characters.slice(0, length).join(''));
+    // Grown a character (code point) at a time: never half a surrogate pair.
+    let prefix = '';
+    for (const character of word) {
+      prefix += character;
+      terms.add(prefix);
+    }
   }
   return [...terms];
 }

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { insertRows } from '../../platform/db/dialect.js';
 import { addDays, dateIn, type IsoDate } from '../../shared/dates.js';
 import { AppError } from '../../shared/errors.js';
 import { cents, centsFromColumn, formatCents, ZERO_CENTS, type Cents } from '../../shared/money.js';
@@ -151,7 +152,7 @@ export async function recordOpeningEntries(
     ...(paidCents > 0 ? [{ acctid, kind: 'payment', amount_cents: paidCents, balance_after_cents: dueCents - paidCents, memo: 'Opening balance', effective_on: effectiveOn, actor: actor.name, created_at: at }] : []),
   ]);
   if (rows.length === 0) return;
-  for (const chunk of chunks(rows, OPENING_CHUNK)) await trx.insertInto('ledger_entry').values(chunk).execute();
+  for (const chunk of chunks(rows, OPENING_CHUNK)) await insertRows(trx, 'ledger_entry', ['acctid', 'kind', 'amount_cents', 'balance_after_cents', 'memo', 'effective_on', 'due_on', 'actor', 'created_at'], chunk);
   // The accounts are new: every entry they have is one of these.
   const inserted: { id: number | string | bigint; acctid: string; kind: string }[] = [];
   for (const ids of chunks([...new Set(rows.map(({ acctid }) => acctid))], OPENING_CHUNK)) {
@@ -168,7 +169,7 @@ export async function recordOpeningEntries(
     const open = amount - applied;
     items.push({ entry_id: Number(id), acctid, side: kind === 'charge' ? ('charge' as const) : ('credit' as const), effective_on: effectiveOn, due_on: effectiveOn, amount_cents: amount, open_cents: open, last_applied_on: applied > 0 ? effectiveOn : null, settled_on: open === 0 ? effectiveOn : null });
   }
-  for (const chunk of chunks(items, OPENING_CHUNK)) await trx.insertInto('open_item').values(chunk).execute();
+  for (const chunk of chunks(items, OPENING_CHUNK)) await insertRows(trx, 'open_item', ['entry_id', 'acctid', 'side', 'effective_on', 'due_on', 'amount_cents', 'open_cents', 'last_applied_on', 'settled_on'], chunk);
   const ids = new Map<string, { charge?: number; credit?: number }>();
   for (const item of items) ids.set(item.acctid, { ...ids.get(item.acctid), [item.side]: item.entry_id });
   for (const [acctid, { charge, credit }] of ids) {
@@ -176,7 +177,7 @@ export async function recordOpeningEntries(
     if (!account || charge === undefined || credit === undefined) continue;
     allocations.push({ acctid, charge_id: charge, credit_id: credit, amount_cents: Math.min(account.paidCents, account.dueCents), effective_on: effectiveOn, created_at: at });
   }
-  for (const chunk of chunks(allocations, OPENING_CHUNK)) await trx.insertInto('allocation').values(chunk).execute();
+  for (const chunk of chunks(allocations, OPENING_CHUNK)) await insertRows(trx, 'allocation', ['acctid', 'charge_id', 'credit_id', 'amount_cents', 'effective_on', 'created_at'], chunk);
 }
 
 /** Rows per multi-row INSERT: well under every driver's limit on bound parameters. */
