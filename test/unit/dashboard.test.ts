@@ -6,6 +6,27 @@ import { dashboardBody } from '../../src/modules/dashboard/dashboard.views.js';
 import { BALANCE_BANDS, isoWeekOf, WEEK_MS, weekStart, WEEKS, type DashboardSummary } from '../../src/modules/dashboard/summary.js';
 import { dsoDays, ZERO_TOTALS } from '../../src/modules/receivables/index.js';
 
+/** The summary of a database with nothing in it, on Sunday 29 November 2026. */
+function emptySummary(): DashboardSummary {
+  const asOf = Date.UTC(2026, 10, 29, 12);
+  return {
+    asOf,
+    totalDueCents: 0n,
+    totalPaidCents: 0n,
+    netReceivablesCents: 0n,
+    accounts: { total: 0, owing: 0, overpaid: 0, settled: 0, closed: 0 },
+    largestBalances: [],
+    recentActivity: [],
+    balanceBands: BALANCE_BANDS.map((b) => ({ ...b, accounts: 0, balanceCents: 0n })),
+    weeks: Array.from({ length: WEEKS }, (_, index) => {
+      const startsAt = weekStart(asOf) - (WEEKS - 1 - index) * WEEK_MS;
+      return { startsAt, isoWeek: isoWeekOf(startsAt), paymentsCents: 0n, chargesCents: 0n };
+    }),
+    aging: { asOf: '2026-11-29', totals: ZERO_TOTALS },
+    dso: { days: null, from: '2026-08-31', to: '2026-11-29', receivablesCents: 0n, invoicedCents: 0n },
+  };
+}
+
 describe('ISO weeks', () => {
   test('a week starts on Monday 00:00 UTC: Sunday 23:59:59.999 still belongs to the week before', () => {
     const monday = Date.UTC(2026, 10, 23);
@@ -63,24 +84,7 @@ describe('bar charts', () => {
   });
 
   test('the page renders for an empty database: zeros, empty tables, the three charts, no DSO', () => {
-    const asOf = Date.UTC(2026, 10, 29, 12);
-    const empty: DashboardSummary = {
-      asOf,
-      totalDueCents: 0n,
-      totalPaidCents: 0n,
-      netReceivablesCents: 0n,
-      accounts: { total: 0, owing: 0, overpaid: 0, settled: 0, closed: 0 },
-      largestBalances: [],
-      recentActivity: [],
-      balanceBands: BALANCE_BANDS.map((b) => ({ ...b, accounts: 0, balanceCents: 0n })),
-      weeks: Array.from({ length: WEEKS }, (_, index) => {
-        const startsAt = weekStart(asOf) - (WEEKS - 1 - index) * WEEK_MS;
-        return { startsAt, isoWeek: isoWeekOf(startsAt), paymentsCents: 0n, chargesCents: 0n };
-      }),
-      aging: { asOf: '2026-11-29', totals: ZERO_TOTALS },
-      dso: { days: null, from: '2026-08-31', to: '2026-11-29', receivablesCents: 0n, invoicedCents: 0n },
-    };
-    const body = dashboardBody(empty).value;
+    const body = dashboardBody(emptySummary()).value;
     assert.ok(body.includes('No account owes anything.'));
     assert.ok(body.includes('Nothing recorded yet.'));
     assert.equal([...body.matchAll(/<svg class="chart[^"]*" role="img"/g)].length, 3);
@@ -88,6 +92,23 @@ describe('bar charts', () => {
     assert.match(body, /<line class="chart-baseline"/, 'empty weeks show as the baseline');
     assert.ok(body.includes('W48 (this week so far)'));
     assert.doesNotMatch(body, /NaN|undefined|Infinity/);
+  });
+
+  test('rendering the page makes no Intl formatter (each holds native memory the garbage collector sees late)', (t) => {
+    const made = { count: 0 };
+    const Original = Intl.DateTimeFormat;
+    class Counting extends Original {
+      constructor(...args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+        super(...args);
+        made.count += 1;
+      }
+    }
+    Intl.DateTimeFormat = Counting as typeof Intl.DateTimeFormat;
+    t.after(() => {
+      Intl.DateTimeFormat = Original;
+    });
+    dashboardBody(emptySummary());
+    assert.equal(made.count, 0);
   });
 });
 

@@ -21,8 +21,13 @@ const KIND_NAMES: Readonly<Record<EntryKind, string>> = { payment: 'Payment', ch
 export const formatCount = (n: number): string => count(n);
 const accountsText = (n: number) => `${formatCount(n)} ${n === 1 ? 'account' : 'accounts'}`;
 
-/** "Nov 23, 2026" for a Monday 00:00 UTC (weeks are UTC weeks, so the day is too). */
-const dayOf = (ms: number): string => new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
+/**
+ * "Nov 23, 2026" for a Monday 00:00 UTC (weeks are UTC weeks, so the day is too). One formatter for the process:
+ * each Intl formatter holds native (ICU) memory the garbage collector does not see, so one made per call grew the
+ * server's memory by hundreds of MB under load (the reliability soak, test/reliability/soak.test.ts).
+ */
+const WEEK_DAY = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+const dayOf = (ms: number): string => WEEK_DAY.format(ms);
 
 /** The id of each figure's tile, which tests and scripts may rely on. */
 export const FIGURE_IDS = {
