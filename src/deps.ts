@@ -53,7 +53,12 @@ export function createDeps(config: Config, options: DepsOptions = {}): Deps {
   };
   const db = createDatabase<Database>(config.database, poolOptions);
   const redis = config.redisUrl && options.redis !== false ? createRedis(config.redisUrl, logger) : null;
-  const reads = createReadRouting(db, { replicas: options.replicas === false ? [] : config.replicas, ...config.readRouting, pool: poolOptions }, redis, logger);
+  const reads = createReadRouting(
+    db,
+    { replicas: options.replicas === false ? [] : config.replicas, primary: config.database, ...config.readRouting, pool: poolOptions },
+    redis,
+    logger,
+  );
   let closed: Promise<void> | undefined;
   return {
     config,

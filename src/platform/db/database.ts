@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import type { DatabaseTarget } from './database-url.js';
 import { DeadlineDialect } from './deadline-dialect.js';
+import { FallbackDialect } from './fallback-dialect.js';
 import { ProcessSafeSqliteDialect } from './sqlite-dialect.js';
 
 export interface PoolOptions {
@@ -15,6 +16,11 @@ export interface PoolOptions {
   readonly acquireTimeoutMs?: number;
   /** Every session refuses writes (a replica's pool: a second guard behind the server's read_only). */
   readonly readOnly?: boolean;
+  /**
+   * A replica's read pool: where a query goes when this database cannot be
+   * reached (its primary), with the same options (src/platform/db/fallback-dialect.ts).
+   */
+  readonly fallback?: DatabaseTarget;
   /**
    * DATABASE_CA_FILE: the CA bundle (PEM) that must have signed the server's
    * certificate. Set: every connection is TLS, certificate and host name
@@ -65,14 +71,19 @@ const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
  * that stops answering altogether).
  */
 export function createDatabase<DB>(target: DatabaseTarget, options: PoolOptions): Kysely<DB> {
+  const dialect = boundedDialect(target, options);
+  // Reads only: the fallback's sessions are read-only like the replica's.
+  return new Kysely<DB>({ dialect: options.fallback ? new FallbackDialect(dialect, boundedDialect(options.fallback, options)) : dialect });
+}
+
+function boundedDialect(target: DatabaseTarget, options: PoolOptions): Dialect {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const tls = options.caFile && target.kind !== 'sqlite' ? databaseTls(options.caFile) : undefined;
-  const dialect = new DeadlineDialect(createDialect(target, options.poolSize, options.connectTimeoutMs, statementTimeoutMs, tls, options.readOnly ?? false), {
+  return new DeadlineDialect(createDialect(target, options.poolSize, options.connectTimeoutMs, statementTimeoutMs, tls, options.readOnly ?? false), {
     acquireTimeoutMs: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
     // The server cancels first and says why; ours only fires if the server itself is stuck.
     queryTimeoutMs: statementTimeoutMs + 1000,
   });
-  return new Kysely<DB>({ dialect });
 }
 
 function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutMs: number, statementTimeoutMs: number, tls: DatabaseTls | undefined, readOnly: boolean): Dialect {

@@ -66,6 +66,12 @@ export function replicaRouting<DB extends ReplicaHeartbeatTables>(db: Kysely<DB>
 
 export interface ReadRoutingSettings {
   readonly replicas: readonly DatabaseTarget[];
+  /**
+   * The primary (DATABASE_URL): a read sent to a replica that turns out to
+   * be unreachable, before a health check has noticed, is read here instead
+   * of failing. Without it such a read fails (503) until the check skips the replica.
+   */
+  readonly primary?: DatabaseTarget;
   readonly maxLagMs: number;
   readonly readYourWritesMs: number;
   /** The primary's pool settings, which each replica's pool copies (read-only sessions added). */
@@ -85,7 +91,12 @@ export function createReadRouting<DB extends ReplicaHeartbeatTables>(
   logger: Logger,
 ): ReadRouting<DB> {
   if (settings.replicas.length === 0) return primaryOnly(db);
-  const replicas = settings.replicas.map((target) => ({ url: urlWithoutPassword(target), db: createDatabase<DB>(target, { ...settings.pool, readOnly: true }) }));
+  const primary = settings.primary;
+  const replicas = settings.replicas.map((target) => ({
+    url: urlWithoutPassword(target),
+    db: createDatabase<DB>(target, { ...settings.pool, readOnly: true, ...(primary ? { poolSize: 1 } : {}) }),
+    ...(primary ? { reads: createDatabase<DB>(target, { ...settings.pool, readOnly: true, fallback: primary }) } : {}),
+  }));
   const writers = redis ? redisRecentWriters(redis, settings.readYourWritesMs, logger) : memoryRecentWriters(settings.readYourWritesMs);
   return replicaRouting(db, new ReplicaSet(db, replicas, { maxLagMs: settings.maxLagMs, logger }), writers);
 }

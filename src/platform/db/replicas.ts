@@ -21,7 +21,10 @@ export interface ReplicaState {
 export interface Replica<DB> {
   /** For logs and /readyz: never with the password. */
   readonly url: string;
+  /** The replica itself: the health checks read its heartbeat here. */
   readonly db: Kysely<DB>;
+  /** What pick() hands out for reads (default `db`): the replica's pool that falls back to the primary when the replica cannot be reached. */
+  readonly reads?: Kysely<DB>;
 }
 
 export interface ReplicaSetOptions {
@@ -125,7 +128,7 @@ export class ReplicaSet<DB extends ReplicaHeartbeatTables> {
       try {
         await this.#beat();
         await Promise.all(this.#replicas.map((replica) => this.#probe(replica)));
-        this.#healthy = this.#replicas.filter(({ state }) => state === 'healthy').map(({ db }) => db);
+        this.#healthy = this.#replicas.filter(({ state }) => state === 'healthy').map(({ db, reads }) => reads ?? db);
       } finally {
         this.#round = undefined;
       }
@@ -140,7 +143,8 @@ export class ReplicaSet<DB extends ReplicaHeartbeatTables> {
     await this.#round?.catch(() => undefined);
     this.#healthy = [];
     // A replica that never answers must not hold up shutdown: its connections die with the process.
-    await Promise.all(this.#replicas.map(({ db }) => within(db.destroy(), CLOSE_WAIT_MS).catch(() => undefined)));
+    const pools = this.#replicas.flatMap(({ db, reads }) => (reads ? [db, reads] : [db]));
+    await Promise.all(pools.map((pool) => within(pool.destroy(), CLOSE_WAIT_MS).catch(() => undefined)));
   }
 
   async #beat(): Promise<void> {
