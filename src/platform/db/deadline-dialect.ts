@@ -1,15 +1,12 @@
 import type {
   CompiledQuery,
   DatabaseConnection,
-  DatabaseIntrospector,
   Dialect,
-  DialectAdapter,
   Driver,
-  Kysely,
-  QueryCompiler,
   QueryResult,
   TransactionSettings,
 } from 'kysely';
+import { WrappedDialect } from './wrapped-dialect.js';
 
 /** A query waited too long for a connection or for its answer. */
 export class DatabaseTimeoutError extends Error {
@@ -143,25 +140,15 @@ function unwrap(connection: DatabaseConnection): DatabaseConnection {
  * and the drivers have neither limit for every database, so it is added here
  * once instead of per driver.
  */
-export class DeadlineDialect implements Dialect {
+export class DeadlineDialect extends WrappedDialect {
   constructor(
-    private readonly inner: Dialect,
+    inner: Dialect,
     private readonly deadlines: Deadlines,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   createDriver(): Driver {
     return new DeadlineDriver(this.inner.createDriver(), this.deadlines);
-  }
-
-  createQueryCompiler(): QueryCompiler {
-    return this.inner.createQueryCompiler();
-  }
-
-  createAdapter(): DialectAdapter {
-    return this.inner.createAdapter();
-  }
-
-  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
-    return this.inner.createIntrospector(db);
   }
 }

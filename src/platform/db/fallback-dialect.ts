@@ -1,15 +1,12 @@
 import type {
   CompiledQuery,
   DatabaseConnection,
-  DatabaseIntrospector,
   Dialect,
-  DialectAdapter,
   Driver,
-  Kysely,
-  QueryCompiler,
   QueryResult,
   TransactionSettings,
 } from 'kysely';
+import { WrappedDialect } from './wrapped-dialect.js';
 import { isDatabaseUnavailable } from './unavailable.js';
 
 /** A connection and the driver it came from (the replica's, or the fallback's). */
@@ -110,25 +107,15 @@ class FallbackDriver implements Driver {
  * not an error to the reader. The fallback pool opens connections only when
  * used.
  */
-export class FallbackDialect implements Dialect {
+export class FallbackDialect extends WrappedDialect {
   constructor(
-    private readonly inner: Dialect,
+    inner: Dialect,
     private readonly fallback: Dialect,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   createDriver(): Driver {
     return new FallbackDriver(this.inner.createDriver(), this.fallback.createDriver());
-  }
-
-  createQueryCompiler(): QueryCompiler {
-    return this.inner.createQueryCompiler();
-  }
-
-  createAdapter(): DialectAdapter {
-    return this.inner.createAdapter();
-  }
-
-  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
-    return this.inner.createIntrospector(db);
   }
 }
