@@ -11,12 +11,15 @@
  * statement timed in the driver (Kysely's query log: parameters formatted,
  * the round trip, the server), grouped by statement and table; the rest is
  * Node's own work (reading, checks, search terms, building statements).
+ * Each run also reports CPU seconds: the command's (GNU time) and the MariaDB
+ * server's busiest thread (its connection), which other work on a shared
+ * machine disturbs far less than wall time.
  * BENCH_IMPORT_ROOT times another checkout's built command (a before/after
  * comparison). Prints rows/s (the command's report: rows over its own time) and the wall
  * time, the load average before each run, and writes bench/results/import.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, MysqlDialect } from 'kysely';
@@ -47,6 +50,10 @@ interface Run {
   rowsPerSecond: number;
   importSeconds: number;
   phases: { startup: number; check: number; write: number; commit: number; exit: number };
+  /** CPU seconds of the command (user + system, start-up included). */
+  commandCpu: number;
+  /** CPU seconds of the MariaDB server during the run: every thread (others' work included), and the busiest (this import's connection). */
+  serverCpu: { total: number; busiest: number };
 }
 
 interface Profile {
@@ -54,6 +61,57 @@ interface Profile {
   loadAverage: number;
   seconds: number;
   statements: { name: string; count: number; seconds: number }[];
+}
+
+/**
+ * The MariaDB server's process on this machine (the one listening on the URL's port), or
+ * undefined for a remote one. Its threads' CPU time is read from /proc: on a shared machine
+ * CPU seconds vary less than wall time with other work, and one connection's statements run
+ * on one server thread (the busiest one during the import).
+ */
+function serverPid(): string | undefined {
+  if (process.env.BENCH_MARIADB_PID) return process.env.BENCH_MARIADB_PID;
+  const port = new URL(DATABASE_URL).port || '3306';
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!/mariadbd|mysqld/.test(command[0] ?? '')) continue;
+      const flag = command.find((arg) => arg.startsWith('--port='));
+      if ((flag ? flag.slice('--port='.length) : '3306') === port) return pid;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
+
+const CLOCK_TICKS = 100;
+
+/** CPU seconds of each thread of a process (utime + stime). */
+function threadCpu(pid: string): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      times.set(tid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // The thread ended.
+    }
+  }
+  return times;
+}
+
+/** The server's CPU seconds since `before`: all threads, and the busiest one. */
+function serverCpuSince(pid: string | undefined, before: Map<string, number> | undefined): { total: number; busiest: number } {
+  if (!pid || !before) return { total: Number.NaN, busiest: Number.NaN };
+  let total = 0;
+  let busiest = 0;
+  for (const [tid, seconds] of threadCpu(pid)) {
+    const used = seconds - (before.get(tid) ?? 0);
+    total += used;
+    busiest = Math.max(busiest, used);
+  }
+  return { total: Math.round(total * 100) / 100, busiest: Math.round(busiest * 100) / 100 };
 }
 
 async function recreateDatabase(): Promise<void> {
@@ -106,8 +164,15 @@ async function timedImport(csv: string, size: number, run: number): Promise<Run>
   // The migration seeds a few accounts.
   const before = await counts();
   const load = loadAverage();
+  const pid = serverPid();
+  const cpuBefore = pid ? threadCpu(pid) : undefined;
+  const timeFile = join(tmpdir(), `crm-import-bench-time-${process.pid}`);
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'import', csv, '--progress-interval', '0', ...EXTRA_ARGS], { cwd: CLI_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, 'dist/cli/main.js', 'import', csv, '--progress-interval', '0', ...EXTRA_ARGS], {
+    cwd: CLI_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let checkEnd = Number.NaN;
   let writeEnd = Number.NaN;
   let summaryAt = Number.NaN;
@@ -125,6 +190,9 @@ async function timedImport(csv: string, size: number, run: number): Promise<Run>
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const wall = performance.now() - started;
+  const serverCpu = serverCpuSince(pid, cpuBefore);
+  const [user, system] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  rmSync(timeFile, { force: true });
   if (code !== 0) throw new Error(`crm import failed (${String(code)}): ${stdout.slice(-1000)} ${stderr.slice(-2000)}`);
   const importMs = Number(/^time\s+([\d.]+) s$/m.exec(stdout)?.[1]) * 1000;
   const rate = Number(/^rate\s+(\d+) rows\/s$/m.exec(stdout)?.[1]);
@@ -141,6 +209,8 @@ async function timedImport(csv: string, size: number, run: number): Promise<Run>
     rowsPerSecond: rate,
     importSeconds: s(importMs),
     phases: { startup: s(importStart), check: s(checked - importStart), write: s(writeEnd - checked), commit: s(summaryAt - writeEnd), exit: s(wall - summaryAt) },
+    commandCpu: Math.round(((user ?? Number.NaN) + (system ?? Number.NaN)) * 100) / 100,
+    serverCpu,
   };
 }
 
@@ -209,7 +279,7 @@ async function main(): Promise<void> {
         runs.push(measured);
         const p = measured.phases;
         console.log(
-          `[${size}] run ${run}: ${measured.rowsPerSecond} rows/s (import ${measured.importSeconds} s; wall ${measured.wallSeconds} s = start-up ${p.startup} + check ${p.check} + write ${p.write} + commit ${p.commit} + exit ${p.exit}), load ${measured.loadAverage}`,
+          `[${size}] run ${run}: ${measured.rowsPerSecond} rows/s (import ${measured.importSeconds} s; wall ${measured.wallSeconds} s = start-up ${p.startup} + check ${p.check} + write ${p.write} + commit ${p.commit} + exit ${p.exit}); CPU: command ${measured.commandCpu} s, server ${measured.serverCpu.busiest} s (all threads ${measured.serverCpu.total} s); load ${measured.loadAverage}`,
         );
       }
       if (PROFILE) {
@@ -224,11 +294,12 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\nrows | runs | rows/s median (min–max) | wall s median | load average`);
+  console.log(`\nrows | runs | rows/s median (min–max) | wall s median | command CPU s median | server CPU s median (busiest thread) | load average`);
   for (const size of SIZES) {
     const mine = runs.filter((run) => run.size === size);
+    if (mine.length === 0) continue;
     const rates = mine.map((run) => run.rowsPerSecond);
-    console.log(`${size} | ${mine.length} | ${median(rates)} (${Math.min(...rates)}–${Math.max(...rates)}) | ${median(mine.map((run) => run.wallSeconds))} | ${mine.map((run) => run.loadAverage).join(', ')}`);
+    console.log(`${size} | ${mine.length} | ${median(rates)} (${Math.min(...rates)}–${Math.max(...rates)}) | ${median(mine.map((run) => run.wallSeconds))} | ${median(mine.map((run) => run.commandCpu))} | ${median(mine.map((run) => run.serverCpu.busiest))} | ${mine.map((run) => run.loadAverage).join(', ')}`);
   }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'import.json'), `${JSON.stringify({ args: EXTRA_ARGS, runs, profiles }, null, 2)}\n`);
