@@ -27,9 +27,12 @@ import { uniqueAcctId } from '../support/test-databases.js';
 const LIMITS_OFF = { LOGIN_RATE_LIMIT: '0', API_RATE_LIMIT: '0', API_USER_RATE_LIMIT: '0', STAFF_RATE_LIMIT: '0', LOOKUP_RATE_LIMIT: '0' };
 const actor = { name: 'replication-test', ip: '127.0.0.1', requestId: 'req-replication' };
 
-for (const servers of REPLICATED_SERVERS) {
-  const opened = await openReplication(servers);
-  describe(`the app over a real ${servers.name} replica`, { skip: opened.skip ?? false }, () => {
+// Both pairs at once (each is its own servers, and most of a test is waiting for replication or a health
+// check); within a pair one test at a time, since each pauses or kills the replica.
+const pairs = await Promise.all(REPLICATED_SERVERS.map(async (servers) => ({ servers, opened: await openReplication(servers) })));
+describe('the app over real replicas', { concurrency: true }, () => {
+ for (const { servers, opened } of pairs) {
+  describe(`the app over a real ${servers.name} replica`, { skip: opened.skip ?? false, concurrency: false }, () => {
     const replication = opened.replication!;
     const apps: App[] = [];
     after(async () => {
@@ -184,4 +187,5 @@ for (const servers of REPLICATED_SERVERS) {
       assert.equal((await anywhere.execute(replication.replica)).rows.length, 0);
     });
   });
-}
+ }
+});
