@@ -103,7 +103,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Par
   };
 
   const lookup = { db, lookupsPerMinute: config.rateLimits.lookup };
-  const statements = { db, company: config.company, timeZone: config.display.timeZone };
+  const statements = { db, reads, company: config.company, timeZone: config.display.timeZone };
   const customerLinks = { db, secret: config.sessionSecret, baseUrl: config.mail.publicBaseUrl, days: config.customerLinkDays };
   const accountMessages = {
     db,
@@ -134,7 +134,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Par
       (scope) => scope.register(outboxAdminRoutes, { db, smtpConfigured: config.mail.smtpUrl !== null }),
       (scope) => scope.register(reminderPolicyRoutes, { db, mailConfigured: config.mail.smtpUrl !== null }),
       (scope) => scope.register(auditRoutes, { db }),
-      (scope) => scope.register(importRoutes, { db, timeZone: config.display.timeZone }),
+      (scope) => scope.register(importRoutes, { db, reads, timeZone: config.display.timeZone }),
       (scope) => scope.register(dashboardRoutes, { db, reads, timeZone: config.display.timeZone }),
       (scope) => scope.register(accountRoutes, { db, reads, timeZone: config.display.timeZone, sections: [customerLinkSection(customerLinks), accountMessagesSection({ db })] }),
       (scope) => scope.register(accountMessageRoutes, accountMessages),
@@ -157,10 +157,10 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Par
     ],
     routes: [
       (scope) => scope.register(staffApiRoutes),
-      (scope) => scope.register(auditApiRoutes, { db }),
+      (scope) => scope.register(auditApiRoutes, { reads }),
       (scope) => scope.register(summaryApiRoutes, { db, reads, timeZone: config.display.timeZone }),
       (scope) => scope.register(accountsApiRoutes, { db, reads }),
-      (scope) => scope.register(entriesApiRoutes, { db, timeZone: config.display.timeZone }),
+      (scope) => scope.register(entriesApiRoutes, { db, reads, timeZone: config.display.timeZone }),
       (scope) => scope.register(agingApiRoutes, { db, reads, timeZone: config.display.timeZone }),
       (scope) => scope.register(statementApiRoutes, statements),
     ],

@@ -11,7 +11,7 @@ import { accountCount, AGING_EXPORT_FORMATS, exportAging, type AgingExportFormat
 import { dateIn, isIsoDate } from '../shared/dates.js';
 import { note } from './context.js';
 import { seconds, writeOut } from './import.js';
-import { withDatabase } from './context.js';
+import { commandReads, withDatabase } from './context.js';
 
 const PROGRESS_INTERVAL_MS = 2000;
 
@@ -50,7 +50,9 @@ export function registerAgingCommand(program: Command): void {
       const started = performance.now();
       let read = 0;
       let written = 0;
-      const end = await withDatabase(async ({ db, config }) => {
+      const end = await withDatabase(async (deps) => {
+        const { config } = deps;
+        const db = await commandReads(deps);
         const timeZone = config.display.timeZone;
         const today = dateIn(timeZone);
         const asOf = options.asOf ?? today;

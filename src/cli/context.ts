@@ -4,8 +4,10 @@
  * plain-text tables.
  */
 import { realpathSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, type ErrorOptions } from 'commander';
+import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { ConfigError, readConfig, type Config } from '../config.js';
 import { createDeps, type Deps } from '../deps.js';
@@ -14,6 +16,7 @@ import { describeTarget } from '../platform/db/database-url.js';
 import { pendingMigrations } from '../platform/db/migrate.js';
 import { waitForDatabase } from '../platform/db/wait-for-database.js';
 import { serializeError } from '../platform/logger.js';
+import type { Database } from '../schema.js';
 
 /** A command that could not do its job: one line on stderr, exit 1. */
 export class CliFailure extends Error {
@@ -98,6 +101,27 @@ export async function withDatabase<T>(work: (deps: Deps) => Promise<T>, { poolSi
   } finally {
     await deps.close();
   }
+}
+
+/** A second look at replicas that all seemed behind: this command's own first beat may not have reached them yet. */
+const SECOND_ROUND_AFTER_MS = 1000;
+
+/**
+ * Where a command's reads that tolerate lag go (an export, a report, the
+ * reminder scan): with DATABASE_REPLICA_URL, a healthy replica after a
+ * heartbeat round (a second one if none looked healthy), else the primary;
+ * without, the primary at once. The heartbeat keeps running while the
+ * command does, so other processes see a live primary.
+ */
+export async function commandReads(deps: Pick<Deps, 'reads'>): Promise<Kysely<Database>> {
+  const { reads } = deps;
+  if (!reads.routed) return reads.readsFor(null);
+  await reads.start();
+  if (!reads.replicas().some(({ state }) => state === 'healthy')) {
+    await sleep(SECOND_ROUND_AFTER_MS);
+    await reads.checkNow();
+  }
+  return reads.readsFor(null);
 }
 
 /** "2026-11-29 09:00 UTC"; "-" for none. */

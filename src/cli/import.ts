@@ -23,7 +23,7 @@ import {
   type ImportReport,
   type RowError,
 } from '../modules/import-export/index.js';
-import { CliFailure, formatTable, note, print, withDatabase } from './context.js';
+import { CliFailure, commandReads, formatTable, note, print, withDatabase } from './context.js';
 
 /** Bad rows listed on stdout at most; --errors FILE has every one. */
 const LISTED_ERRORS_MAX = 10_000;
@@ -274,7 +274,7 @@ export function registerImportCommands(program: Command): void {
     .action(async (options: { format: ExportFormat; out?: string }) => {
       const started = performance.now();
       let accounts = 0;
-      const end = await withDatabase(({ db }) => writeOut(exportAccounts(db, { format: options.format, onProgress: (count) => (accounts = count) }), options.out));
+      const end = await withDatabase(async (deps) => writeOut(exportAccounts(await commandReads(deps), { format: options.format, onProgress: (count) => (accounts = count) }), options.out));
       const ms = performance.now() - started;
       if (end === 'closed') note(`Stopped after ${accounts} accounts: the output was closed.`);
       else note(`Exported ${accounts} accounts as ${options.format}${options.out ? ` to ${options.out}` : ''} in ${seconds(ms)}.`);

@@ -11,7 +11,7 @@ import { runReminders, type ReminderRunReport } from '../modules/reminders/index
 import { accountCount } from '../modules/receivables/index.js';
 import { dialectOf } from '../platform/db/dialect.js';
 import { commandLinkFor, signatureOf } from './collections.js';
-import { note, print, withDatabase } from './context.js';
+import { commandReads, note, print, withDatabase } from './context.js';
 
 /** Batches worked through at once on MariaDB/MySQL and PostgreSQL, each on a connection of its own. */
 const REMINDER_WRITERS = 4;
@@ -35,7 +35,8 @@ export function describeReminderRun(report: ReminderRunReport): string {
 
 async function runCommand(options: { asOf?: string }): Promise<void> {
   const report = await withDatabase(
-    async ({ db, config }) => {
+    async (deps) => {
+      const { db, config } = deps;
       const asOf = options.asOf ?? dateIn(config.display.timeZone);
       const now = Date.now();
       const bar = new SingleBar(
@@ -52,6 +53,7 @@ async function runCommand(options: { asOf?: string }): Promise<void> {
       bar.start(await accountCount(db), 0, { queued: 0 });
       try {
         return await runReminders(db, {
+          reads: await commandReads(deps),
           asOf,
           company: signatureOf(config),
           linkFor: commandLinkFor(config, now),

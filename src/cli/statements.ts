@@ -11,7 +11,7 @@ import { configureDisplay } from '../platform/views/format.js';
 import { periodRuleMessage, STATEMENT_MAX_ENTRIES, STATEMENT_READERS, statementPeriod, writeStatements, type BatchReport } from '../modules/statements/index.js';
 import { queueStatementMails } from '../modules/reminders/index.js';
 import { commandLinkFor, signatureOf } from './collections.js';
-import { CliFailure, note, print, withDatabase } from './context.js';
+import { CliFailure, commandReads, note, print, withDatabase } from './context.js';
 
 interface StatementsOptions {
   readonly asOf?: string;
@@ -73,7 +73,8 @@ async function runStatements(options: StatementsOptions, command: Command): Prom
   }
   const outDir = options.out;
   if (outDir === undefined) return command.error("error: required option '--out <dir>' not specified (or --email to queue the statements as e-mails)", { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
-  const report = await withDatabase(async ({ db, config }) => {
+  const report = await withDatabase(async (deps) => {
+    const { config } = deps;
     configureDisplay(config.display);
     const today = dateIn(config.display.timeZone);
     const { period, broken } = statementPeriod({ to: options.asOf, from: options.from }, today);
@@ -95,7 +96,7 @@ async function runStatements(options: StatementsOptions, command: Command): Prom
     );
     bar.start(1, 0, { written: 0 });
     try {
-      return await writeStatements(db, {
+      return await writeStatements(await commandReads(deps), {
         period,
         outDir,
         company: config.company,

@@ -18,7 +18,8 @@ export interface WorkerHooks {
 /** Batches the daily reminder run works through at once (a connection each, beside the worker's own). */
 const DAILY_REMINDER_WRITERS = 2;
 
-export function workerHooks(deps: Pick<Deps, 'config'>): WorkerHooks {
+/** `reads`: where the daily reminder scan reads (a replica when there are any); the primary when left out. */
+export function workerHooks(deps: Pick<Deps, 'config'> & Partial<Pick<Deps, 'reads'>>): WorkerHooks {
   const { config } = deps;
   const timeZone = config.display.timeZone;
   const company = signatureOf(config);
@@ -35,7 +36,8 @@ export function workerHooks(deps: Pick<Deps, 'config'>): WorkerHooks {
             name: 'reminders',
             run: async (db, today) => {
               const now = Date.now();
-              const report = await runReminders(db, { asOf: today, company, linkFor: linkForConfig(config, now), now, concurrency: DAILY_REMINDER_WRITERS });
+              const reads = deps.reads ? await deps.reads.readsFor(null) : db;
+              const report = await runReminders(db, { reads, asOf: today, company, linkFor: linkForConfig(config, now), now, concurrency: DAILY_REMINDER_WRITERS });
               return `${report.queued} queued, ${report.alreadyReminded} already reminded, ${report.withoutEmail.length} without e-mail`;
             },
           },

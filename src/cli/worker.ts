@@ -32,6 +32,8 @@ async function work(options: { once?: boolean }): Promise<void> {
     await waitForDatabase(deps.db, where, { attempts: options.once ? 1 : config.pool.connectAttempts, maxDelayMs: config.pool.connectMaxDelayMs });
     const pending = await pendingMigrations(deps.db, migrations);
     if (pending.length > 0) throw new CliFailure(`the ${where} has ${pending.length} migration(s) not applied yet; run \`crm migrate\` first`);
+    // The daily reminder scan reads from a replica when there are any: the heartbeat and lag checks run beside the worker.
+    if (deps.reads.routed) void deps.reads.start();
     const summary = await runWorker({ db: deps.db, transport, domain: mail.domain, logger: deps.logger, signal: stop.signal, once: options.once ?? false, ...workerHooks(deps) });
     if (options.once) {
       print(`sent ${summary.sent}, retrying ${summary.retrying}, failed ${summary.failed}, cancelled ${summary.cancelled}${transport ? '' : ' (SMTP_URL is not set: nothing was sent)'}`);

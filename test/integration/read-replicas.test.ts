@@ -12,15 +12,21 @@
  * (test/unit/config.test.ts).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
+import { commandReads } from '../../src/cli/context.js';
+import { createDeps } from '../../src/deps.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createAccount } from '../../src/modules/accounts/accounts.service.js';
 import { customerLinkFor } from '../../src/modules/customer-link/index.js';
 import { recordEntry } from '../../src/modules/ledger/index.js';
+import { runReminders } from '../../src/modules/reminders/index.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import { createReadRouting, type ReadRouting } from '../../src/platform/db/read-routing.js';
@@ -32,6 +38,8 @@ import { openForm, postLookup } from '../support/inject.js';
 import { openOwnDatabase } from '../support/own-database.js';
 import { addToken, addUser, postStaffForm, signInWith } from '../support/staff.js';
 import { openTestDatabase, TEST_DATABASES, TEST_REDIS_URL, uniqueAcctId } from '../support/test-databases.js';
+import { tempDir } from '../support/tmp.js';
+import { requireTool } from '../support/tools.js';
 
 const ENV = { SESSION_SECRET: TEST_SECRET, LOGIN_RATE_LIMIT: '0', API_RATE_LIMIT: '0', API_USER_RATE_LIMIT: '0', STAFF_RATE_LIMIT: '0', LOOKUP_RATE_LIMIT: '0' };
 const actor = { name: 'read-replicas-test', ip: '127.0.0.1', requestId: 'req-read-replicas' };
@@ -207,6 +215,59 @@ for (const target of TEST_DATABASES.filter(({ url }) => !url.startsWith('sqlite:
       assert.equal(latest?.name, account.primary, 'the latest entries: the primary');
       const page = await fresh.inject({ method: 'GET', url: '/dashboard', headers: { cookie: (await signedIn('viewer', fresh)).cookie } });
       assert.equal(page.statusCode, 200);
+    });
+
+    test('statements (API JSON and PDF, the staff PDF), exports and the API’s entries and audit lists read the replica', async (t) => {
+      const account = await twin();
+      const user = await addUser(db, 'admin');
+      const token = await addToken(db, user);
+      const api = (url: string, accept = 'application/json') => app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}`, accept } });
+      assert.equal(shows(await api(`/accounts/${account.acctid}/statement`), account), 'replica');
+      const entries = (await api(`/accounts/${account.acctid}/entries`)).json<{ entries: { amount_cents: number }[] }>();
+      assert.deepEqual(entries.entries.map(({ amount_cents }) => amount_cents), [9900], 'the replica’s charge');
+      assert.equal(shows(await api(`/audit?actor=${actor.name}&action=account.created&limit=20`), account), 'replica');
+
+      const { get } = await signedIn('admin');
+      const exported = await get('/admin/export?format=csv');
+      assert.equal(exported.statusCode, 200);
+      assert.equal(shows(exported, account), 'replica');
+
+      const pdfs = [
+        (await api(`/accounts/${account.acctid}/statement`, 'application/pdf')).rawPayload,
+        (await get(`/accounts/${account.acctid}/statement.pdf`)).rawPayload,
+      ];
+      if (!requireTool(t, 'pdftotext')) return;
+      for (const pdf of pdfs) {
+        const file = join(tempDir(t, 'crm-replica-statement-'), 'statement.pdf');
+        writeFileSync(file, pdf);
+        const text = spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' }).stdout;
+        assert.ok(text.includes(account.replica) && !text.includes(account.primary), `the PDF names the replica's account: ${text.slice(0, 200)}`);
+      }
+    });
+
+    test('a command’s reads (crm reminders run’s scan, exports, statements) use a healthy replica after a heartbeat round', async () => {
+      const acctid = uniqueAcctId('RM');
+      // Overdue on the primary (due 2026-05-01, 60 days late on 2026-06-30), not due yet on the stand-in.
+      for (const [where, dueOn] of [
+        [db, '2026-05-01'],
+        [replica, '2026-07-30'],
+      ] as const) {
+        await where.transaction().execute(async (trx) => {
+          await createAccount(trx, actor, { acctid, name: `Reminded ${acctid}`, email: `${acctid.toLowerCase()}@example.com` });
+          await recordEntry(trx, actor, { acctid, kind: 'charge', amountCents: cents(5000), memo: '', effectiveOn: '2026-03-01', dueOn }, { at: Date.parse('2026-06-30T12:00:00Z'), timeZone: 'UTC' });
+        });
+      }
+      const deps = createDeps(loadConfig({ ...ENV, DATABASE_URL: target.url, DATABASE_REPLICA_URL: standIn!.url, REPLICA_MAX_LAG_MS: '60000' }), { poolSize: 2, redis: false, logger: quiet });
+      try {
+        const reads = await commandReads(deps);
+        assert.notEqual(reads, deps.db, 'a replica, not the primary');
+        const run = (scan?: Kysely<Database>) =>
+          runReminders(deps.db, { ...(scan ? { reads: scan } : {}), asOf: '2026-06-30', company: { name: 'Globomantics', addressLines: [] }, linkFor: (id) => `https://crm.test/s/${id}`, range: { after: acctid.slice(0, -1), upTo: `${acctid}~` } });
+        assert.equal((await run(reads)).queued, 0, 'the scan read the replica, where nothing is due');
+        assert.equal((await run()).queued, 1, 'the same run scanning the primary queues the reminder');
+      } finally {
+        await deps.close();
+      }
     });
 
     test('a replica lagging past REPLICA_MAX_LAG_MS is skipped until it catches up, and /readyz says so', async () => {

@@ -5,6 +5,7 @@ import { dateIn, isIsoDate, type IsoDate } from '../../shared/dates.js';
 import { FieldsError } from '../../shared/errors.js';
 import { cents, formatCents } from '../../shared/money.js';
 import { idempotencyHeaders, idempotencyKeyOf, markReplayed } from '../../platform/http/idempotency-key.js';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import type { Database } from '../../schema.js';
 import {
   brokenEntryRules,
@@ -244,7 +245,7 @@ const recorded = z.object({ entry: entryJson, account: accountJson.describe('The
  * running balance (accounts:read), POST records a payment, charge or
  * adjustment (payments:record), honouring Idempotency-Key.
  */
-export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly timeZone: string }> = async (app, { db, timeZone }) => {
+export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database>; readonly reads: RequestReads<Database>; readonly timeZone: string }> = async (app, { db, reads, timeZone }) => {
   const recordEntryOnce = recordEntryUseCase({ db, timeZone });
 
   app.get(
@@ -256,11 +257,13 @@ export const entriesApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Datab
     async (request) => {
       const { acctid } = request.params;
       const { before, limit } = request.query;
+      // A list tolerates lag: the whole page from one source (a replica unless this token just wrote).
+      const source = await reads(request);
       // An unknown account is a 404, not an empty list.
-      await requireAccount(db, acctid);
-      const { entries, hasMore } = await listEntries(db, acctid, { before, limit });
+      await requireAccount(source, acctid);
+      const { entries, hasMore } = await listEntries(source, acctid, { before, limit });
       // One read for the whole page: what paid each invoice and what each payment paid.
-      const settlements = await settlementsOf(db, entries);
+      const settlements = await settlementsOf(source, entries);
       const last = entries.at(-1);
       const next = hasMore && last ? `${accountPath(acctid, prefixOf(request.routeOptions.url))}/entries?${new URLSearchParams({ limit: String(limit), before: String(last.id) }).toString()}` : null;
       return { entries: entries.map((entry) => toEntryJson(entry, settlements.get(entry.id)!)), next };

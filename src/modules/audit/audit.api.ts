@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import { z } from 'zod';
 import type { Database } from '../../schema.js';
 import { auditApiQuery, filterParams, instantBound } from './audit.filters.js';
@@ -31,10 +31,11 @@ const auditPage = z.object({
  * from, to (an ISO 8601 date, a UTC day, or a date-time; to is exclusive, a
  * date included whole), keyset paging with before=<id>, limit 1–200 (50).
  */
-export const auditApiRoutes: FastifyPluginAsyncZod<{ readonly db: Kysely<Database> }> = async (app, { db }) => {
+/** GET /audit reads from `reads` (a list that tolerates lag: a replica unless the caller just wrote). */
+export const auditApiRoutes: FastifyPluginAsyncZod<{ readonly reads: RequestReads<Database> }> = async (app, { reads }) => {
   app.get('/audit', { config: { access: 'audit:read' }, schema: { summary: 'List audit events, newest first', operationId: 'listAuditEvents', querystring: auditApiQuery, response: { 200: auditPage } } }, async (request) => {
     const { actor, action, from, to, before, limit } = request.query;
-    const { entries, hasMore } = await findAuditEvents(db, {
+    const { entries, hasMore } = await findAuditEvents(await reads(request), {
       actor,
       action,
       from: from === undefined ? undefined : instantBound(from, 'from'),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { errorHandler, renderHtmlError } from '../../platform/http/error-rendering.js';
 import { crossSiteRefusal } from '../../platform/http/same-origin.js';
 import { AppError } from '../../shared/errors.js';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import type { Database } from '../../schema.js';
 import { actorOf, can } from '../staff/index.js';
 import { HTML, staffPage, type NavEntry } from '../../platform/views/staff-page.js';
@@ -23,6 +24,8 @@ const exportQuery = z.object({ format: z.enum(EXPORT_FORMATS, { error: 'The form
 
 export interface ImportRoutesOptions {
   readonly db: Kysely<Database>;
+  /** Where the export downloads read (they tolerate lag): a replica unless the admin just wrote. */
+  readonly reads: RequestReads<Database>;
   /** The largest file the upload takes; UPLOAD_MAX_BYTES (20 MiB) unless told. */
   readonly maxUploadBytes?: number;
   /** The business time zone (CRM_TIME_ZONE): what "today" is for the entries an import records. UTC unless told. */
@@ -38,7 +41,7 @@ export const IMPORT_NAV: NavEntry = { href: IMPORT_PATH, label: 'Import / export
  * the same importer as `crm import` and shows the same report; the export
  * downloads stream the same text as `crm export`.
  */
-export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (app, { db, maxUploadBytes = UPLOAD_MAX_BYTES, timeZone = 'UTC' }) => {
+export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (app, { db, reads, maxUploadBytes = UPLOAD_MAX_BYTES, timeZone = 'UTC' }) => {
   const show = (request: FastifyRequest, reply: FastifyReply, status: number, view: Omit<ImportPageView, 'csrfToken' | 'maxUploadBytes'> = {}) =>
     reply
       .code(status)
@@ -49,7 +52,7 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
 
   app.get(EXPORT_PATH, { config: ACCESS, schema: { querystring: exportQuery } }, async (request, reply) => {
     const { format } = request.query;
-    const chunks = exportAccounts(db, { format });
+    const chunks = exportAccounts(await reads(request), { format });
     // The first chunk holds the first page: a database that fails fails here, with an error page, not a cut download.
     const first = await chunks.next();
     async function* all() {

@@ -9,6 +9,8 @@ import { reminderMessage, type LinkFor, type Signature } from './reminder-messag
 import { batchEnd, selectBatch, SELECTION_BATCH_SIZE, type AccountToRemind, type BatchRange } from './selection.js';
 
 export interface ReminderRunOptions {
+  /** Where the scan reads (it tolerates lag: a reminder still due is checked again before it is sent): a replica; the primary when left out. */
+  readonly reads?: Kysely<Database>;
   readonly asOf: IsoDate;
   readonly company: Signature;
   readonly linkFor: LinkFor;
@@ -68,7 +70,7 @@ async function queueBatch(trx: Transaction<Database>, accounts: readonly Account
  */
 export async function runReminders(db: Kysely<Database>, options: ReminderRunOptions): Promise<ReminderRunReport> {
   const started = performance.now();
-  const { asOf, company, linkFor, batchSize = SELECTION_BATCH_SIZE, onProgress } = options;
+  const { asOf, company, linkFor, batchSize = SELECTION_BATCH_SIZE, onProgress, reads = db } = options;
   const now = options.now ?? Date.now();
   const concurrency = dialectOf(db) === 'sqlite' ? 1 : Math.max(1, options.concurrency ?? 1);
   const levels = await readPolicy(db);
@@ -78,7 +80,7 @@ export async function runReminders(db: Kysely<Database>, options: ReminderRunOpt
   const withoutEmail: string[] = [];
 
   const work = async (range: BatchRange) => {
-    const batch = await selectBatch(db, { asOf, levels, range });
+    const batch = await selectBatch(reads, { asOf, levels, range });
     if (batch.toRemind.length > 0) {
       // Read committed: batches queue side by side, and under repeatable read the outbox's dedupe reads and the
       // records' inserts take gap locks that make neighbouring batches wait for each other (MariaDB).
@@ -97,7 +99,7 @@ export async function runReminders(db: Kysely<Database>, options: ReminderRunOpt
   let after = options.range?.after;
   const end = options.range?.upTo;
   for (;;) {
-    const next = await batchEnd(db, after, batchSize);
+    const next = await batchEnd(reads, after, batchSize);
     const upTo = end !== undefined && (next === undefined || next > end) ? end : next;
     const task = work({ after, upTo }).catch((error: unknown) => {
       failure ??= error instanceof Error ? error : new Error('a reminder batch failed', { cause: error });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import Negotiator from 'negotiator';
 import { z } from 'zod';
+import type { RequestReads } from '../../platform/http/read-routing.js';
 import { strictObjectErrors } from '../../platform/http/strict-object-errors.js';
 import { dateIn } from '../../shared/dates.js';
 import { AppError } from '../../shared/errors.js';
@@ -14,6 +15,8 @@ import { statementFileName, statementPdfBytes, type Company } from './statement.
 
 export interface StatementRoutesOptions {
   readonly db: Kysely<Database>;
+  /** Where the statement itself is read (it tolerates lag): a replica unless the reader just wrote. */
+  readonly reads: RequestReads<Database>;
   /** Who sends the statements (COMPANY_NAME, COMPANY_ADDRESS). */
   readonly company: Company;
   /** The business time zone (CRM_TIME_ZONE): it decides what "today" is. */
@@ -38,7 +41,7 @@ export async function sendStatementPdf(reply: FastifyReply, statement: Statement
  * a period, as JSON or, with `Accept: application/pdf`, as the PDF a customer
  * is sent.
  */
-export const statementApiRoutes: FastifyPluginAsyncZod<StatementRoutesOptions> = async (app, { db, company, timeZone }) => {
+export const statementApiRoutes: FastifyPluginAsyncZod<StatementRoutesOptions> = async (app, { reads, company, timeZone }) => {
   const today = () => dateIn(timeZone);
   const query = z
     .strictObject(
@@ -86,7 +89,7 @@ export const statementApiRoutes: FastifyPluginAsyncZod<StatementRoutesOptions> =
       const { period, broken } = statementPeriod(request.query, today());
       // The schema has checked the period a moment ago; only midnight passing in between reaches here.
       if (!period) throw new AppError(400, 'INVALID_PERIOD', periodRuleMessage(broken[0]!, broken[0]!.field, today()));
-      const statement = await readStatement(db, request.params.acctid, period, 'querystring.from');
+      const statement = await readStatement(await reads(request), request.params.acctid, period, 'querystring.from');
       if (wanted === PDF_TYPE) return sendStatementPdf(reply, statement, company);
       return toStatementJson(statement);
     },

@@ -24,7 +24,7 @@ const dateText = z
  * statement form. Dates it cannot use show the form again with the message
  * beside each (400; 422 for a period with too many entries).
  */
-export const statementRoutes: FastifyPluginAsyncZod<StatementRoutesOptions> = async (app, { db, company, timeZone }) => {
+export const statementRoutes: FastifyPluginAsyncZod<StatementRoutesOptions> = async (app, { db, reads, company, timeZone }) => {
   app.get(
     `${ACCOUNTS_PATH}/:acctid/statement.pdf`,
     { config: { access: 'accounts:read' }, schema: { params: z.object({ acctid: acctidField }), querystring: z.object({ from: dateText, to: dateText }) } },
@@ -41,7 +41,7 @@ export const statementRoutes: FastifyPluginAsyncZod<StatementRoutesOptions> = as
       const { period, broken } = statementPeriod(asked, today);
       if (!period) return showForm(400, broken.map((rule) => ({ field: rule.field, message: periodRuleMessage(rule, LABELS[rule.field], today, asked.to ?? today) })));
       try {
-        return await sendStatementPdf(reply, await readStatement(db, acctid, period, 'from'), company);
+        return await sendStatementPdf(reply, await readStatement(await reads(request), acctid, period, 'from'), company);
       } catch (error) {
         if (!(error instanceof FieldsError) || error.code !== 'STATEMENT_TOO_LONG') throw error;
         return showForm(error.statusCode, [{ field: 'from', message: error.fields.from ?? error.message }]);
