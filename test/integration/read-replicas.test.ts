@@ -294,6 +294,7 @@ for (const target of TEST_DATABASES.filter(({ url }) => !url.startsWith('sqlite:
 
     test('an unreachable replica is skipped without an error to anyone, the others used in turn', async () => {
       const account = await twin();
+      // A port nothing listens on, and a made-up password /readyz must not show. secretlint-disable-next-line
       const closed = target.url.startsWith('mysql') ? 'mysql://crm:secret-pw@127.0.0.1:1/crm' : 'postgres://crm:secret-pw@127.0.0.1:1/crm';
       const { app: two } = await appWithReplica({ DATABASE_REPLICA_URL: `${standIn!.url},${closed}` });
       const { get } = await signedIn('viewer', two);

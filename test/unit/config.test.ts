@@ -232,6 +232,7 @@ describe('mail settings', () => {
 });
 
 describe('read replicas', () => {
+  // A made-up password. secretlint-disable-next-line
   const MARIADB = 'mysql://crm:writer@db-primary:3306/crm';
 
   test('without DATABASE_REPLICA_URL there are none, and the routing defaults are 10 s read-your-writes, 5 s lag', () => {
@@ -269,6 +270,7 @@ describe('read replicas', () => {
 
   test('a replica URL that is not one is refused without echoing it (it may hold a password)', () => {
     assert.throws(
+      // A made-up password that must not be echoed. secretlint-disable-next-line
       () => loadConfig({ DATABASE_URL: MARIADB, DATABASE_REPLICA_URL: 'mysql://crm:hunter2@r1' }),
       (error: Error) => /DATABASE_REPLICA_URL: the replica URL needs a database name/.test(error.message) && !error.message.includes('hunter2'),
     );
