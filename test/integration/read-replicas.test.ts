@@ -19,21 +19,21 @@ import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
-import { buildApp, type App } from '../../src/app.js';
+import type { App } from '../../src/app.js';
 import { commandReads } from '../../src/cli/context.js';
 import { createDeps } from '../../src/deps.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createAccount } from '../../src/modules/accounts/accounts.service.js';
 import { customerLinkFor } from '../../src/modules/customer-link/index.js';
 import { recordEntry } from '../../src/modules/ledger/index.js';
 import { runReminders } from '../../src/modules/reminders/index.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
-import { createReadRouting, type ReadRouting } from '../../src/platform/db/read-routing.js';
+import type { ReadRouting } from '../../src/platform/db/read-routing.js';
 import { closeRedis, createRedis, waitForRedis } from '../../src/platform/redis.js';
 import type { Database } from '../../src/schema.js';
 import { cents } from '../../src/shared/money.js';
-import { TEST_SECRET } from '../support/app.js';
+import { TEST_SECRET, testAppWithReplicas } from '../support/app.js';
 import { openForm, postLookup } from '../support/inject.js';
 import { openOwnDatabase } from '../support/own-database.js';
 import { addToken, addUser, postStaffForm, signInWith } from '../support/staff.js';
@@ -59,20 +59,17 @@ for (const target of TEST_DATABASES.filter(({ url }) => !url.startsWith('sqlite:
   describe(`read routing on ${target.name}`, { skip }, () => {
     let db: Kysely<Database>;
     let replica: Kysely<Database>;
-    const made: { app: App; routing: ReadRouting<Database> }[] = [];
+    const made: App[] = [];
 
     /** The app as the server builds it, with DATABASE_REPLICA_URL naming the stand-in (a second one when given). */
     async function appWithReplica(env: Record<string, string> = {}, redisUrl?: string) {
-      const config: Config = loadConfig({ ...ENV, DATABASE_URL: target.url, DATABASE_REPLICA_URL: standIn!.url, REPLICA_MAX_LAG_MS: '60000', ...env });
       const redis = redisUrl ? createRedis(redisUrl, quiet) : null;
       if (redis) await waitForRedis(redis, 2000);
-      const routing = createReadRouting(db, { replicas: config.replicas, ...config.readRouting, pool: { poolSize: 2, connectTimeoutMs: 3000 } }, redis, quiet);
-      await routing.start();
-      const app = await buildApp({ config, db, redis, reads: routing, logger: quiet });
+      const { app, routing } = await testAppWithReplicas(db, { ...ENV, DATABASE_URL: target.url, DATABASE_REPLICA_URL: standIn!.url, REPLICA_MAX_LAG_MS: '60000', ...env }, { redis, logger: quiet });
       app.addHook('onClose', async () => {
         if (redis) await closeRedis(redis);
       });
-      made.push({ app, routing });
+      made.push(app);
       return { app, routing };
     }
 
@@ -85,10 +82,8 @@ for (const target of TEST_DATABASES.filter(({ url }) => !url.startsWith('sqlite:
       ({ app, routing } = await appWithReplica());
     });
     after(async () => {
-      for (const { app: each, routing: itsRouting } of made) {
-        await each.close();
-        await itsRouting.close();
-      }
+      // Closing an app stops its heartbeat and closes its replica pools.
+      for (const each of made) await each.close();
       await db?.destroy();
       await standIn?.cleanUp();
     });

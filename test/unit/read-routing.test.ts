@@ -121,15 +121,17 @@ describe('ReplicaSet: lag from the heartbeat', () => {
       silent.close();
     });
     const { port } = silent.address() as AddressInfo;
+    // Loaded before the clock starts: loading the driver on a busy machine is not the probe's time.
+    await import('mysql2');
     const primary = await memoryDatabase();
-    const mute = createDatabase<ReplicaHeartbeatTables>(parseDatabaseUrl(`mysql://root@127.0.0.1:${port}/crm`), { poolSize: 1, connectTimeoutMs: 1000, acquireTimeoutMs: 5000 });
+    const mute = createDatabase<ReplicaHeartbeatTables>(parseDatabaseUrl(`mysql://root@127.0.0.1:${port}/crm`), { poolSize: 1, connectTimeoutMs: 5000, acquireTimeoutMs: 5000 });
     const time = clock();
     const set = new ReplicaSet(primary, [{ url: `mysql://root@127.0.0.1:${port}/crm`, db: mute }], { maxLagMs: 5000, now: time.now, logger: recordingLogger().logger, probeTimeoutMs: 300 });
     const started = performance.now();
     await set.checkNow();
     const took = performance.now() - started;
     assert.equal(set.states()[0]!.state, 'unreachable');
-    assert.ok(took < 900, `the round ended after ${Math.round(took)} ms (probe 300 ms), before the 1 s connect timeout`);
+    assert.ok(took < 2500, `the round ended after ${Math.round(took)} ms (probe 300 ms), well before the 5 s connect timeout`);
     assert.equal(set.pick(), primary);
     for (const socket of sockets) socket.destroy();
     await set.close();
