@@ -8,11 +8,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
+import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
+import { pino } from 'pino';
 import { up as createHeartbeat } from '../../src/migrations/2026-12-06T1200-replica-heartbeat.js';
 import { createDatabase } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
-import { replicaRouting } from '../../src/platform/db/read-routing.js';
+import { createReadRouting, replicaRouting } from '../../src/platform/db/read-routing.js';
 import { memoryRecentWriters } from '../../src/platform/db/recent-writers.js';
 import type { ReplicaHeartbeatTables } from '../../src/platform/db/replica-heartbeat.table.js';
 import { ReplicaSet, type ReplicaSetOptions } from '../../src/platform/db/replicas.js';
@@ -197,4 +199,23 @@ describe('read-your-writes', () => {
     assert.equal(await routing.readsFor('session:ann'), replica, 'the window is over');
   });
 
+});
+
+describe('without DATABASE_REPLICA_URL', () => {
+  test('every read is the primary’s and nothing runs: no heartbeat, no Redis, no replica state', async () => {
+    const primary = await memoryDatabase();
+    // Any use of Redis fails the test.
+    const untouchable = new Proxy({}, { get: (_target, name) => assert.fail(`Redis was used (${String(name)})`) }) as unknown as Redis;
+    const routing = createReadRouting(primary, { replicas: [], maxLagMs: 5000, readYourWritesMs: 10_000, pool: { poolSize: 1, connectTimeoutMs: 1000 } }, untouchable, pino({ level: 'silent' }));
+    assert.equal(routing.routed, false);
+    await routing.start();
+    await routing.checkNow();
+    await routing.wrote('session:ann');
+    assert.equal(await routing.readsFor('session:ann'), primary);
+    assert.equal(await routing.readsFor(null), primary);
+    assert.deepEqual(routing.replicas(), []);
+    assert.equal(await beatOn(primary), 0, 'no heartbeat was written');
+    await routing.close();
+    await sql`select 1`.execute(primary);
+  });
 });
