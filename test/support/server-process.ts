@@ -33,7 +33,12 @@ export function makeCertDir(): string {
  * Starts the real server (src/server.ts through tsx) on a free port and
  * resolves once it logs where it listens.
  */
-export async function startServer(env: Readonly<Record<string, string>> = {}, dir = makeCertDir()): Promise<ServerProcess> {
+export async function startServer(
+  env: Readonly<Record<string, string>> = {},
+  dir = makeCertDir(),
+  /** logLines: the array to fill with its stdout lines, readable before it listens (a server waiting for its database). */
+  { startTimeoutMs = 20_000, logLines = [] }: { startTimeoutMs?: number; logLines?: string[] } = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server.ts')], {
     cwd: ROOT,
     env: {
@@ -58,7 +63,6 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const logLines: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit');
@@ -73,7 +77,7 @@ export async function startServer(env: Readonly<Record<string, string>> = {}, di
   });
   let redirectPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${startTimeoutMs / 1000} s: ${stderr}`)), startTimeoutMs);
     // The server reports its port over the IPC channel once it listens.
     child.on('message', (message: { type?: string; port?: number; redirectPort?: number }) => {
       if (message.type === 'listening' && typeof message.port === 'number') {

@@ -44,8 +44,8 @@ export function appEnv(databaseUrl: string, more: Readonly<Record<string, string
 }
 
 /** Starts the server (migrating and seeding a fresh database) and resolves once it listens. */
-export function startApp(databaseUrl: string, more: Readonly<Record<string, string>> = {}, dir?: string): Promise<ServerProcess> {
-  return startServer(appEnv(databaseUrl, more), dir);
+export function startApp(databaseUrl: string, more: Readonly<Record<string, string>> = {}, { startTimeoutMs = 60_000, logLines }: { startTimeoutMs?: number; logLines?: string[] } = {}): Promise<ServerProcess> {
+  return startServer(appEnv(databaseUrl, more), undefined, { startTimeoutMs, ...(logLines ? { logLines } : {}) });
 }
 
 export function connect(databaseUrl: string): Kysely<Database> {

@@ -65,9 +65,9 @@ export class PrivateMariadb {
   }
 
   /**
-   * A fresh data directory (mariadb-install-db) on a free port; started
-   * unless `start` is false (a test of the app starting before its database
-   * starts it later, on the port chosen now).
+   * A fresh data directory (mariadb-install-db) on a free port, the database
+   * created; left running unless `start` is false (a test of the app
+   * starting before its database starts it later, on the port chosen now).
    */
   static async create({ start = true }: { start?: boolean } = {}): Promise<PrivateMariadb> {
     if (MARIADB_SKIP) throw new Error(MARIADB_SKIP);
@@ -83,7 +83,10 @@ export class PrivateMariadb {
         encoding: 'utf8',
       });
       if (installed.status !== 0) throw new Error(`mariadb-install-db failed: ${installed.stdout}${installed.stderr}`);
-      if (start) await server.start();
+      // Created once either way, as a database container's entrypoint creates it before it takes connections:
+      // an app reaching the server between its start and the CREATE DATABASE would be told the database is missing.
+      await server.start();
+      if (!start) await server.shutdown();
     } catch (error) {
       await server.stop();
       throw error;
@@ -144,8 +147,8 @@ export class PrivateMariadb {
     this.#child = undefined;
   }
 
-  /** Stops the server (SIGTERM, SIGKILL after 20 s) and removes its data. */
-  async stop(): Promise<void> {
+  /** Stops the server (SIGTERM, SIGKILL after 20 s), keeping its data for another start(). */
+  async shutdown(): Promise<void> {
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -154,6 +157,11 @@ export class PrivateMariadb {
       clearTimeout(timer);
     }
     this.#child = undefined;
+  }
+
+  /** Stops the server and removes its data. */
+  async stop(): Promise<void> {
+    await this.shutdown();
     rmSync(this.dir, { recursive: true, force: true });
     running.delete(this);
   }
