@@ -30,6 +30,14 @@ export interface Measured {
   errors: number;
   non2xx: number;
   rssMb: number;
+  /** The 1-minute load average as the measurement ended: other work on the machine depresses every figure. */
+  loadAverage: number;
+  /**
+   * The server's CPU time (all its threads, user + system) per request, in
+   * microseconds: what a request costs, which other work on the machine
+   * changes far less than it changes req/s.
+   */
+  cpuUsPerRequest: number;
 }
 
 /** What the Lua done() hook below prints on one line after wrk's own report. */
@@ -49,16 +57,40 @@ function lua(text: string): string {
   return `"${[...Buffer.from(text)].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b}`)).join('')}"`;
 }
 
+export interface WrkRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Paths taken in turn, one a request (e.g. payments spread over many accounts), instead of the URL's. */
+  paths?: readonly string[];
+  /** A header given a value no other request of any run has (e.g. Idempotency-Key). */
+  uniqueHeader?: string;
+}
+
+/** A request() hook: the next path, and a unique header value (the run's random prefix and a counter). */
+function varyingRequest({ paths, uniqueHeader }: WrkRequest): string {
+  return `${paths ? `local paths = {${paths.map(lua).join(', ')}}` : ''}
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+local run = string.format("%d-%d", os.time(), math.random(1, 1000000000))
+local n = 0
+function request()
+  n = n + 1
+  ${uniqueHeader ? `wrk.headers[${lua(uniqueHeader)}] = "bench-" .. run .. "-" .. n` : ''}
+  return wrk.format(nil, ${paths ? 'paths[(n % #paths) + 1]' : 'nil'})
+end`;
+}
+
 /**
  * A wrk script: the request (method, headers, body; wrk builds it once and
  * reuses it), a response() hook counting non-2xx per thread, and a done()
  * hook printing the summary as JSON (latencies in microseconds).
  */
-export function wrkScript(request: { method?: string; headers?: Record<string, string>; body?: string }): string {
+export function wrkScript(request: WrkRequest): string {
   return [
     ...(request.method ? [`wrk.method = ${lua(request.method)}`] : []),
     ...Object.entries(request.headers ?? {}).map(([name, value]) => `wrk.headers[${lua(name)}] = ${lua(value)}`),
     ...(request.body !== undefined ? [`wrk.body = ${lua(request.body)}`] : []),
+    ...(request.paths || request.uniqueHeader ? [varyingRequest(request)] : []),
     `local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) non2xx = 0 end
@@ -106,6 +138,14 @@ export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
+/** A process's CPU time so far (user + system, every thread) in microseconds, from /proc (clock ticks of 10 ms). */
+export function cpuTimeUs(pid: number): number {
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks * 10_000;
+}
+
 export function readRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const peak = /VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? '0';
@@ -144,7 +184,9 @@ export async function stop(child: ChildProcess): Promise<void> {
 export async function load(name: string, pid: number, connections: number, url: string, script: string): Promise<Measured> {
   // A short warm-up so JIT and pools are hot before measuring.
   await wrk(url, script, connections, WARMUP_SECONDS);
+  const cpuBefore = cpuTimeUs(pid);
   const s = await wrk(url, script, connections, SECONDS);
+  const cpuUs = cpuTimeUs(pid) - cpuBefore;
   return {
     name,
     connections,
@@ -154,6 +196,8 @@ export async function load(name: string, pid: number, connections: number, url: 
     errors: s.errors,
     non2xx: s.non2xx,
     rssMb: readRssMb(pid),
+    loadAverage: loadAverage(),
+    cpuUsPerRequest: Math.round(cpuUs / s.requests),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { insertRows, insertUnlessPresent, lockForUpdate } from '../../platform/db/dialect.js';
+import { prepared } from '../../platform/db/prepared.js';
 import { AppError } from '../../shared/errors.js';
 import { centsFromColumn, type Cents } from '../../shared/money.js';
 import type { Database, Queryable } from '../../schema.js';
@@ -38,25 +39,24 @@ export function toAccountDetails(row: Pick<AccountRow, (typeof ACCOUNT_COLUMNS)[
   };
 }
 
+// Compiled once: the public lookup and the API's account read run these on every request.
+const accountTotals = prepared((db: Queryable, acctid: string) => db.selectFrom('account').select(['acctid', 'paid_cents', 'due_cents']).where('acctid', '=', acctid));
+const accountRow = prepared((db: Queryable, acctid: string) => db.selectFrom('account').select(ACCOUNT_COLUMNS).where('acctid', '=', acctid));
+
 /** `acctid` must already be normalised (see normalizeAcctId). */
 export async function findAccount(db: Queryable, acctid: string): Promise<Account | undefined> {
-  const row = await db
-    .selectFrom('account')
-    .select(['acctid', 'paid_cents', 'due_cents'])
-    .where('acctid', '=', acctid)
-    .executeTakeFirst();
+  const [row] = await accountTotals(db, acctid);
   return row && toAccount(row);
 }
 
 export async function getAccount(db: Queryable, acctid: string): Promise<AccountDetails | undefined> {
-  const row = await db.selectFrom('account').select(ACCOUNT_COLUMNS).where('acctid', '=', acctid).executeTakeFirst();
+  const [row] = await accountRow(db, acctid);
   return row && toAccountDetails(row);
 }
 
 /** The account (its row locked until commit when `lock`), or a 404 that names it. */
 export async function requireAccount(db: Queryable, acctid: string, lock = false): Promise<AccountDetails> {
-  const query = db.selectFrom('account').select(ACCOUNT_COLUMNS).where('acctid', '=', acctid);
-  const row = await (lock ? lockForUpdate(db, query) : query).executeTakeFirst();
+  const row = lock ? await lockForUpdate(db, db.selectFrom('account').select(ACCOUNT_COLUMNS).where('acctid', '=', acctid)).executeTakeFirst() : (await accountRow(db, acctid))[0];
   if (!row) throw new AppError(404, 'ACCOUNT_NOT_FOUND', `There is no account ${acctid}.`);
   return toAccountDetails(row);
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { prepared } from '../../platform/db/prepared.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database, Queryable } from '../../schema.js';
 import { recordAudit, type Actor } from '../audit/index.js';
@@ -136,16 +137,20 @@ export async function revokeToken(db: Kysely<Database>, actor: Actor, tokenId: n
   });
 }
 
+/** Compiled once: every API request runs it. */
+const tokenOwner = prepared((db: Queryable, tokenHash: string) =>
+  db
+    .selectFrom('api_token')
+    .innerJoin('staff_user', 'staff_user.id', 'api_token.user_id')
+    .select(['api_token.id', 'api_token.expires_at', 'api_token.revoked_at', 'api_token.last_used_at', 'staff_user.id as user_id', 'staff_user.username', 'staff_user.role', 'staff_user.disabled'])
+    .where('api_token.token_hash', '=', tokenHash),
+);
+
 /** The owner of a live token, or undefined: unknown, revoked, expired, or its owner disabled. */
 export async function findTokenUser(db: Queryable, token: string, now = Date.now()): Promise<TokenUser | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
   const tokenHash = hashToken(token);
-  const row = await db
-    .selectFrom('api_token')
-    .innerJoin('staff_user', 'staff_user.id', 'api_token.user_id')
-    .select(['api_token.id', 'api_token.expires_at', 'api_token.revoked_at', 'api_token.last_used_at', 'staff_user.id as user_id', 'staff_user.username', 'staff_user.role', 'staff_user.disabled'])
-    .where('api_token.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  const [row] = await tokenOwner(db, tokenHash);
   if (!row || row.revoked_at !== null || Boolean(Number(row.disabled))) return undefined;
   if (row.expires_at !== null && now >= Number(row.expires_at)) return undefined;
   const lastUsed = millis(row.last_used_at);

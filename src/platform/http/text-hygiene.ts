@@ -78,21 +78,27 @@ function problemIn(text: string, multiLine: boolean): string | undefined {
 export function findControlCharacter(value: unknown, schema: z.ZodType | undefined): ControlCharacterProblem | undefined {
   const walk = (current: unknown, schemas: readonly z.ZodType[], path: readonly (string | number)[]): ControlCharacterProblem | undefined => {
     if (typeof current === 'string') {
+      // Nearly every string has none: the schemas are looked through only for one that does (this runs on every request).
+      if (!ANY_CONTROL.test(current)) return undefined;
       const message = problemIn(current, placeOf(schemas).multiLine);
       return message === undefined ? undefined : { path, message };
     }
     if (typeof current !== 'object' || current === null) return undefined;
-    const place = placeOf(schemas);
+    let place: Place | undefined;
+    const placeHere = () => (place ??= placeOf(schemas));
+    const clean = (item: unknown) => typeof item === 'string' && !ANY_CONTROL.test(item);
     if (Array.isArray(current)) {
       for (const [index, item] of current.entries()) {
-        const found = walk(item, place.items.length > 0 ? place.items : schemas, [...path, index]);
+        if (clean(item)) continue;
+        const found = walk(item, placeHere().items.length > 0 ? placeHere().items : schemas, [...path, index]);
         if (found) return found;
       }
       return undefined;
     }
     for (const [key, item] of Object.entries(current)) {
       if (ANY_CONTROL.test(key)) return { path: [...path, key], message: problemIn(key, false) ?? '' };
-      const found = walk(item, place.keys.get(key) ?? [], [...path, key]);
+      if (clean(item)) continue;
+      const found = walk(item, placeHere().keys.get(key) ?? [], [...path, key]);
       if (found) return found;
     }
     return undefined;
