@@ -319,3 +319,58 @@ test('the compose CLI accepts the file, and refuses it without the required secr
   fs.writeFileSync(empty, fs.readFileSync(full, 'utf8').replace(/^SESSION_SECRET=.*$/m, 'SESSION_SECRET='));
   await assert.rejects(run(cmd, [...pre, '-f', composeFile, '--env-file', empty, 'config'], { env }), /SESSION_SECRET/);
 });
+
+const replica = compose.services.replica;
+
+test("the replica runs only with its profile, on db's image, read-only and GTID-based, with db's binary log to follow", () => {
+  assert.ok(replica, 'no replica service');
+  assert.deepEqual(replica.profiles, ['replica']);
+  assert.equal(replica.image, db?.image);
+  assert.deepEqual(replica.depends_on, { db: { condition: 'service_healthy' } });
+  const option = (service: Service | undefined, name: string) => service?.command?.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+  assert.equal(option(replica, 'read-only'), 'ON');
+  assert.equal(option(replica, 'loose-super-read-only'), 'ON');
+  assert.notEqual(option(replica, 'server-id'), option(db, 'server-id'));
+  assert.ok(option(db, 'log-bin'), 'db writes no binary log');
+  for (const service of [db, replica]) assert.equal(option(service, 'loose-gtid-mode'), 'ON');
+  assert.equal(replica.ports, undefined, 'the replica is published');
+  assert.ok(replica.volumes?.includes('replica-data:/var/lib/mysql') && compose.volumes && 'replica-data' in compose.volumes);
+  // Nothing depends on it: with the profile off the stack starts as before, every read on db.
+  for (const [name, service] of Object.entries(compose.services)) assert.ok(!service.depends_on || !('replica' in service.depends_on), `${name} depends on the replica`);
+});
+
+test('the replica is made by scripts/compose/replica-init.sh: a copy of db with its GTID position, then replication from db', () => {
+  const mount = replica?.volumes?.find((v) => v.endsWith(':/docker-entrypoint-initdb.d/replica-init.sh:ro'));
+  const script = path.join(root, mount?.split(':')[0] ?? '');
+  assert.ok(fs.statSync(script).mode & 0o100, `${script} is not executable`);
+  const text = fs.readFileSync(script, 'utf8');
+  // Both flavours of db's image: MySQL 8.4 and MariaDB (the container stage's stand-in).
+  assert.match(text, /mysqldump .*--single-transaction --set-gtid-purged=ON/);
+  assert.match(text, /SOURCE_AUTO_POSITION=1/);
+  assert.match(text, /mariadb-dump .*--single-transaction --gtid --master-data=1/);
+  assert.match(text, /MASTER_USE_GTID=slave_pos/);
+});
+
+test('web and the worker read DATABASE_REPLICA_URL from .env, and the compose CLI wires it to the replica under --profile replica', async (t) => {
+  for (const service of [web, worker]) assert.equal(service?.environment?.DATABASE_REPLICA_URL, '${DATABASE_REPLICA_URL:-}');
+  const cli = await composeCli(t);
+  if (!cli) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-replica-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const envFile = path.join(dir, 'replica.env');
+  fs.writeFileSync(envFile, ['MYSQL_ROOT_PASSWORD=r00t-pw', 'MYSQL_DATABASE=crm', 'MYSQL_USER=crm', 'MYSQL_PASSWORD=app-pw',
+    'SESSION_SECRET=0123456789abcdef0123456789abcdef', 'COMPOSE_PROFILES=replica', 'DATABASE_REPLICA_URL=mysql://crm@replica:3306/crm', ''].join('\n'));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MYSQL_|SESSION_SECRET|DB_IMAGE|COMPOSE_|DATABASE_)/.test(name)));
+  const [cmd = '', ...pre] = cli;
+  const { stdout } = await run(cmd, [...pre, '-f', composeFile, '--env-file', envFile, '--profile', 'replica', 'config'], { env });
+  const resolved = parse(stdout) as Compose;
+  const url = new URL(resolved.services.web?.environment?.DATABASE_REPLICA_URL ?? '');
+  // The URL names the replica service on db's port, the app's user and database; its password is DATABASE_PASSWORD's.
+  assert.equal(`${url.hostname}:${url.port}${url.pathname}`, 'replica:3306/crm');
+  assert.equal(url.username, resolved.services.replica?.environment?.MYSQL_USER);
+  assert.equal(resolved.services.worker?.environment?.DATABASE_REPLICA_URL, url.href);
+  assert.equal(resolved.services.replica?.image, resolved.services.db?.image);
+  assert.equal(resolved.services.replica?.environment?.MYSQL_ROOT_PASSWORD, resolved.services.db?.environment?.MYSQL_ROOT_PASSWORD);
+  const services = (await run(cmd, [...pre, '-f', composeFile, '--env-file', envFile, '--profile', 'replica', 'config', '--services'], { env })).stdout.split('\n');
+  assert.ok(services.includes('replica'), services.join(' '));
+});
