@@ -77,7 +77,11 @@ export async function startServer(
   });
   let redirectPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within ${startTimeoutMs / 1000} s: ${stderr}`)), startTimeoutMs);
+    const timer = setTimeout(() => {
+      // A server left running would keep the test process alive long after the failure.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${startTimeoutMs / 1000} s: ${stderr}`));
+    }, startTimeoutMs);
     // The server reports its port over the IPC channel once it listens.
     child.on('message', (message: { type?: string; port?: number; redirectPort?: number }) => {
       if (message.type === 'listening' && typeof message.port === 'number') {

@@ -13,6 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createDeps } from '../../src/deps.js';
+import { migrateDatabase } from '../../src/migrations/index.js';
 import { createDatabase, DatabaseCaFileError } from '../../src/platform/db/database.js';
 import { parseDatabaseUrl } from '../../src/platform/db/database-url.js';
 import { isDatabaseUnavailable, isTlsRefused } from '../../src/platform/db/unavailable.js';
@@ -204,6 +208,29 @@ test('DATABASE_CA_FILE: TLS to MariaDB and PostgreSQL with the server certificat
         assert.match(reply.body, /Account balance: 40\.00 USD/);
       } finally {
         await app.cleanup();
+      }
+    });
+
+    await t.test(`${engine.name}: replica pools (DATABASE_REPLICA_URL) connect with the same verified TLS`, async () => {
+      // The TLS-only server stands in as its own replica: its heartbeat is read back at once.
+      // Were the replica's pool made without the CA, the server would refuse it.
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: engine.url('localhost'),
+        DATABASE_REPLICA_URL: engine.url('localhost'),
+        DATABASE_CA_FILE: providerCa.certFile,
+      });
+      const deps = createDeps(config, { poolSize: 2, logger: pino({ level: 'silent' }), redis: false });
+      try {
+        // The heartbeat's table, whether or not the app above got as far.
+        await migrateDatabase(deps.db);
+        await deps.reads.start();
+        assert.deepEqual(deps.reads.replicas().map((r) => r.state), ['healthy']);
+        const replica = await deps.reads.readsFor(null);
+        assert.notEqual(replica, deps.db, 'the read did not go to the replica');
+        assert.equal(await engine.encrypted(replica as unknown as ReturnType<typeof pool>), true);
+      } finally {
+        await deps.close();
       }
     });
 
