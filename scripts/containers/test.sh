@@ -186,13 +186,12 @@ MAILCATCHER_SMTP_PORT="$(free_port)"
 DB_USER=crm
 DB_NAME=crm
 DB_PASSWORD="$(openssl rand -hex 16)"
-DB_ROOT_PASSWORD="$(openssl rand -hex 16)"
 REDIS_IMAGE="$(standin_redis_image)" || die "cannot read the redis image from docker-compose.yml"
 # The group that may read the TLS key: not the image's own group (1000), so
 # only compose's group_add can let the web container read it.
 TLS_KEY_GID=2000
 cat > "$RUN_DIR/compose.env" <<EOF
-MYSQL_ROOT_PASSWORD=$DB_ROOT_PASSWORD
+MYSQL_ROOT_PASSWORD=$(openssl rand -hex 16)
 MYSQL_DATABASE=$DB_NAME
 MYSQL_USER=$DB_USER
 MYSQL_PASSWORD=$DB_PASSWORD
@@ -380,47 +379,6 @@ CHANGED_PAID_SHOWN="9,876.54\|9876.54"
 step 30 "change ACCT300 directly in the db" bash -c "sql \"UPDATE account SET paid_cents=$CHANGED_PAID_CENTS WHERE acctid='ACCT300'\""
 check_data "before restart"
 
-# The profile "replica": a GTID replica of db, made from a copy of it, follows
-# what db writes afterwards and refuses the app's user a write.
-replica_sql() {
-  compose --profile replica exec -T replica mysql -N -B -h127.0.0.1 -u"$DB_USER" -p"$DB_PASSWORD" "$DB_NAME" -e "$1" 2>&1
-}
-check_replica() {
-  local id state deadline primary copy t0 status
-  compose --profile replica up --detach --no-deps replica
-  id="$(compose --profile replica ps -q replica)"
-  deadline=$(( $(date +%s) + 150 ))
-  until [ "$(docker inspect -f '{{.State.Health.Status}}' "$id")" = healthy ]; do
-    state="$(docker inspect -f '{{.State.Status}}/{{.State.Health.Status}}' "$id")"
-    case "$state" in exited/*|dead/*|*/unhealthy) echo "replica is $state" >&2; docker logs --tail 40 "$id" >&2; return 1 ;; esac
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "replica not healthy after 150s" >&2; docker logs --tail 40 "$id" >&2; return 1; }
-    sleep 1
-  done
-  primary="$(sql "SELECT count(*), sum(paid_cents) FROM account")"
-  copy="$(replica_sql "SELECT count(*), sum(paid_cents) FROM account")"
-  [ "$copy" = "$primary" ] || { echo "the replica's accounts ($copy) are not db's ($primary)" >&2; return 1; }
-  sql "UPDATE account SET paid_cents=paid_cents+1 WHERE acctid='ACCT200'"
-  primary="$(sql "SELECT paid_cents FROM account WHERE acctid='ACCT200'")"
-  t0=$(date +%s%N)
-  until [ "$(replica_sql "SELECT paid_cents FROM account WHERE acctid='ACCT200'")" = "$primary" ]; do
-    [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 30 ] || { echo "the replica did not catch up with db in 30s" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "replica caught up with a write on db in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-  status="$(compose --profile replica exec -T replica mysql -uroot -p"$DB_ROOT_PASSWORD" -e 'SHOW REPLICA STATUS\G' 2>/dev/null)"
-  printf '%s\n' "$status" | grep -Eq 'Using_Gtid: Slave_Pos|Auto_Position: 1' || { echo "the replica does not replicate by GTID: $status" >&2; return 1; }
-  if replica_sql "UPDATE account SET paid_cents=0 WHERE acctid='ACCT100'" | grep -qi 'read.only'; then
-    echo "the app's user cannot write on the replica (read-only)"
-  else
-    echo "the replica accepted a write from the app's user" >&2; return 1
-  fi
-  compose --profile replica rm --stop --force replica >/dev/null
-}
-export -f replica_sql check_replica
-export DB_ROOT_PASSWORD
-step 150 "profile replica: a GTID replica of db catches up with a write, read-only" bash -c "set -o pipefail; check_replica | tee '$RUN_DIR/replica.txt'"
-FIG[replica]="up and caught up in ${STEP_SECONDS}s ($(grep -o 'in [0-9]* ms' "$RUN_DIR/replica.txt") after a write)"
-
 step 180 "compose restart web" bash -c 'compose restart web && wait_healthy 150'
 step 75 "wait_for_https.sh 60" env CRM_BASE_URL="$BASE_URL" "$REPO_ROOT/wait_for_https.sh" 60
 check_data "after restart of web"
@@ -476,6 +434,5 @@ mail:                ${FIG[mail]}
 worker:              ${FIG[worker]}
 system suite:        ${FIG[suite]}
 redis:               ${FIG[redis]}
-replica:             ${FIG[replica]}
 whole stage so far:  $(( $(date +%s) - T0 ))s
 EOF
