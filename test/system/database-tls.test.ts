@@ -199,7 +199,12 @@ test('DATABASE_CA_FILE: TLS to MariaDB and PostgreSQL with the server certificat
     });
 
     await t.test(`${engine.name}: the app started with DATABASE_CA_FILE migrates, is ready and serves the lookup over the verified connection`, async () => {
-      const app = await startServer({ DATABASE_URL: engine.url('localhost'), DATABASE_CA_FILE: providerCa.certFile, DB_CONNECT_ATTEMPTS: '3', DB_CONNECT_DELAY_MS: '500' });
+      // It migrates a fresh database first: on a busy machine that outlasts the usual 20 s.
+      const app = await startServer(
+        { DATABASE_URL: engine.url('localhost'), DATABASE_CA_FILE: providerCa.certFile, DB_CONNECT_ATTEMPTS: '3', DB_CONNECT_DELAY_MS: '500' },
+        undefined,
+        { startTimeoutMs: 60_000 },
+      );
       try {
         const visitor = new Browser(app.baseUrl, app.caFile);
         assert.equal((await visitor.request('/readyz')).status, 200);
