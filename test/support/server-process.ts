@@ -31,7 +31,8 @@ export function makeCertDir(): string {
 
 /**
  * Starts the real server (src/server.ts through tsx) on a free port and
- * resolves once it logs where it listens.
+ * resolves once it logs where it listens; one that does not within
+ * `startTimeoutMs` is killed and the promise rejects.
  */
 export async function startServer(
   env: Readonly<Record<string, string>> = {},
@@ -78,7 +79,7 @@ export async function startServer(
   let redirectPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
-      // A server left running would keep the test process alive long after the failure.
+      // Left running, it would keep the test process alive after the failure.
       child.kill('SIGKILL');
       reject(new Error(`server did not start within ${startTimeoutMs / 1000} s: ${stderr}`));
     }, startTimeoutMs);

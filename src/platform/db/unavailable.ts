@@ -1,3 +1,4 @@
+import { isDeadlock } from './deadlock.js';
 import { DatabaseTimeoutError } from './deadline-dialect.js';
 
 /**
@@ -22,6 +23,14 @@ const UNAVAILABLE_CODES = new Set([
  */
 const INTERRUPTED_SQL_STATE = '70100';
 
+/**
+ * SQLSTATE 08S01, "communication link failure": how a Galera node that is not
+ * in the primary component, or still joining (not Synced), refuses a query:
+ * errno 1047, "WSREP has not yet prepared node for application use". Another
+ * node can serve it now, this one in a moment.
+ */
+const LINK_FAILURE_SQL_STATE = '08S01';
+
 /** pg reports these without a code. */
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/;
 
@@ -33,7 +42,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  if ((error as Error & { sqlState?: unknown }).sqlState === INTERRUPTED_SQL_STATE) return true;
+  const sqlState = (error as Error & { sqlState?: unknown }).sqlState;
+  if (sqlState === INTERRUPTED_SQL_STATE || sqlState === LINK_FAILURE_SQL_STATE) return true;
+  // A transaction that lost every attempt to deadlocks or (Galera) certification
+  // conflicts was rolled back whole: contention, not a wrong request.
+  if (isDeadlock(error)) return true;
   return UNAVAILABLE_MESSAGES.test(error.message);
 }
 
