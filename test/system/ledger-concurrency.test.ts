@@ -46,8 +46,10 @@ for (const { database, size } of RUNS) {
     before(async () => {
       db = opened!.db!;
       const env = { DATABASE_URL: database.url, SESSION_SECRET: randomBytes(32).toString('hex'), CRM_PUBLIC_LOOKUP: 'true', LOG_LEVEL: 'warn' };
-      // Both at once, as a rollout starts them.
-      servers.push(...(await Promise.all([startServer(env, dir), startServer(env, dir)])));
+      // Both at once, as a rollout starts them; one that started is stopped by after() even if the other failed.
+      const started = await Promise.allSettled([startServer(env, dir), startServer(env, dir)]);
+      for (const one of started) if (one.status === 'fulfilled') servers.push(one.value);
+      for (const one of started) if (one.status === 'rejected') throw one.reason;
       const clerk = await addUser(db, 'clerk');
       token = await addToken(db, clerk, 'concurrency');
       for (let i = 0; i < size.accounts; i += 1) acctids.push(uniqueAcctId('CC'));
