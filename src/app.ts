@@ -33,7 +33,8 @@ import {
 } from './modules/staff/index.js';
 import { registerApiDocs } from './platform/http/api-docs.js';
 import { primaryOnly } from './platform/db/read-routing.js';
-import { healthRoutes } from './platform/http/health.routes.js';
+import { healthRoutes, STARTING_PROBE_PATHS } from './platform/http/health.routes.js';
+import { gatedReadiness, type StartupGate } from './platform/http/startup-gate.js';
 import { markWriters, requestReads } from './platform/http/read-routing.js';
 import { createHttpApp, type App } from './platform/http/http-app.js';
 import { apiScope, htmlScope, PUBLIC, type FormRefusalListener } from './platform/http/scopes.js';
@@ -49,6 +50,8 @@ export const API_PREFIX = '/api/v1';
 export interface BuildOptions {
   /** Key and certificate; without them the app is built for inject() only. */
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+  /** server.ts listens before its database is ready: until the gate opens, the probes say so and everything else is a 503. */
+  readonly startupGate?: StartupGate;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface BuildOptions {
  * audience with the routes each module contributes. server.ts listens;
  * tests inject.
  */
-export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Partial<Pick<Deps, 'logger' | 'reads'>>, { tls }: BuildOptions = {}): Promise<App> {
+export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Partial<Pick<Deps, 'logger' | 'reads'>>, { tls, startupGate }: BuildOptions = {}): Promise<App> {
   const { config, db } = deps;
   // Lag-tolerant reads (lists, reports, exports) go where the routing says for the request's principal; without replicas, to db.
   const routing = deps.reads ?? primaryOnly(db);
@@ -81,6 +84,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Par
     publicDir: PUBLIC_DIR,
     apiPrefix: API_PREFIX,
     notFoundShell: async (request) => ((await signedIn(request)) ? staffShell : null),
+    ...(startupGate ? { startup: { gate: startupGate, probePaths: STARTING_PROBE_PATHS } } : {}),
   });
   await registerApiDocs(app, {
     apiPrefix: API_PREFIX,
@@ -111,7 +115,7 @@ export async function buildApp(deps: Pick<Deps, 'config' | 'db' | 'redis'> & Par
     timeZone: config.display.timeZone,
     linkFor: (now: number) => (acctid: string) => customerLinkFor({ secret: config.sessionSecret, baseUrl: config.mail.publicBaseUrl, acctid, now, days: config.customerLinkDays }),
   };
-  await app.register(healthRoutes, { ready: readiness(db), ...(routing.routed ? { replicas: () => routing.replicas() } : {}) });
+  await app.register(healthRoutes, { ready: startupGate ? gatedReadiness(startupGate, readiness(db)) : readiness(db), ...(routing.routed ? { replicas: () => routing.replicas() } : {}) });
   await app.register(htmlScope, {
     onFormRefused: auditRefusedForm,
     routes: [

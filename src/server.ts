@@ -9,6 +9,7 @@ import { bootstrapAdmin, countUsers, LOGIN_PATH } from './modules/staff/index.js
 import { pendingMigrations } from './platform/db/migrate.js';
 import { createRedirectServer } from './platform/http/redirect-server.js';
 import { waitForRedis } from './platform/redis.js';
+import { startupGate } from './platform/http/startup-gate.js';
 import { prepareDatabase } from './prepare-database.js';
 
 /** How long in-flight requests get after SIGTERM; below Kubernetes' default 30 s grace period. */
@@ -83,10 +84,32 @@ async function main(): Promise<void> {
   } else if (config.sessionSecretSource === 'development file') {
     logger.info('SESSION_SECRET is not set: using the development secret in var/dev-session-secret');
   }
+  // Listening comes first: while the database is away (or the schema is being migrated) a probe hears "not
+  // ready" and a visitor a 503 with Retry-After, instead of a refused connection or a request that hangs.
+  const gate = startupGate();
+  const app = await buildApp(deps, { tls, startupGate: gate });
+  const listeners: { redirect?: Server } = {};
+  let stopping = false;
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
+    stopping = true;
+    if (err) logger.error({ err }, 'shutting down after an unexpected error');
+    else logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    listeners.redirect?.close();
+    await app.close();
+    await deps.close();
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port }, 'listening; /readyz answers 503 until the database is reached and its schema is current');
+
   try {
     await prepareDatabase(config, deps.db, logger, { migrate: config.migrateOnStart });
     await prepareStaff(deps);
   } catch (error) {
+    // A signal while waiting closed the database under us: that is the shutdown, not a failure to start.
+    if (stopping) return;
+    await app.close().catch(() => undefined);
     await deps.close().catch(() => undefined);
     throw error;
   }
@@ -97,19 +120,8 @@ async function main(): Promise<void> {
     void deps.reads.start();
     logger.info({ replicas: deps.reads.replicas().map(({ url }) => url) }, 'read replicas configured: the heartbeat runs every second');
   }
-  const app = await buildApp(deps, { tls });
-  const listeners: { redirect?: Server } = {};
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'shutting down after an unexpected error');
-    else logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    listeners.redirect?.close();
-    await app.close();
-    await deps.close();
-  });
+  gate.open();
 
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
   listeners.redirect = await listenRedirect(config, port);
   const redirectAddress = listeners.redirect?.address();
   const redirectPort = typeof redirectAddress === 'object' && redirectAddress ? redirectAddress.port : undefined;

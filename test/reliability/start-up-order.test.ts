@@ -1,8 +1,8 @@
 /**
  * Scenario 5, start-up order: the app and `crm worker` started before their
  * database exists (its port closed, as a database container still starting)
- * wait for it (DB_CONNECT_ATTEMPTS, DB_CONNECT_DELAY_MS) instead of exiting; meanwhile the app takes no
- * connection (a readiness probe fails, no traffic reaches it). Once mariadbd
+ * wait for it (DB_CONNECT_ATTEMPTS, DB_CONNECT_DELAY_MS) instead of exiting; meanwhile the app listens and
+ * says it is not ready (/readyz 503) and answers a visitor 503 with Retry-After. Once mariadbd
  * answers, the app migrates and serves, and the worker (which also waits for
  * the schema the app applies) beats its heartbeat; both timed from the
  * moment the database answered.
@@ -34,7 +34,7 @@ describe('start-up order', { skip: skipOrFail(MARIADB_SKIP), timeout: 240_000 },
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test('the app and the worker started before their database wait for it, take no traffic meanwhile, and serve as soon as it answers', async () => {
+  test('the app and the worker started before their database wait for it, answer 503 (not ready) meanwhile, and serve as soon as it answers', async () => {
     const mariadb = await PrivateMariadb.create({ start: false });
     cleanups.push(() => mariadb.stop());
     const port = await freePort();
@@ -58,20 +58,27 @@ describe('start-up order', { skip: skipOrFail(MARIADB_SKIP), timeout: 240_000 },
       await worker.exited;
     });
 
-    // While the database is away: both processes stay up, and the app's port takes no connection; it comes once
-    // both have waited (started through tsx on a busy machine, they may take a while to try at all).
+    // While the database is away: both processes stay up; the app listens, its readiness probe says 503 and a
+    // visitor gets 503 with Retry-After (started through tsx on a busy machine, they may take a while to listen at all).
     const probe = new Browser(`https://localhost:${port}`);
-    const refused: string[] = [];
+    const notReady: string[] = [];
+    const visitorAnswers: string[] = [];
     const waited = () => appLog.some((line) => line.includes('waiting for the')) && worker.output().includes('waiting for the');
     while ((performance.now() - startedAt < ABSENT_MS || !waited()) && performance.now() - startedAt < 180_000) {
       await sleep(1000);
-      refused.push(await probe.request('/readyz').then((reply) => `answered ${reply.status}`, (error: NodeJS.ErrnoException) => error.code ?? error.message));
+      if (!appLog.some((line) => line.includes('listening;'))) continue;
+      notReady.push(await probe.request('/readyz').then((reply) => `${reply.status}`, (error: NodeJS.ErrnoException) => error.code ?? error.message));
+      visitorAnswers.push(
+        await probe.request('/').then((reply) => `${reply.status} retry-after=${String(reply.headers['retry-after'])}`, (error: NodeJS.ErrnoException) => error.code ?? error.message),
+      );
     }
     assert.equal(started.error, undefined, `the app is still waiting, not exited: ${String(started.error)}`);
     assert.equal(started.app, undefined, 'the app does not serve without its database');
     assert.ok(waited(), 'both said they wait for the database');
     assert.equal(worker.child.exitCode, null, `the worker is still waiting, not exited: ${worker.output()}`);
-    assert.ok(refused.every((outcome) => outcome === 'ECONNREFUSED'), `no connection is taken meanwhile: ${refused.join(', ')}`);
+    assert.ok(notReady.length > 0, 'the app listened while it waited');
+    assert.ok(notReady.every((outcome) => outcome === '503'), `/readyz says not ready meanwhile: ${notReady.join(', ')}`);
+    assert.ok(visitorAnswers.every((outcome) => outcome === '503 retry-after=5'), `a visitor gets 503 with Retry-After meanwhile: ${visitorAnswers.join(', ')}`);
 
     await mariadb.start();
     const answeredAt = performance.now();
@@ -99,7 +106,7 @@ describe('start-up order', { skip: skipOrFail(MARIADB_SKIP), timeout: 240_000 },
       'app serving ms after (migrated, seeded)': Math.round(servingAt - answeredAt),
       'worker beating ms after the database answered': Math.round(beatingAt - answeredAt),
       'worker waits logged': waits,
-      'probes refused meanwhile': refused.length,
+      'probes answered 503 meanwhile': notReady.length,
     });
     assert.ok(reachedMs <= SERVE_WITHIN_MS, `the app reaches the database within ${SERVE_WITHIN_MS} ms of its answering: ${reachedMs} ms`);
     assert.ok(beatingAt - servingAt <= SERVE_WITHIN_MS, `the worker works within ${SERVE_WITHIN_MS} ms of the schema being there: ${Math.round(beatingAt - servingAt)} ms; ${worker.output()}`);

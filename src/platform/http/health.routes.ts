@@ -13,6 +13,13 @@ export interface HealthOptions {
 }
 
 /** For probes: /healthz says the process answers, /readyz that it can serve. */
+/**
+ * Answered while the process is still starting (startup-gate.ts), with the reason it is not ready. /healthz is not:
+ * until start-up has finished it is a 503 like every other path, so whatever waits for it to say 200 (the image's
+ * HEALTHCHECK, compose, a startup probe, wait_for_https.sh) still waits for a process that can serve.
+ */
+export const STARTING_PROBE_PATHS = ['/readyz'] as const;
+
 export async function healthRoutes(app: FastifyInstance, { ready, replicas }: HealthOptions): Promise<void> {
   // Probes come every few seconds; only failures are worth a log line.
   app.get('/healthz', { logLevel: 'warn', config: { access: PUBLIC } }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
@@ -31,7 +38,7 @@ export async function healthRoutes(app: FastifyInstance, { ready, replicas }: He
     } catch (error) {
       const reason = describeError(error);
       request.log.warn({ reason }, 'not ready');
-      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', reason: reason.startsWith('schema') ? reason : 'database not reachable', ...replicaStates });
+      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', reason: /^(schema|starting)/.test(reason) ? reason : 'database not reachable', ...replicaStates });
     } finally {
       clearTimeout(timer);
     }

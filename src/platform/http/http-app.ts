@@ -13,6 +13,7 @@ import { RequestLogController } from './request-log.js';
 import { applySecurityHeaders, registerSecurity } from './security.js';
 import type { StaffShell } from '../views/staff-page.js';
 import { validatorCompiler } from './text-hygiene.js';
+import { holdRequestsUntilOpen, type StartupGate } from './startup-gate.js';
 import { tlsOptions } from './tls.js';
 
 /** The app's one type: an HTTPS server whose routes are typed by their zod schemas. */
@@ -36,6 +37,8 @@ export interface HttpOptions {
    * visitor is signed in (so they keep their navigation), or null.
    */
   readonly notFoundShell?: (request: FastifyRequest) => Promise<StaffShell | null>;
+  /** Shut while the process starts (server.ts): every request but the probes' (`probePaths`) is a 503 until it opens. */
+  readonly startup?: { readonly gate: StartupGate; readonly probePaths: readonly string[] };
 }
 
 /** A hop count trusts that many proxies nearest to us; a list trusts those addresses. */
@@ -163,6 +166,7 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
   app.setErrorHandler(errorHandler(renderHtmlError));
   app.setNotFoundHandler(notFoundPage(options.notFoundShell));
   recordRoutes(app);
+  if (options.startup) holdRequestsUntilOpen(app, options.startup.gate, options.startup.probePaths);
   await registerSecurity(app, options.sessionSecret);
   await registerRateLimits(app, { redis: options.redis, logger: options.logger ?? silentLogger });
   await app.register(fastifyStatic, { root: options.publicDir, prefix: '/static/', maxAge: '1h', index: false });
