@@ -14,33 +14,23 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/schema.js';
 import { tempDir } from '../support/tmp.js';
-import { accountsWithInvoices, connect, countPayments, inconsistentAccounts, migrate, SCALE, serverErrors, skipOrFail, spawnCrm, staff, startApp, Traffic } from './support/crm.js';
+import { accountsWithInvoices, countPayments, inconsistentAccounts, migratedPrivateMariadb, SCALE, serverErrors, skipOrFail, spawnCrm, staff, startApp, Traffic } from './support/crm.js';
 import { byStatus, Client, describeOutcomes, printFigures, runLoad } from './support/load.js';
-import { MARIADB_SKIP, PrivateMariadb } from './support/mariadb.js';
+import { MARIADB_SKIP } from './support/mariadb.js';
 
 const SIZE = SCALE === 'full' ? { concurrency: 32, loadMs: 10_000, accounts: 40, importRows: 100_000 } : { concurrency: 16, loadMs: 3000, accounts: 10, importRows: 5000 };
 
 describe('the app killed with SIGKILL', { skip: skipOrFail(MARIADB_SKIP), timeout: 300_000 }, () => {
-  let mariadb: PrivateMariadb;
-  let db: Kysely<Database>;
-
-  before(async () => {
-    mariadb = await PrivateMariadb.create();
-    db = connect(mariadb.url);
-    await migrate(db);
-  });
-  after(async () => {
-    await db?.destroy();
-    await mariadb?.stop();
-  });
+  const database = migratedPrivateMariadb();
 
   test('the server killed in the middle of payments: after a restart every account agrees with its entries, nothing acknowledged is lost, nothing doubled', async (t) => {
-    const first = await startApp(mariadb.url);
+    const { url, db } = database;
+    const first = await startApp(url);
     t.after(() => first.cleanup());
     const clerk = await staff(db, first);
     const client = new Client(first.baseUrl, first.caFile, { sockets: SIZE.concurrency });
@@ -60,7 +50,7 @@ describe('the app killed with SIGKILL', { skip: skipOrFail(MARIADB_SKIP), timeou
     const inFlight = outcomes.filter((o) => o.at < killedAt && o.at + o.ms >= killedAt);
     const acknowledgedBefore = traffic.payments.filter((p) => p.status === 201).length;
 
-    const second = await startApp(mariadb.url);
+    const second = await startApp(url);
     t.after(() => second.cleanup());
     const inconsistent = await inconsistentAccounts(db);
     const afterRestart = new Client(second.baseUrl, second.caFile);
@@ -96,13 +86,14 @@ describe('the app killed with SIGKILL', { skip: skipOrFail(MARIADB_SKIP), timeou
   });
 
   test('crm import killed in the middle of its all-or-nothing write leaves nothing of the file behind; run again, it imports every row', async (t) => {
+    const { url, db } = database;
     const dir = tempDir(t, 'crm-reliability-import-');
     const prefix = `I${randomBytes(3).toString('hex').toUpperCase()}`;
     const file = join(dir, 'accounts.csv');
     const lines = ['acctid,name,email,phone,terms_days,paid,due'];
     for (let i = 0; i < SIZE.importRows; i++) lines.push(`${prefix}${String(i).padStart(7, '0')},Imported Customer ${i},c${i}@example.com,,30,${i % 100}.00,${(i % 100) + 50}.00`);
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const env = { DATABASE_URL: mariadb.url, LOG_LEVEL: 'warn' };
+    const env = { DATABASE_URL: url, LOG_LEVEL: 'warn' };
 
     const run = spawnCrm(['import', file, '--progress-interval', '50'], env);
     t.after(() => run.child.kill('SIGKILL'));

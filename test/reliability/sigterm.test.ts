@@ -8,15 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { enqueueMessage } from '../../src/modules/outbox/index.js';
 import type { Database } from '../../src/schema.js';
 import { startSmtpServer } from '../support/smtp.js';
-import { accountsWithInvoices, connect, countPayments, inconsistentAccounts, migrate, SCALE, serverErrors, skipOrFail, spawnCrm, staff, startApp, Traffic } from './support/crm.js';
+import { accountsWithInvoices, countPayments, inconsistentAccounts, migratedPrivateMariadb, SCALE, serverErrors, skipOrFail, spawnCrm, staff, startApp, Traffic } from './support/crm.js';
 import { byStatus, Client, describeOutcomes, printFigures, runLoad } from './support/load.js';
-import { MARIADB_SKIP, PrivateMariadb } from './support/mariadb.js';
+import { MARIADB_SKIP } from './support/mariadb.js';
 
 const SIZE = SCALE === 'full' ? { concurrency: 32, loadMs: 10_000, messages: 256 } : { concurrency: 16, loadMs: 3000, messages: 64 };
 /** src/server.ts's SHUTDOWN_GRACE_MS. */
@@ -25,21 +25,11 @@ const GRACE_MS = 20_000;
 const SMTP_HOLD_MS = 1500;
 
 describe('SIGTERM under load', { skip: skipOrFail(MARIADB_SKIP), timeout: 300_000 }, () => {
-  let mariadb: PrivateMariadb;
-  let db: Kysely<Database>;
-
-  before(async () => {
-    mariadb = await PrivateMariadb.create();
-    db = connect(mariadb.url);
-    await migrate(db);
-  });
-  after(async () => {
-    await db?.destroy();
-    await mariadb?.stop();
-  });
+  const database = migratedPrivateMariadb();
 
   test('the server answers every request it had started, then exits 0 within its grace period', async (t) => {
-    const server = await startApp(mariadb.url);
+    const { url, db } = database;
+    const server = await startApp(url);
     t.after(() => server.cleanup());
     const clerk = await staff(db, server);
     const client = new Client(server.baseUrl, server.caFile, { sockets: SIZE.concurrency });
@@ -93,6 +83,7 @@ describe('SIGTERM under load', { skip: skipOrFail(MARIADB_SKIP), timeout: 300_00
   });
 
   test('crm worker stopped while sending finishes and records the messages it holds, leaving no lease, and exits 0', async (t) => {
+    const { url, db } = database;
     const smtp = await startSmtpServer();
     t.after(() => smtp.stop());
     const tag = `SIGTERM-${Date.now()}`;
@@ -101,7 +92,7 @@ describe('SIGTERM under load', { skip: skipOrFail(MARIADB_SKIP), timeout: 300_00
       smtp.answers.set(subject, { holdMs: SMTP_HOLD_MS });
       await enqueueMessage(db, { purpose: 'test', acctid: null, to: `customer${index}@example.com`, subject, text: 'Hello.', html: '<p>Hello.</p>' }, Date.now());
     }
-    const worker = spawnCrm(['worker'], { DATABASE_URL: mariadb.url, SMTP_URL: smtp.url, MAIL_FROM: 'Billing <billing@globomantics.test>', PUBLIC_BASE_URL: 'https://crm.globomantics.test' });
+    const worker = spawnCrm(['worker'], { DATABASE_URL: url, SMTP_URL: smtp.url, MAIL_FROM: 'Billing <billing@globomantics.test>', PUBLIC_BASE_URL: 'https://crm.globomantics.test' });
     t.after(() => worker.child.kill('SIGKILL'));
     // Stopped once the SMTP server holds messages of the worker's first batch.
     const deadline = Date.now() + 60_000;

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { migrations } from '../../../src/migrations/index.js';
@@ -22,6 +23,7 @@ import { ROOT } from '../../support/paths.js';
 import { startServer, type ServerProcess } from '../../support/server-process.js';
 import { addToken, addUser, type TestUser } from '../../support/staff.js';
 import type { Answer, Client, Operation } from './load.js';
+import { PrivateMariadb } from './mariadb.js';
 
 /** ci: the reduced size .ci/run runs; full: RELIABILITY_SCALE=full, the figures the issue asks for. */
 export const SCALE: 'ci' | 'full' = process.env.RELIABILITY_SCALE === 'full' ? 'full' : 'ci';
@@ -251,4 +253,31 @@ export function spawnCrm(args: readonly string[], env: Readonly<Record<string, s
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   return { child, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>, output: () => output };
+}
+
+/** A private mariadbd with the schema migrated, and a connection to it: made before a describe block's tests, stopped after them. */
+export function migratedPrivateMariadb(): { readonly url: string; readonly db: Kysely<Database> } {
+  let mariadb: PrivateMariadb | undefined;
+  let db: Kysely<Database> | undefined;
+  before(async () => {
+    mariadb = await PrivateMariadb.create();
+    db = connect(mariadb.url);
+    await migrate(db);
+  });
+  after(async () => {
+    await db?.destroy();
+    await mariadb?.stop();
+  });
+  const made = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the private mariadbd is made in before(): use it inside a test');
+    return value;
+  };
+  return {
+    get url() {
+      return made(mariadb).url;
+    },
+    get db() {
+      return made(db);
+    },
+  };
 }
