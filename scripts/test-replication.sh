@@ -131,8 +131,9 @@ ctl() { # state dir, mysql|postgres, operation
     postgres:kill)
       kill_hard "$(head -n1 "$dir/postgres-standby/data/postmaster.pid")"
       # Its pid may still be a zombie that init has not reaped, which
-      # PostgreSQL's check of a leftover lock file takes for a live postmaster.
-      rm -f "$dir/postgres-standby/data/postmaster.pid"
+      # PostgreSQL's check of a leftover lock file takes for a live postmaster:
+      # the data directory's lock and the socket's (.s.PGSQL.PORT.lock) both.
+      rm -f "$dir/postgres-standby/data/postmaster.pid" "$dir"/postgres-standby/.s.PGSQL.*
       ;;
     postgres:start)
       ! psql_at "$dir/postgres-standby" 'SELECT 1' >/dev/null 2>&1 || die "the PostgreSQL standby is already running"
