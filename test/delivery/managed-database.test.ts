@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -12,8 +11,8 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
-import { find, ofKind, renderManifests } from '../support/kustomize.js';
-import { k8sDir, ROOT } from '../support/paths.js';
+import { assertPlaceholdersOnly, find, ofKind, renderManifests } from '../support/kustomize.js';
+import { k8sDir } from '../support/paths.js';
 import { validateObject } from '../support/schema.js';
 import { requireTool } from '../support/tools.js';
 import { egressFrom, ingressTo, missingResources, podTemplates, restrictedViolations } from '../support/workloads.js';
@@ -133,20 +132,7 @@ test('the managed-database overlay in k8s/overlays/managed-database', async (t) 
     const files = [...kustomization.secretGenerator, ...kustomization.configMapGenerator].flatMap((g) => (g.files ?? []).map((f) => f.split('=').pop()!));
     assert.ok(files.length >= 4);
     for (const g of kustomization.secretGenerator) assert.deepEqual([g.literals, g.envs], [undefined, undefined], g.name);
-    const ignored = (file: string) => {
-      try {
-        execFileSync('git', ['check-ignore', '--quiet', '--no-index', file], { cwd: ROOT });
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    for (const file of files) {
-      const real = path.join(overlayDir, file);
-      assert.ok(fs.existsSync(`${real}.example`), `${file}.example is missing`);
-      assert.ok(ignored(real), `${file} is not git-ignored`);
-      assert.ok(!ignored(`${real}.example`), `${file}.example is git-ignored`);
-    }
+    assertPlaceholdersOnly(overlayDir, files);
     for (const key of ['database-url', 'database-replica-url', 'migrate-database-url']) {
       assert.match(fs.readFileSync(path.join(overlayDir, 'secrets', `${key}.example`), 'utf8'), /change-me/, `${key}.example is not an obvious placeholder`);
     }

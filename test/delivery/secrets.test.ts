@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseEnv } from 'node:util';
 import { parse } from 'yaml';
 import { manifestDir, ROOT } from '../support/paths.js';
-import { parseObjects } from '../support/kustomize.js';
+import { assertPlaceholdersOnly, parseObjects } from '../support/kustomize.js';
 import { tempDir } from '../support/tmp.js';
 import { requireTool } from '../support/tools.js';
 
@@ -31,20 +31,7 @@ test('secret values come only from generator files, never from literals or commi
 
 test('every secret file has a committed *.example placeholder and the real file is git-ignored', (t) => {
   if (!requireTool(t, 'git')) return;
-  const ignored = (file: string) => {
-    try {
-      execFileSync('git', ['check-ignore', '--quiet', '--no-index', file], { cwd: ROOT });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (const file of generatorFiles) {
-    const real = path.join(manifestDir, file);
-    assert.ok(fs.existsSync(`${real}.example`), `${file}.example is missing`);
-    assert.ok(ignored(real), `${file} is not git-ignored`);
-    assert.ok(!ignored(`${real}.example`), `${file}.example is git-ignored`);
-  }
+  assertPlaceholdersOnly(manifestDir, generatorFiles);
 });
 
 test('the bootstrap admin is a generated Secret with its own file, like the others', () => {

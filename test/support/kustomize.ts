@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { k8sDir } from './paths.js';
+import { k8sDir, ROOT } from './paths.js';
 import { tempDir } from './tmp.js';
 import { requireTool } from './tools.js';
 
@@ -58,4 +59,25 @@ export function find<T = K8sObject>(objects: K8sObject[], kind: string, name: st
 
 export function ofKind<T = K8sObject>(objects: K8sObject[], kind: string): T[] {
   return objects.filter((o) => o.kind === kind) as T[];
+}
+
+/**
+ * Each kustomize generator file under `dir` is kept out of git, with a committed
+ * `FILE.example` placeholder beside it (the placeholder itself not ignored).
+ */
+export function assertPlaceholdersOnly(dir: string, files: readonly string[]): void {
+  const ignored = (file: string) => {
+    try {
+      execFileSync('git', ['check-ignore', '--quiet', '--no-index', file], { cwd: ROOT });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const file of files) {
+    const real = path.join(dir, file);
+    assert.ok(fs.existsSync(`${real}.example`), `${file}.example is missing`);
+    assert.ok(ignored(real), `${file} is not git-ignored`);
+    assert.ok(!ignored(`${real}.example`), `${file}.example is git-ignored`);
+  }
 }
