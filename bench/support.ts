@@ -8,18 +8,19 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { imageNodeOptions } from '../test/support/image-node-options.js';
 import { ROOT } from '../test/support/paths.js';
 import { createConnection } from 'mysql2/promise';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 export const WARMUP_SECONDS = 2;
 /**
- * Every server, ours and the ceilings, runs with the heap cap the image sets
- * (Dockerfile ENV NODE_OPTIONS); without one V8 sizes its heap from this
- * machine's 24 GiB and collects lazily, which is not how a pod with a
- * 256 MiB limit runs.
+ * Every server, ours and the ceilings, runs with the heap configuration the
+ * image sets (the Dockerfile's ENV NODE_OPTIONS, read from it); without it V8
+ * sizes its heap from this machine's 24 GiB and collects lazily, which is not
+ * how a pod with a 256 MiB limit runs.
  */
-export const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=96';
+export const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? imageNodeOptions();
 
 export interface Measured {
   name: string;

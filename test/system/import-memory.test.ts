@@ -1,6 +1,6 @@
 /**
  * Uploads through /admin/import to the real server process at the image's
- * heap cap (--max-old-space-size=96): an ordinary 200,000-row dry run, and
+ * heap configuration (the Dockerfile's NODE_OPTIONS): an ordinary 200,000-row dry run, and
  * hostile files (a row of 2.6 million commas, a header of 2.6 million
  * columns, a million short rows). The server survives each (it answers the
  * next request), its resident memory stays bounded, and each hostile file
@@ -14,10 +14,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/schema.js';
 import { residentKiB, serverDatabase } from '../attacks/support.js';
 import { Browser, formToken } from '../support/https-client.js';
+import { imageNodeOptions } from '../support/image-node-options.js';
 import { OWN_SERVER_SKIP, startServer, type ServerProcess } from '../support/server-process.js';
 import { addUser } from '../support/staff.js';
 
-const HEAP_MIB = 96;
+const IMAGE_NODE_OPTIONS = imageNodeOptions();
 /** What the server may grow by during one upload: its heap filling up to the cap, young generation included, with room to spare; a file held whole (and parsed at once) outgrows it and the process dies. */
 const GROWTH_MAX_MIB = 150;
 const HEADER = 'acctid,name,email,phone,paid,due';
@@ -30,14 +31,14 @@ interface Upload {
   readonly startMiB: number;
 }
 
-describe(`uploads at the image's heap cap (${HEAP_MIB} MiB)`, { skip: OWN_SERVER_SKIP, timeout: 240_000 }, () => {
+describe(`uploads at the image's heap configuration (${IMAGE_NODE_OPTIONS})`, { skip: OWN_SERVER_SKIP, timeout: 240_000 }, () => {
   let server: ServerProcess;
   let db: Kysely<Database> | undefined;
   let browser: Browser;
   let token: string;
 
   before(async () => {
-    server = await startServer({ NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` });
+    server = await startServer({ NODE_OPTIONS: IMAGE_NODE_OPTIONS });
     db = await serverDatabase(server);
     const admin = await addUser(db, 'admin');
     browser = new Browser(server.baseUrl, server.caFile);

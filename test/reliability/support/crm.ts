@@ -22,6 +22,7 @@ import { Browser, formToken } from '../../support/https-client.js';
 import { ROOT } from '../../support/paths.js';
 import { startServer, type ServerProcess } from '../../support/server-process.js';
 import { addToken, addUser, type TestUser } from '../../support/staff.js';
+import { imageNodeOptions } from '../../support/image-node-options.js';
 import type { Answer, Client, Operation } from './load.js';
 import { PrivateMariadb } from './mariadb.js';
 
@@ -41,6 +42,8 @@ export function appEnv(databaseUrl: string, more: Readonly<Record<string, string
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     STAFF_RATE_LIMIT: '0',
+    // The pod's heap configuration: memory figures mean what they would in the cluster.
+    NODE_OPTIONS: imageNodeOptions(),
     ...more,
   };
 }
