@@ -78,6 +78,8 @@ async function main(): Promise<number> {
     compareRuns(readRun(args.compare), readRun(args.against), args.compare, args.against);
     return 0;
   }
+  // Read before measuring: the run writes bench/results/latest.json, which may be the file compared against.
+  const previous = args.compare ? readRun(args.compare) : undefined;
   const loadBefore = loadAverage();
   await requireMariaDb(MYSQL_URL);
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (apt-get install -y wrk)');
@@ -174,7 +176,7 @@ async function main(): Promise<number> {
     mkdirSync(dirname(resolve(args.out)), { recursive: true });
     writeFileSync(resolve(args.out), text);
   }
-  if (args.compare) compareRuns(readRun(args.compare), run, args.compare, 'this run');
+  if (previous && args.compare) compareRuns(previous, run, args.compare, 'this run');
   return met ? 0 : 1;
 }
 
