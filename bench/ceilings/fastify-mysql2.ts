@@ -1,12 +1,17 @@
 /**
  * The ceilings: minimal Fastify over HTTPS + a mysql2 pool doing the app's
  * queries and nothing else (no hooks, no schemas, no logging), answering JSON.
- * - GET /account/:id: the lookup's primary-key select.
+ * - GET /account/:id: the lookup's primary-key select, answered with JSON.
+ * - POST /: the same HTTP exchange as the seed's lookup, minimally: a form
+ *   body parsed, the same select, an HTML page of the lookup page's size
+ *   (a template string, no escaping) with the balance in it. None of the
+ *   app's protections (CSRF, cookie, headers, rate limit), logs or views.
  * - GET /api/account/:id: the API account read: the bearer token's SHA-256
  *   looked up with its owner (as findTokenUser does), then the account's row.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import { createPool } from 'mysql2/promise';
 
@@ -24,6 +29,16 @@ const app = Fastify({ https: { cert: readFileSync(process.env.CERT!), key: readF
 app.get<{ Params: { id: string } }>('/account/:id', async (request) => {
   const [rows] = await pool.query('select acctid, paid_cents, due_cents from account where acctid = ?', [request.params.id]);
   return (rows as unknown[])[0] ?? null;
+});
+await app.register(formbody);
+/** About the lookup page's size (920 bytes with a balance): what the response's TLS write carries. */
+const lookupPage = (result: string) =>
+  `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>Account lookup</title>\n<link rel="stylesheet" href="/static/style.css">\n</head>\n<body>\n<main>\n<h1>Account lookup</h1>\n<form method="post" action="/">\n<input type="hidden" name="csrf_token" value="${'x'.repeat(90)}">\n<label for="acctid">Enter account ID (e.g. ACCT100):</label>\n<input type="text" id="acctid" name="acctid" value="" maxlength="32" autocomplete="off" required autofocus>\n<button type="submit">Submit</button>\n</form>\n${result}\n<p class="staff-sign-in"><a href="/login">Staff sign in</a></p>\n</main>\n${' '.repeat(180)}</body>\n</html>\n`;
+app.post<{ Body: { acctid?: string } }>('/', async (request, reply) => {
+  const [rows] = await pool.query('select acctid, paid_cents, due_cents from account where acctid = ?', [String(request.body?.acctid ?? '')]);
+  const row = (rows as { paid_cents: number | string; due_cents: number | string }[])[0];
+  const result = row ? `<p class="result" role="status">Account balance: ${((Number(row.due_cents) - Number(row.paid_cents)) / 100).toFixed(2)} USD</p>` : '<p class="problem">Unknown account number; please try again</p>';
+  return reply.type('text/html; charset=utf-8').send(lookupPage(result));
 });
 app.get<{ Params: { id: string } }>('/api/account/:id', async (request, reply) => {
   const token = /^Bearer +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];

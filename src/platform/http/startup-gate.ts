@@ -31,10 +31,11 @@ export function startupGate(): StartupGate & { open(): void } {
  */
 export function holdRequestsUntilOpen(app: FastifyInstance, gate: StartupGate, probePaths: readonly string[]): void {
   const probes = new Set(probePaths);
-  app.addHook('onRequest', async (request) => {
-    if (gate.isOpen()) return;
+  // A callback hook: it runs on every request for the process's life, and a promise each would be waste once open.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (gate.isOpen()) return done();
     const path = request.url.split('?', 1)[0] ?? '';
-    if (!probes.has(path)) throw new ServiceUnavailableError(STARTING_RETRY_AFTER_SECONDS);
+    done(probes.has(path) ? undefined : new ServiceUnavailableError(STARTING_RETRY_AFTER_SECONDS));
   });
 }
 
