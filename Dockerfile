@@ -57,10 +57,10 @@ RUN npm prune --omit=dev && rm -rf /root/.npm/_cacache /root/.npm/_logs
 FROM ${NODE_IMAGE} AS runtime
 # The heap cap keeps a replica well inside a 256 MiB pod limit (V8 would
 # otherwise size its heap from the node's memory and collect lazily). The
-# young generation's cap goes with it: under a 96 MB old space, V8's default
-# semi-space lets the young generation grow until it runs a full
-# mark-compact every ~50 ms, which cost 3/4 of the server's CPU (decision
-# 0030). Override NODE_OPTIONS at run time for a bigger pod.
+# young generation's cap goes with it: with a 96 MB old space and V8's
+# default semi-space, the server ran a full mark-compact every ~50 ms under
+# load, about two thirds of its CPU (decision 0030). Override NODE_OPTIONS
+# at run time for a bigger pod, keeping a semi-space cap.
 ENV NODE_ENV=production \
     PORT=5000 \
     NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=16"
