@@ -23,36 +23,16 @@
 # nodes run as the mysql user. A node's log is printed when it fails to start.
 set -euo pipefail
 
+script_name=scripts/test-galera.sh
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=scripts/lib/test-servers.sh
+source "$here/lib/test-servers.sh"
 PROVIDER="${GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}"
 NODES=(1 2 3)
-
-die() {
-  echo "scripts/test-galera.sh: $*" >&2
-  exit 1
-}
 
 usage() {
   echo "usage: bash scripts/test-galera.sh run CMD [ARGS...]" >&2
   exit 2
-}
-
-mariadbd_bin() { command -v mariadbd 2>/dev/null || echo /usr/sbin/mariadbd; }
-
-# Ports nothing listens on right now, all different (the kernel's choices for
-# port 0, held open together until every one is chosen).
-free_ports() { # count
-  node -e '
-    const net = require("node:net");
-    const servers = Array.from({ length: Number(process.argv[1]) }, () => net.createServer());
-    Promise.all(servers.map((s) => new Promise((resolve) => s.listen(0, "127.0.0.1", resolve)))).then(() => {
-      console.log(servers.map((s) => s.address().port).join(" "));
-      for (const s of servers) s.close();
-    });' "$1"
-}
-
-as_mysql() {
-  if [[ $EUID -eq 0 ]]; then runuser -u mysql -- "$@"; else "$@"; fi
 }
 
 sql() { # node, statement
@@ -194,7 +174,7 @@ cleanup() {
 
 run() {
   [[ -x "$PROVIDER" || -f "$PROVIDER" ]] || die "the Galera provider $PROVIDER is missing (Debian: apt-get install -y galera-4)"
-  [[ -x "$(mariadbd_bin)" ]] || die "mariadbd is not installed (Debian: apt-get install -y mariadb-server)"
+  mariadbd_bin >/dev/null # says how to install it when it is missing
   command -v rsync >/dev/null || die "rsync is not installed; it copies a joining node's data (Debian: apt-get install -y rsync)"
 
   dir="$(mktemp -d "${TMPDIR:-/tmp}/crm-galera.XXXXXX")"

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Pieces shared by the scripts that start private database servers for a test
-# run (scripts/test-databases.sh, scripts/test-replication.sh): free ports,
+# run (scripts/test-databases.sh, scripts/test-replication.sh,
+# scripts/test-galera.sh): free ports,
 # waiting for a server, running it as its system user when root, and starting
 # mariadbd / PostgreSQL in a directory of their own. Sourced, not run; the
 # sourcing script sets `script_name` first (used in messages).

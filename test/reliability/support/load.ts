@@ -4,6 +4,7 @@
  * after another, every answer recorded (status, latency, Retry-After, or the
  * network error), and the figures the scenarios print.
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 
@@ -117,6 +118,31 @@ export function describeOutcomes(outcomes: readonly Outcome[], limit = 5): strin
     .slice(0, limit)
     .map((o) => `${o.op}: ${o.status || o.error} in ${o.ms.toFixed(0)} ms`)
     .join('; ');
+}
+
+/** The ways a request may fail during an outage that the outage scenarios refuse. */
+export interface OutageFailures {
+  /** A 5xx other than 503. */
+  readonly fiveHundreds: readonly Outcome[];
+  /** No answer at all. */
+  readonly unanswered: readonly Outcome[];
+  /** A 503 without Retry-After. */
+  readonly withoutRetryAfter: readonly Outcome[];
+}
+
+export function outageFailures(outcomes: readonly Outcome[]): OutageFailures {
+  return {
+    fiveHundreds: outcomes.filter((o) => o.status >= 500 && o.status !== 503),
+    unanswered: outcomes.filter((o) => o.status === 0),
+    withoutRetryAfter: outcomes.filter((o) => o.status === 503 && o.retryAfter === undefined),
+  };
+}
+
+/** None of them: every request answered, refusals only 503 with Retry-After; `logged` is what the servers logged, for the message. */
+export function assertNoOutageFailures({ fiveHundreds, unanswered, withoutRetryAfter }: OutageFailures, logged: string): void {
+  assert.deepEqual(fiveHundreds.length, 0, `no 5xx but 503: ${describeOutcomes(fiveHundreds)}; ${logged}`);
+  assert.deepEqual(unanswered.length, 0, `every request is answered: ${describeOutcomes(unanswered)}`);
+  assert.deepEqual(withoutRetryAfter.length, 0, `every 503 says Retry-After: ${describeOutcomes(withoutRetryAfter)}`);
 }
 
 /** The process's resident set (VmRSS) in KiB, read from /proc. */
