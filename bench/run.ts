@@ -185,7 +185,7 @@ async function main(): Promise<number> {
     mkdirSync(dirname(resolve(args.out)), { recursive: true });
     writeFileSync(resolve(args.out), text);
   }
-  if (previous && args.compare) compareRuns(previous, run, args.compare, 'this run');
+  if (previous) compareRuns(previous, run, args.compare!, 'this run');
   return met ? 0 : 1;
 }
 

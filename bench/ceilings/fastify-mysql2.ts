@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import { createPool } from 'mysql2/promise';
+import { centsFromColumn, formatCents, subtractCents } from '../../src/shared/money.js';
 
 const url = new URL(process.env.MYSQL_URL!);
 const pool = createPool({
@@ -31,13 +32,14 @@ app.get<{ Params: { id: string } }>('/account/:id', async (request) => {
   return (rows as unknown[])[0] ?? null;
 });
 await app.register(formbody);
-/** About the lookup page's size (920 bytes with a balance): what the response's TLS write carries. */
+/** The lookup page's size with a balance (920 bytes, padded to it): what the response's TLS write carries. */
 const lookupPage = (result: string) =>
-  `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>Account lookup</title>\n<link rel="stylesheet" href="/static/style.css">\n</head>\n<body>\n<main>\n<h1>Account lookup</h1>\n<form method="post" action="/">\n<input type="hidden" name="csrf_token" value="${'x'.repeat(90)}">\n<label for="acctid">Enter account ID (e.g. ACCT100):</label>\n<input type="text" id="acctid" name="acctid" value="" maxlength="32" autocomplete="off" required autofocus>\n<button type="submit">Submit</button>\n</form>\n${result}\n<p class="staff-sign-in"><a href="/login">Staff sign in</a></p>\n</main>\n${' '.repeat(180)}</body>\n</html>\n`;
+  `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>Account lookup</title>\n<link rel="stylesheet" href="/static/style.css">\n</head>\n<body>\n<main>\n<h1>Account lookup</h1>\n<form method="post" action="/">\n<input type="hidden" name="csrf_token" value="${'x'.repeat(90)}">\n<label for="acctid">Enter account ID (e.g. ACCT100):</label>\n<input type="text" id="acctid" name="acctid" value="" maxlength="32" autocomplete="off" required autofocus>\n<button type="submit">Submit</button>\n</form>\n${result}\n<p class="staff-sign-in"><a href="/login">Staff sign in</a></p>\n</main>\n${' '.repeat(126)}</body>\n</html>\n`;
 app.post<{ Body: { acctid?: string } }>('/', async (request, reply) => {
   const [rows] = await pool.query('select acctid, paid_cents, due_cents from account where acctid = ?', [String(request.body?.acctid ?? '')]);
   const row = (rows as { paid_cents: number | string; due_cents: number | string }[])[0];
-  const result = row ? `<p class="result" role="status">Account balance: ${((Number(row.due_cents) - Number(row.paid_cents)) / 100).toFixed(2)} USD</p>` : '<p class="problem">Unknown account number; please try again</p>';
+  // Money in integer cents, formatted as the lookup formats it.
+  const result = row ? `<p class="result" role="status">Account balance: ${formatCents(subtractCents(centsFromColumn(row.due_cents), centsFromColumn(row.paid_cents)))}</p>` : '<p class="problem">Unknown account number; please try again</p>';
   return reply.type('text/html; charset=utf-8').send(lookupPage(result));
 });
 app.get<{ Params: { id: string } }>('/api/account/:id', async (request, reply) => {
