@@ -27,6 +27,17 @@
 #           characters or the one bootstrap-admin.example ships, unless it gives an
 #           argon2id password_hash instead; an SMTP URL that is a placeholder, or set
 #           while MAIL_FROM or PUBLIC_BASE_URL is still an example.com placeholder.
+# Database: the base's MySQL StatefulSet, or K8S_OVERLAY=managed-database: k8s/overlays/
+#           managed-database (RDS/Aurora, Cloud SQL; see k8s/README.md) with the writer and
+#           reader URLs and the migrator's URL from K8S_DATABASE_URL, K8S_DATABASE_REPLICA_URL
+#           (optional, comma-separated) and K8S_MIGRATE_DATABASE_URL, the provider's CA bundle
+#           from K8S_DB_CA_BUNDLE (PEM text), or from the overlay's secrets/ and db-ca/ files;
+#           DB_EGRESS_CIDR (required: the database's subnets) and DB_EGRESS_PORT (default: the
+#           URL's port, else 3306 or 5432) for the database-egress NetworkPolicy. The
+#           K8S_MYSQL_* passwords are then not needed. Refused before anything is applied: a
+#           placeholder URL, one that is not mysql:// or postgres://, engines that differ, a
+#           migrator on another host than the writer, a bundle without a PEM certificate,
+#           and the placeholder CIDR 192.0.2.0/24.
 # Timeouts: ROLLOUT_TIMEOUT (default 300s), MIGRATION_TIMEOUT (default 600s).
 set -Eeuo pipefail
 
@@ -35,6 +46,13 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$script_dir/lib/common.sh"
 
 MANIFEST_DIR="${MANIFEST_DIR:-$script_dir/manifest}"
+OVERLAYS_DIR="${OVERLAYS_DIR:-$script_dir/overlays}"
+K8S_OVERLAY="${K8S_OVERLAY:-}"
+case "$K8S_OVERLAY" in
+  '') managed='' ;;
+  managed-database) managed=1 ;;
+  *) die "K8S_OVERLAY '$K8S_OVERLAY' is not an overlay this script deploys (leave it empty for the base, or managed-database)" ;;
+esac
 NAMESPACE=globomantics-crm # must match "namespace:" in k8s/manifest/kustomization.yaml
 ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
 MIGRATION_TIMEOUT="${MIGRATION_TIMEOUT:-600s}"
@@ -46,6 +64,8 @@ IMAGE="${IMAGE:-${DOCKER_USERNAME:-}/globomantics-crm}"
 resolve_image_tag
 command -v kubectl >/dev/null 2>&1 || die "kubectl is not on PATH (run k8s/install_k8s_pkgs.sh)"
 [[ -f "$MANIFEST_DIR/kustomization.yaml" ]] || die "no kustomization.yaml in $MANIFEST_DIR"
+[[ -z "$managed" || -f "$OVERLAYS_DIR/$K8S_OVERLAY/kustomization.yaml" ]] ||
+  die "no kustomization.yaml in $OVERLAYS_DIR/$K8S_OVERLAY"
 
 image_ref="$REGISTRY/$IMAGE:$IMAGE_TAG"
 # Job names are DNS labels: lower case, [a-z0-9-], at most 63 characters.
@@ -56,12 +76,18 @@ migrate_job="crm-migrate-${job_suffix}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 umask 077
-cp -R "$MANIFEST_DIR" "$work/base"
+# The overlay names the base as ../../manifest: the copies keep that layout.
+cp -R "$MANIFEST_DIR" "$work/manifest"
+if [[ -n "$managed" ]]; then
+  mkdir "$work/overlays"
+  cp -R "$OVERLAYS_DIR/$K8S_OVERLAY" "$work/overlays/$K8S_OVERLAY"
+  overlay="$work/overlays/$K8S_OVERLAY"
+fi
 
 # --- secrets ------------------------------------------------------------------
-write_secret() { # <file in secrets/> <environment variable>
+write_secret() { # <file in secrets/> <environment variable> [directory, default the base's secrets/]
   if [[ -n "${!2:-}" ]]; then
-    printf '%s' "${!2}" >"$work/base/secrets/$1"
+    printf '%s' "${!2}" >"${3:-$work/manifest/secrets}/$1"
   fi
 }
 write_secret mysql-root-password K8S_MYSQL_ROOT_PASSWORD
@@ -72,25 +98,32 @@ write_secret tls.key K8S_TLS_KEY
 write_secret bootstrap-admin K8S_BOOTSTRAP_ADMIN
 write_secret smtp-url K8S_SMTP_URL
 make_bootstrap_admin="scripts/make-bootstrap-admin.sh $MANIFEST_DIR/secrets/bootstrap-admin"
+required=(session-secret:K8S_SESSION_SECRET tls.crt:K8S_TLS_CRT tls.key:K8S_TLS_KEY bootstrap-admin:K8S_BOOTSTRAP_ADMIN)
+if [[ -n "$managed" ]]; then
+  # The overlay removes the MySQL Secret; kustomize still reads its files while rendering.
+  for f in mysql-root-password mysql-password; do
+    [[ -s "$work/manifest/secrets/$f" ]] || printf 'unused: the managed database has its own users' >"$work/manifest/secrets/$f"
+  done
+else
+  required=(mysql-root-password:K8S_MYSQL_ROOT_PASSWORD mysql-password:K8S_MYSQL_PASSWORD "${required[@]}")
+fi
 missing=()
-for f in mysql-root-password:K8S_MYSQL_ROOT_PASSWORD mysql-password:K8S_MYSQL_PASSWORD \
-  session-secret:K8S_SESSION_SECRET tls.crt:K8S_TLS_CRT tls.key:K8S_TLS_KEY \
-  bootstrap-admin:K8S_BOOTSTRAP_ADMIN; do
-  [[ -s "$work/base/secrets/${f%%:*}" ]] || missing+=("secrets/${f%%:*} (or ${f##*:})")
+for f in "${required[@]}"; do
+  [[ -s "$work/manifest/secrets/${f%%:*}" ]] || missing+=("secrets/${f%%:*} (or ${f##*:})")
 done
 if ((${#missing[@]} > 0)); then
   hint=''
-  [[ -s "$work/base/secrets/bootstrap-admin" ]] ||
+  [[ -s "$work/manifest/secrets/bootstrap-admin" ]] ||
     hint="; make secrets/bootstrap-admin (the first staff admin, with a random password) with: $make_bootstrap_admin"
   die "missing secret value(s): ${missing[*]}; create the files in $MANIFEST_DIR/secrets/ (see the *.example files) or set the variables$hint"
 fi
 
 # SMTP is optional: the app runs without it, sends nothing and its pages say so.
-if [[ -s "$work/base/secrets/smtp-url" ]]; then
+if [[ -s "$work/manifest/secrets/smtp-url" ]]; then
   smtp_set=1
 else
   smtp_set=''
-  : >"$work/base/secrets/smtp-url"
+  : >"$work/manifest/secrets/smtp-url"
   echo "No SMTP URL (secrets/smtp-url or K8S_SMTP_URL): the worker will send no e-mail" >&2
 fi
 
@@ -105,17 +138,20 @@ tls_placeholder_re='placeholder'
 how_to_generate='generate one with: openssl rand -hex 32'
 
 # refuse_placeholder <file in secrets/> <environment variable> <regex> <how to make one>
+#                    [directory holding the file, default the base's secrets/ [its name in messages]]
 refuse_placeholder() {
   local value
-  value="$(<"$work/base/secrets/$1")"
+  value="$(<"${5:-$work/manifest/secrets}/$1")"
   shopt -s nocasematch
   if [[ "$value" =~ $3 ]]; then
-    die "secrets/$1 (or $2) is a placeholder (it contains \"${BASH_REMATCH[0]}\"), not a secret; $4"
+    die "${6:-secrets}/$1 (or $2) is a placeholder (it contains \"${BASH_REMATCH[0]}\"), not a secret; $4"
   fi
   shopt -u nocasematch
 }
-refuse_placeholder mysql-root-password K8S_MYSQL_ROOT_PASSWORD "$placeholder_re" 'generate one with: openssl rand -hex 24'
-refuse_placeholder mysql-password K8S_MYSQL_PASSWORD "$placeholder_re" 'generate one with: openssl rand -hex 24'
+if [[ -z "$managed" ]]; then
+  refuse_placeholder mysql-root-password K8S_MYSQL_ROOT_PASSWORD "$placeholder_re" 'generate one with: openssl rand -hex 24'
+  refuse_placeholder mysql-password K8S_MYSQL_PASSWORD "$placeholder_re" 'generate one with: openssl rand -hex 24'
+fi
 refuse_placeholder session-secret K8S_SESSION_SECRET "$placeholder_re" "$how_to_generate"
 refuse_placeholder tls.crt K8S_TLS_CRT "$tls_placeholder_re" 'use the PEM certificate (chain) the web pods serve'
 refuse_placeholder tls.key K8S_TLS_KEY "$tls_placeholder_re" 'use the PEM private key of tls.crt'
@@ -125,7 +161,7 @@ refuse_placeholder smtp-url K8S_SMTP_URL "$placeholder_re" 'use your SMTP server
 # entropy (from their frequencies in the secret) times its length. A random hex
 # string of 32 characters scores about 120 bits; 32 x "a" or 32 spaces score 0. The
 # secret reaches awk through the environment, never on a command line.
-session_secret="$(<"$work/base/secrets/session-secret")"
+session_secret="$(<"$work/manifest/secrets/session-secret")"
 ((${#session_secret} >= 32)) ||
   die "the session secret must be at least 32 characters long (it has ${#session_secret}); $how_to_generate"
 rating="$(SECRET="$session_secret" LC_ALL=C awk 'BEGIN {
@@ -181,7 +217,7 @@ dotenv_value() {
       printf "%s", value
     }' "$1"
 }
-bootstrap_file="$work/base/secrets/bootstrap-admin"
+bootstrap_file="$work/manifest/secrets/bootstrap-admin"
 bootstrap_name='secrets/bootstrap-admin (or K8S_BOOTSTRAP_ADMIN)'
 how_to_bootstrap="make one with: $make_bootstrap_admin (or give password_hash=\$argon2id\$... instead of password=)"
 # read_bootstrap <key>: sets $value ("" when absent); dies on an unclosed quote.
@@ -207,7 +243,7 @@ else
   [[ -n "$value" ]] ||
     die "$bootstrap_name has neither password= nor password_hash=; $how_to_bootstrap"
   bootstrap_password="$value"
-  example_password="$(dotenv_value "$work/base/secrets/bootstrap-admin.example" password 2>/dev/null)" ||
+  example_password="$(dotenv_value "$work/manifest/secrets/bootstrap-admin.example" password 2>/dev/null)" ||
     example_password=''
   [[ -z "$example_password" || "$bootstrap_password" != "$example_password" ]] ||
     die "$bootstrap_name still has the password of secrets/bootstrap-admin.example, a placeholder, not a secret; $how_to_bootstrap"
@@ -255,13 +291,77 @@ for port in $smtp_ports; do
 done
 [[ -n "$smtp_port_list" ]] || die "SMTP_EGRESS_PORTS is empty; give the SMTP server's port(s), e.g. \"587\""
 
+# --- managed database ---------------------------------------------------------------
+# The overlay's Secret crm-database, CA bundle and egress policy, checked before anything
+# is applied: a pod would otherwise crash-loop on a placeholder URL or certificate, or
+# time out against the documentation CIDR.
+db_egress_patch=''
+if [[ -n "$managed" ]]; then
+  overlay_name="overlays/$K8S_OVERLAY"
+  write_secret database-url K8S_DATABASE_URL "$overlay/secrets"
+  write_secret database-replica-url K8S_DATABASE_REPLICA_URL "$overlay/secrets"
+  write_secret migrate-database-url K8S_MIGRATE_DATABASE_URL "$overlay/secrets"
+  write_secret ca-bundle.pem K8S_DB_CA_BUNDLE "$overlay/db-ca"
+  [[ -f "$overlay/secrets/database-replica-url" ]] || : >"$overlay/secrets/database-replica-url"
+  missing=()
+  for f in secrets/database-url:K8S_DATABASE_URL secrets/migrate-database-url:K8S_MIGRATE_DATABASE_URL db-ca/ca-bundle.pem:K8S_DB_CA_BUNDLE; do
+    [[ -s "$overlay/${f%%:*}" ]] || missing+=("$overlay_name/${f%%:*} (or ${f##*:})")
+  done
+  ((${#missing[@]} == 0)) || die "missing managed-database value(s): ${missing[*]}; see k8s/README.md, Running on a managed database"
+  how_to_url='use the database endpoint and its user, e.g. mysql://crm_app:PASSWORD@crm.cluster-ID.REGION.rds.amazonaws.com:3306/crm'
+  for f in database-url:K8S_DATABASE_URL database-replica-url:K8S_DATABASE_REPLICA_URL migrate-database-url:K8S_MIGRATE_DATABASE_URL; do
+    refuse_placeholder "${f%%:*}" "${f##*:}" "$placeholder_re" "$how_to_url" "$overlay/secrets" "$overlay_name/secrets"
+  done
+  # url_part <url> engine|host|port: mysql or postgres, the host name, the port ("" if none).
+  url_part() {
+    local rest="${1#*://}" engine="${1%%://*}" hostport
+    rest="${rest%%/*}"
+    hostport="${rest##*@}"
+    case "$2" in
+      engine) [[ "$engine" == postgresql ]] && engine=postgres; printf '%s' "$engine" ;;
+      host) printf '%s' "${hostport%%:*}" ;;
+      port) if [[ "$hostport" == *:* ]]; then printf '%s' "${hostport##*:}"; fi ;;
+    esac
+  }
+  writer_url="$(<"$overlay/secrets/database-url")"
+  migrate_url="$(<"$overlay/secrets/migrate-database-url")"
+  replica_urls="$(<"$overlay/secrets/database-replica-url")"
+  engine="$(url_part "$writer_url" engine)"
+  IFS=',' read -r -a replica_list <<<"$replica_urls"
+  for url in "$writer_url" "$migrate_url" "${replica_list[@]}"; do
+    [[ "$url" =~ ^(mysql|postgres|postgresql)://[^/@]+@[^/@]+/[^/]+$ ]] ||
+      die "a managed-database URL is not mysql://USER:PASSWORD@HOST[:PORT]/DATABASE or postgres://…; $how_to_url"
+    [[ "$(url_part "$url" engine)" == "$engine" ]] ||
+      die "the managed-database URLs name different engines ($engine and $(url_part "$url" engine)): the replicas and the migrator use the writer's"
+  done
+  [[ "$(url_part "$migrate_url" host)" == "$(url_part "$writer_url" host)" ]] ||
+    die "the migrator's URL (migrate-database-url) names $(url_part "$migrate_url" host), not the writer $(url_part "$writer_url" host): migrations run on the writer"
+  grep -q -- '-----BEGIN CERTIFICATE-----' "$overlay/db-ca/ca-bundle.pem" ||
+    die "$overlay_name/db-ca/ca-bundle.pem (or K8S_DB_CA_BUNDLE) holds no PEM certificate; download the provider's CA bundle (k8s/README.md)"
+  db_cidr="${DB_EGRESS_CIDR:-}"
+  [[ -n "$db_cidr" ]] || die "DB_EGRESS_CIDR is not set: give the database's subnets (RDS/Aurora: the DB subnet group's; Cloud SQL: the private services range), e.g. 10.0.32.0/20"
+  [[ "$db_cidr" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]] ||
+    die "DB_EGRESS_CIDR '$db_cidr' is not an IPv4 CIDR such as 10.0.32.0/20"
+  [[ "$db_cidr" != 192.0.2.* ]] || die "DB_EGRESS_CIDR $db_cidr is the documentation range of the overlay's placeholder, where nothing answers; give the database's subnets"
+  db_port="${DB_EGRESS_PORT:-$(url_part "$writer_url" port)}"
+  [[ -n "$db_port" ]] || { [[ "$engine" == mysql ]] && db_port=3306 || db_port=5432; }
+  if ! [[ "$db_port" =~ ^[0-9]{1,5}$ ]] || ((10#$db_port < 1 || 10#$db_port > 65535)); then
+    die "DB_EGRESS_PORT '$db_port' is not a TCP port number"
+  fi
+  db_egress_patch="  - target: {kind: NetworkPolicy, name: database-egress}
+    patch: |-
+      - {op: replace, path: /spec/egress/1, value: {to: [{ipBlock: {cidr: \"$db_cidr\"}}], ports: [{protocol: TCP, port: $((10#$db_port))}]}}"
+fi
+
 # --- render -------------------------------------------------------------------
+rendered_from=manifest
+[[ -z "$managed" ]] || rendered_from="overlays/$K8S_OVERLAY"
 mkdir "$work/deploy"
 cat >"$work/deploy/kustomization.yaml" <<EOF
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
-  - ../base
+  - ../$rendered_from
 images:
   - name: globomantics-crm
     newName: $REGISTRY/$IMAGE
@@ -279,6 +379,7 @@ patches:
   - target: {kind: NetworkPolicy, name: worker-smtp-egress}
     patch: |-
       - {op: replace, path: /spec/egress, value: [{to: [{ipBlock: {cidr: "$smtp_cidr"}}], ports: [$smtp_port_list]}]}
+$db_egress_patch
 $mail_generator
 EOF
 kubectl kustomize "$work/deploy" >"$work/rendered.yaml" || die "kustomize failed to render $MANIFEST_DIR"
@@ -290,7 +391,7 @@ if [[ -n "$smtp_set" ]]; then
     fi
   done
 fi
-echo "Deploying $image_ref to namespace $NAMESPACE"
+echo "Deploying $image_ref to namespace $NAMESPACE${managed:+ on the managed database (overlays/$K8S_OVERLAY)}"
 
 # --- phase 1: database, config and migrations -----------------------------------
 # A Job's pod template is immutable; re-deploying the same tag re-runs its migrations
@@ -299,8 +400,11 @@ kubectl -n "$NAMESPACE" delete job "$migrate_job" --ignore-not-found --wait=true
 # Web and the worker both run the new code: neither may start before the migrations.
 kubectl apply -f "$work/rendered.yaml" -l 'app.kubernetes.io/component notin (web,worker)' ||
   die "kubectl apply (database, config, migration Job) failed"
-kubectl -n "$NAMESPACE" rollout status statefulset/db --timeout="$ROLLOUT_TIMEOUT" ||
-  die "the database StatefulSet did not become ready within $ROLLOUT_TIMEOUT"
+# A managed database is the provider's to run: only the in-cluster MySQL is waited for.
+if [[ -z "$managed" ]]; then
+  kubectl -n "$NAMESPACE" rollout status statefulset/db --timeout="$ROLLOUT_TIMEOUT" ||
+    die "the database StatefulSet did not become ready within $ROLLOUT_TIMEOUT"
+fi
 # Without Redis web would still serve, but every pod would count rate limits alone.
 kubectl -n "$NAMESPACE" rollout status deployment/redis --timeout="$ROLLOUT_TIMEOUT" ||
   die "the redis Deployment did not become ready within $ROLLOUT_TIMEOUT; web and the worker were not updated"

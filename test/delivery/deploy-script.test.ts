@@ -11,7 +11,7 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/Netw
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { find, ofKind, parseObjects, type K8sObject } from '../support/kustomize.js';
-import { manifestDir, ROOT, scripts } from '../support/paths.js';
+import { k8sDir, manifestDir, ROOT, scripts } from '../support/paths.js';
 import { Sandbox } from '../support/sandbox.js';
 import { requireTool } from '../support/tools.js';
 
@@ -45,8 +45,11 @@ function setup(t: TestContext, fail = '__never__'): Setup | undefined {
   const box = new Sandbox(t);
   const manifests = path.join(box.dir, 'manifest');
   fs.cpSync(manifestDir, manifests, { recursive: true });
-  for (const f of fs.readdirSync(path.join(manifests, 'secrets'))) {
-    if (!f.endsWith('.example') && f !== '.gitignore') fs.rmSync(path.join(manifests, 'secrets', f));
+  const overlays = path.join(box.dir, 'overlays');
+  fs.cpSync(path.join(k8sDir, 'overlays'), overlays, { recursive: true });
+  // Only what is committed: no secret file or CA bundle a developer may have put there.
+  for (const dir of [path.join(manifests, 'secrets'), path.join(overlays, 'managed-database', 'secrets'), path.join(overlays, 'managed-database', 'db-ca')]) {
+    for (const f of fs.readdirSync(dir)) if (!f.endsWith('.example') && f !== '.gitignore') fs.rmSync(path.join(dir, f));
   }
   box.fake('git', `[[ "$*" == "rev-parse HEAD" ]] && echo ${SHA}`);
   box.fake(
@@ -63,7 +66,7 @@ function setup(t: TestContext, fail = '__never__'): Setup | undefined {
   const applied = () =>
     fs.readdirSync(box.dir).filter((f) => /^applied-\d+\.yaml$/.test(f)).sort()
       .map((f) => parseObjects(fs.readFileSync(path.join(box.dir, f), 'utf8')));
-  return { box, manifests, applied, env: { MANIFEST_DIR: manifests, DOCKER_USERNAME: 'globouser', IMAGE_TAG: SHA, ...SECRETS } };
+  return { box, manifests, applied, env: { MANIFEST_DIR: manifests, OVERLAYS_DIR: overlays, DOCKER_USERNAME: 'globouser', IMAGE_TAG: SHA, ...SECRETS } };
 }
 
 const decode = (s: ISecret, key: string) =>
@@ -451,5 +454,104 @@ test('a bootstrap-admin file deploys with a 12-character password, or with an ar
     const objects = s.applied()[1]!;
     const bootstrap = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-bootstrap-admin-'))!;
     assert.equal(decode(bootstrap, 'bootstrap-admin'), text, what);
+  }
+});
+
+/** A managed database as a deploy would be given it: Aurora's writer and reader endpoints, a migrator of its own, the CA bundle, the subnets. */
+const WRITER = 'crm.cluster-c0ffee.eu-west-1.rds.amazonaws.com';
+const MANAGED = {
+  K8S_OVERLAY: 'managed-database',
+  K8S_DATABASE_URL: `mysql://crm_app:${randomBytes(12).toString('hex')}@${WRITER}:3306/crm`,
+  K8S_DATABASE_REPLICA_URL: `mysql://crm_app:${randomBytes(12).toString('hex')}@crm.cluster-ro-c0ffee.eu-west-1.rds.amazonaws.com:3306/crm`,
+  K8S_MIGRATE_DATABASE_URL: `mysql://crm_migrator:${randomBytes(12).toString('hex')}@${WRITER}:3306/crm`,
+  K8S_DB_CA_BUNDLE: '-----BEGIN CERTIFICATE-----\nMIIEBjCCAu6gAwIBAgIJAMc0ZzaSUK51MA0GCSqGSIb3DQEBCwUA\n-----END CERTIFICATE-----\n',
+  DB_EGRESS_CIDR: '10.0.32.0/20',
+};
+/** The managed deploy without the base's MySQL passwords, which it does not need. */
+function managedEnv(env: Record<string, string>): Record<string, string> {
+  const { K8S_MYSQL_ROOT_PASSWORD: _root, K8S_MYSQL_PASSWORD: _app, ...rest } = env;
+  return { ...rest, ...MANAGED };
+}
+
+test('with K8S_OVERLAY=managed-database it deploys the overlay: no MySQL to wait for, the URLs and CA bundle it was given, egress to the database only', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, managedEnv(s.env));
+  assert.equal(result.code, 0, result.stderr);
+  const job = `crm-migrate-${SHA}`;
+  const lines = s.box.commandLines().map((l) => l.replace(/\/\S*\/(deploy|rendered\.yaml)/, '<tmp>/$1'));
+  assert.deepEqual(lines, [
+    'kubectl kustomize <tmp>/deploy',
+    `kubectl -n ${NS} delete job ${job} --ignore-not-found --wait=true`,
+    'kubectl apply -f <tmp>/rendered.yaml -l app.kubernetes.io/component notin (web,worker)',
+    `kubectl -n ${NS} rollout status deployment/redis --timeout=300s`,
+    `kubectl -n ${NS} wait --for=condition=complete job/${job} --timeout=600s`,
+    'kubectl apply -f <tmp>/rendered.yaml',
+    `kubectl -n ${NS} rollout status deployment/web --timeout=300s`,
+    `kubectl -n ${NS} rollout status deployment/worker --timeout=300s`,
+    `kubectl -n ${NS} get pods,services -o wide`,
+  ]);
+  assert.match(result.stdout, /on the managed database \(overlays\/managed-database\)/);
+  const [objects] = s.applied();
+  assert.ok(objects);
+  assert.deepEqual(ofKind(objects, 'StatefulSet'), []);
+  assert.equal(ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-')), undefined, 'the MySQL Secret was applied');
+  const database = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-database-'))!;
+  assert.equal(decode(database, 'database-url'), MANAGED.K8S_DATABASE_URL);
+  assert.equal(decode(database, 'database-replica-url'), MANAGED.K8S_DATABASE_REPLICA_URL);
+  assert.equal(decode(database, 'migrate-database-url'), MANAGED.K8S_MIGRATE_DATABASE_URL);
+  const ca = ofKind<IConfigMap>(objects, 'ConfigMap').find((x) => x.metadata!.name!.startsWith('crm-db-ca-'))!;
+  assert.equal(ca.data?.['ca-bundle.pem'], MANAGED.K8S_DB_CA_BUNDLE);
+  // The migration Job (the new image) migrates as the migrator, on the writer.
+  const migrate = find<IJob>(objects, 'Job', job);
+  assert.equal(migrate.spec!.template.spec!.containers[0]!.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef?.key, 'migrate-database-url');
+  const egress = find<INetworkPolicy>(objects, 'NetworkPolicy', 'database-egress').spec!.egress!;
+  assert.deepEqual(egress[1], { to: [{ ipBlock: { cidr: '10.0.32.0/20' } }], ports: [{ protocol: 'TCP', port: 3306 }] });
+  assert.equal(egress.length, 2, 'only DNS and the database');
+  const argv = s.box.calls().flatMap((c) => c.args).join(' ');
+  for (const url of [MANAGED.K8S_DATABASE_URL, MANAGED.K8S_DATABASE_REPLICA_URL, MANAGED.K8S_MIGRATE_DATABASE_URL]) {
+    const password = new URL(url).password;
+    assert.ok(!argv.includes(password) && !`${result.stdout}${result.stderr}`.includes(password), 'a database password leaked');
+  }
+});
+
+test('a PostgreSQL managed database without a port in its URL gets egress on 5432, and no reader is needed', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const pg = { K8S_DATABASE_URL: `postgres://crm_app:a1b2c3d4e5@${WRITER}/crm`, K8S_MIGRATE_DATABASE_URL: `postgresql://crm_migrator:f6e5d4c3b2@${WRITER}/crm`, K8S_DATABASE_REPLICA_URL: '' };
+  const result = await s.box.run(scripts.deploy, { ...managedEnv(s.env), ...pg });
+  assert.equal(result.code, 0, result.stderr);
+  const [objects] = s.applied();
+  const egress = find<INetworkPolicy>(objects!, 'NetworkPolicy', 'database-egress').spec!.egress!;
+  assert.deepEqual(egress[1]!.ports, [{ protocol: 'TCP', port: 5432 }]);
+  const database = ofKind<ISecret>(objects!, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-database-'))!;
+  assert.equal(decode(database, 'database-replica-url'), '');
+});
+
+test('a managed-database deploy with a placeholder, a mismatched URL, no CA certificate or no real CIDR is refused before kubectl runs', async (t) => {
+  const example = (file: string) => fs.readFileSync(path.join(k8sDir, 'overlays', 'managed-database', file), 'utf8');
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['the committed example URL', { K8S_DATABASE_URL: example('secrets/database-url.example') },
+      /overlays\/managed-database\/secrets\/database-url \(or K8S_DATABASE_URL\) is a placeholder \(it contains "change-me"\)/],
+    ['no migrator URL', { K8S_MIGRATE_DATABASE_URL: '' }, /missing managed-database value\(s\): overlays\/managed-database\/secrets\/migrate-database-url \(or K8S_MIGRATE_DATABASE_URL\)/],
+    ['the committed CA placeholder', { K8S_DB_CA_BUNDLE: example('db-ca/ca-bundle.pem.example') }, /ca-bundle\.pem \(or K8S_DB_CA_BUNDLE\) holds no PEM certificate/],
+    ['an SQLite URL', { K8S_DATABASE_URL: 'sqlite:/data/crm.db' }, /is not mysql:\/\/USER:PASSWORD@HOST\[:PORT\]\/DATABASE/],
+    ['a PostgreSQL reader for a MySQL writer', { K8S_DATABASE_REPLICA_URL: 'postgres://crm_app:a1b2c3@reader.internal/crm' }, /name different engines \(mysql and postgres\)/],
+    ['the migrator on the reader', { K8S_MIGRATE_DATABASE_URL: 'mysql://crm_migrator:a1b2c3@crm.cluster-ro-c0ffee.eu-west-1.rds.amazonaws.com:3306/crm' },
+      /names crm\.cluster-ro-c0ffee\.eu-west-1\.rds\.amazonaws\.com, not the writer crm\.cluster-c0ffee/],
+    ['no CIDR', { DB_EGRESS_CIDR: '' }, /DB_EGRESS_CIDR is not set: give the database's subnets/],
+    ['the placeholder CIDR', { DB_EGRESS_CIDR: '192.0.2.0/24' }, /DB_EGRESS_CIDR 192\.0\.2\.0\/24 is the documentation range/],
+    ['a host name for a CIDR', { DB_EGRESS_CIDR: 'db.internal' }, /DB_EGRESS_CIDR 'db\.internal' is not an IPv4 CIDR/],
+    ['a port that is not one', { DB_EGRESS_PORT: '33o6' }, /DB_EGRESS_PORT '33o6' is not a TCP port number/],
+    ['an overlay that does not exist', { K8S_OVERLAY: 'cloud' }, /K8S_OVERLAY 'cloud' is not an overlay this script deploys/],
+  ];
+  for (const [what, extra, why] of cases) {
+    const s = setup(t);
+    if (!s) return;
+    const result = await s.box.run(scripts.deploy, { ...managedEnv(s.env), ...extra });
+    assert.notEqual(result.code, 0, what);
+    assert.match(result.stderr, why, what);
+    assert.ok(!s.box.calls().some((c) => c.args[0] === 'apply'), `${what}: something was applied`);
+    assert.ok(!result.stderr.includes(new URL(MANAGED.K8S_DATABASE_URL).password), `${what}: a password was printed`);
   }
 });

@@ -128,6 +128,14 @@ test('the deploy step hands deploy_k8s.sh the SMTP URL and the mail settings fro
   for (const name of ['K8S_SMTP_URL', 'MAIL_FROM', 'PUBLIC_BASE_URL', 'REMINDERS_AT', 'SMTP_EGRESS_PORTS', 'SMTP_EGRESS_CIDR']) assert.ok(script.includes(name), `deploy_k8s.sh does not read ${name}`);
 });
 
+test('the deploy step hands deploy_k8s.sh the managed database from repository secrets: the overlay, the URLs, the CA bundle, the CIDR and port', () => {
+  const step = jobsById.get('deploy')!.steps.find((s) => s.run?.includes('k8s/deploy_k8s.sh'));
+  const env = new Map(Object.entries(step?.env ?? {}));
+  for (const name of ['K8S_OVERLAY', 'DB_EGRESS_CIDR', 'DB_EGRESS_PORT', 'K8S_DATABASE_URL', 'K8S_DATABASE_REPLICA_URL', 'K8S_MIGRATE_DATABASE_URL', 'K8S_DB_CA_BUNDLE']) assert.equal(env.get(name), `\${{ secrets.${name} }}`, name);
+  const script = fs.readFileSync(path.join(ROOT, 'k8s', 'deploy_k8s.sh'), 'utf8');
+  for (const name of env.keys()) if (/^(K8S_|DB_EGRESS)/.test(name)) assert.ok(script.includes(name), `deploy_k8s.sh does not read ${name}`);
+});
+
 test('secrets reach scripts only through env, never interpolated into a run: script', () => {
   for (const { job, step } of steps) assert.ok(!/\$\{\{\s*secrets\./.test(step.run ?? ''), `${job}: ${step.name ?? step.run}`);
 });
