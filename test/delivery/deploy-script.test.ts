@@ -469,8 +469,8 @@ const MANAGED = {
 };
 /** The managed deploy without the base's MySQL passwords, which it does not need. */
 function managedEnv(env: Record<string, string>): Record<string, string> {
-  const { K8S_MYSQL_ROOT_PASSWORD: _root, K8S_MYSQL_PASSWORD: _app, ...rest } = env;
-  return { ...rest, ...MANAGED };
+  const rest = Object.entries(env).filter(([name]) => !name.startsWith('K8S_MYSQL_'));
+  return { ...Object.fromEntries(rest), ...MANAGED };
 }
 
 test('with K8S_OVERLAY=managed-database it deploys the overlay: no MySQL to wait for, the URLs and CA bundle it was given, egress to the database only', async (t) => {
