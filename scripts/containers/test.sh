@@ -57,9 +57,11 @@ mkdir -p "$DOCKER_CONFIG"
 REGISTRY_DIR="$RUN_DIR/registry"
 declare -A FIG=()
 
+# The profiles in use: the mail catcher throughout, and the read replica once its step starts.
+export PROFILE_ARGS="--profile mailcatcher"
 compose() {
   # shellcheck disable=SC2086
-  $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" --profile mailcatcher "$@"
+  $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" $PROFILE_ARGS "$@"
 }
 
 cleanup() {
@@ -74,10 +76,10 @@ cleanup() {
   if docker_up; then
     if [ "$rc" -ne 0 ] && [ -n "${COMPOSE:-}" ] && [ -f "$RUN_DIR/compose.env" ]; then
       log "logs of the compose project (last 60 lines per service)"
-      timeout 60 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" --profile mailcatcher logs --no-color --tail 60 >&2 || true
+      timeout 60 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" $PROFILE_ARGS logs --no-color --tail 60 >&2 || true
     fi
     if [ -n "${COMPOSE:-}" ] && [ -f "$RUN_DIR/compose.env" ]; then
-      timeout 120 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" --profile mailcatcher \
+      timeout 120 $COMPOSE -f "$REPO_ROOT/docker-compose.yml" -p "$PROJECT" --env-file "$RUN_DIR/compose.env" $PROFILE_ARGS \
         down -v --remove-orphans --timeout 20 >/dev/null 2>&1 || true
     fi
     # Anything else that runs on this private daemon is ours.
@@ -389,6 +391,54 @@ step 360 "compose up again" bash -c compose_up
 step 75 "wait_for_https.sh 60" env CRM_BASE_URL="$BASE_URL" "$REPO_ROOT/wait_for_https.sh" 60
 check_data "after down + up"
 
+# The profile "replica", set up as docs/operations.md tells developers (COMPOSE_PROFILES and
+# DATABASE_REPLICA_URL in .env): scripts/compose/replica-init.sh copies db with its GTID
+# position, the replica follows db, refuses the app user's writes (read-only), and web,
+# recreated with DATABASE_REPLICA_URL, reports it healthy with its lag in /readyz.
+check_replica() {
+  local root state t0 out seen lag
+  root="$(sed -n 's/^MYSQL_ROOT_PASSWORD=//p' "$RUN_DIR/compose.env")"
+  replica_sql() { compose exec -T replica mysql -N -B -h127.0.0.1 -u"$1" -p"$2" "$DB_NAME" -e "$3" 2>&1; }
+  t0=$(date +%s)
+  until state="$(curl -sS --max-time 5 --cacert "$CA_FILE" "$BASE_URL/readyz" 2>/dev/null)" &&
+    lag="$(printf '%s' "$state" | node -e "
+      const r = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+      const [replica, ...more] = r.replicas ?? [];
+      if (r.status !== 'ready' || !replica || more.length || replica.state !== 'healthy' || !/^mysql:\/\/[^:@]+@replica:3306\//.test(replica.url)) process.exit(1);
+      console.log(replica.lagMs);" 2>/dev/null)"; do
+    [ $(( $(date +%s) - t0 )) -lt 120 ] || { echo "/readyz did not report one healthy replica (replica:3306) within 120 s: $state" >&2; return 1; }
+    sleep 1
+  done
+  echo "/readyz: ready, replica healthy, lag ${lag} ms (after $(( $(date +%s) - t0 )) s)"
+  sql "UPDATE account SET paid_cents=424242 WHERE acctid='ACCT200'" || { echo "could not change ACCT200 on db" >&2; return 1; }
+  t0="$(date +%s%N)"
+  until [ "$(replica_sql root "$root" "SELECT paid_cents FROM account WHERE acctid='ACCT200'")" = 424242 ]; do
+    [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 30 ] || { echo "the replica did not follow db within 30 s" >&2; return 1; }
+    sleep 0.2
+  done
+  seen=$(( ($(date +%s%N) - t0) / 1000000 ))
+  if out="$(replica_sql "$DB_USER" "$DB_PASSWORD" "UPDATE account SET paid_cents=1 WHERE acctid='ACCT200'")"; then
+    echo "the replica accepted a write from the app's user $DB_USER" >&2; return 1
+  fi
+  printf '%s' "$out" | grep -qi 'read.only' || { echo "the replica refused the write for another reason: $out" >&2; return 1; }
+  echo "a change on db was on the replica after ${seen} ms; the app user's write was refused: $(printf '%s' "$out" | tail -n1)"
+}
+export -f check_replica
+export CA_FILE BASE_URL
+printf 'DATABASE_REPLICA_URL=mysql://%s@replica:3306/%s\n' "$DB_USER" "$DB_NAME" >>"$RUN_DIR/compose.env"
+PROFILE_ARGS="--profile mailcatcher --profile replica"
+step 360 "compose up with the profile replica (web and the worker recreated with DATABASE_REPLICA_URL)" bash -c compose_up
+run_check_replica() {
+  local rc=0
+  check_replica >"$RUN_DIR/replica.txt" || rc=$?
+  cat "$RUN_DIR/replica.txt"
+  return "$rc"
+}
+export -f run_check_replica
+export RUN_DIR
+step 150 "replica: follows db, read-only, healthy in web's /readyz" bash -c run_check_replica
+FIG[replica]="$(paste -sd';' "$RUN_DIR/replica.txt")"
+
 # ------------------------------------------------- 3. push to a registry and pull
 REG_USER=ci-pusher
 REG_PASSWORD="$(openssl rand -hex 16)"
@@ -434,5 +484,6 @@ mail:                ${FIG[mail]}
 worker:              ${FIG[worker]}
 system suite:        ${FIG[suite]}
 redis:               ${FIG[redis]}
+replica (profile):   ${FIG[replica]}
 whole stage so far:  $(( $(date +%s) - T0 ))s
 EOF
