@@ -459,11 +459,12 @@ test('a bootstrap-admin file deploys with a 12-character password, or with an ar
 
 /** A managed database as a deploy would be given it: Aurora's writer and reader endpoints, a migrator of its own, the CA bundle, the subnets. */
 const WRITER = 'crm.cluster-c0ffee.eu-west-1.rds.amazonaws.com';
+const password = () => randomBytes(12).toString('hex');
 const MANAGED = {
   K8S_OVERLAY: 'managed-database',
-  K8S_DATABASE_URL: `mysql://crm_app:${randomBytes(12).toString('hex')}@${WRITER}:3306/crm`,
-  K8S_DATABASE_REPLICA_URL: `mysql://crm_app:${randomBytes(12).toString('hex')}@crm.cluster-ro-c0ffee.eu-west-1.rds.amazonaws.com:3306/crm`,
-  K8S_MIGRATE_DATABASE_URL: `mysql://crm_migrator:${randomBytes(12).toString('hex')}@${WRITER}:3306/crm`,
+  K8S_DATABASE_URL: `mysql://crm_app:${password()}@${WRITER}:3306/crm`,
+  K8S_DATABASE_REPLICA_URL: `mysql://crm_app:${password()}@crm.cluster-ro-c0ffee.eu-west-1.rds.amazonaws.com:3306/crm`,
+  K8S_MIGRATE_DATABASE_URL: `mysql://crm_migrator:${password()}@${WRITER}:3306/crm`,
   K8S_DB_CA_BUNDLE: '-----BEGIN CERTIFICATE-----\nMIIEBjCCAu6gAwIBAgIJAMc0ZzaSUK51MA0GCSqGSIb3DQEBCwUA\n-----END CERTIFICATE-----\n',
   DB_EGRESS_CIDR: '10.0.32.0/20',
 };
@@ -518,7 +519,7 @@ test('with K8S_OVERLAY=managed-database it deploys the overlay: no MySQL to wait
 test('a PostgreSQL managed database without a port in its URL gets egress on 5432, and no reader is needed', async (t) => {
   const s = setup(t);
   if (!s) return;
-  const pg = { K8S_DATABASE_URL: `postgres://crm_app:a1b2c3d4e5@${WRITER}/crm`, K8S_MIGRATE_DATABASE_URL: `postgresql://crm_migrator:f6e5d4c3b2@${WRITER}/crm`, K8S_DATABASE_REPLICA_URL: '' };
+  const pg = { K8S_DATABASE_URL: `postgres://crm_app:${password()}@${WRITER}/crm`, K8S_MIGRATE_DATABASE_URL: `postgresql://crm_migrator:${password()}@${WRITER}/crm`, K8S_DATABASE_REPLICA_URL: '' };
   const result = await s.box.run(scripts.deploy, { ...managedEnv(s.env), ...pg });
   assert.equal(result.code, 0, result.stderr);
   const [objects] = s.applied();
@@ -536,8 +537,8 @@ test('a managed-database deploy with a placeholder, a mismatched URL, no CA cert
     ['no migrator URL', { K8S_MIGRATE_DATABASE_URL: '' }, /missing managed-database value\(s\): overlays\/managed-database\/secrets\/migrate-database-url \(or K8S_MIGRATE_DATABASE_URL\)/],
     ['the committed CA placeholder', { K8S_DB_CA_BUNDLE: example('db-ca/ca-bundle.pem.example') }, /ca-bundle\.pem \(or K8S_DB_CA_BUNDLE\) holds no PEM certificate/],
     ['an SQLite URL', { K8S_DATABASE_URL: 'sqlite:/data/crm.db' }, /is not mysql:\/\/USER:PASSWORD@HOST\[:PORT\]\/DATABASE/],
-    ['a PostgreSQL reader for a MySQL writer', { K8S_DATABASE_REPLICA_URL: 'postgres://crm_app:a1b2c3@reader.internal/crm' }, /name different engines \(mysql and postgres\)/],
-    ['the migrator on the reader', { K8S_MIGRATE_DATABASE_URL: 'mysql://crm_migrator:a1b2c3@crm.cluster-ro-c0ffee.eu-west-1.rds.amazonaws.com:3306/crm' },
+    ['a PostgreSQL reader for a MySQL writer', { K8S_DATABASE_REPLICA_URL: `postgres://crm_app:${password()}@reader.internal/crm` }, /name different engines \(mysql and postgres\)/],
+    ['the migrator on the reader', { K8S_MIGRATE_DATABASE_URL: `mysql://crm_migrator:${password()}@crm.cluster-ro-c0ffee.eu-west-1.rds.amazonaws.com:3306/crm` },
       /names crm\.cluster-ro-c0ffee\.eu-west-1\.rds\.amazonaws\.com, not the writer crm\.cluster-c0ffee/],
     ['no CIDR', { DB_EGRESS_CIDR: '' }, /DB_EGRESS_CIDR is not set: give the database's subnets/],
     ['the placeholder CIDR', { DB_EGRESS_CIDR: '192.0.2.0/24' }, /DB_EGRESS_CIDR 192\.0\.2\.0\/24 is the documentation range/],
