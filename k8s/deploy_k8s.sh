@@ -327,8 +327,12 @@ if [[ -n "$managed" ]]; then
   migrate_url="$(<"$overlay/secrets/migrate-database-url")"
   replica_urls="$(<"$overlay/secrets/database-replica-url")"
   engine="$(url_part "$writer_url" engine)"
+  # As the app reads DATABASE_REPLICA_URL: comma-separated, each trimmed, empty ones skipped.
   IFS=',' read -r -a replica_list <<<"$replica_urls"
   for url in "$writer_url" "$migrate_url" "${replica_list[@]}"; do
+    url="${url#"${url%%[![:space:]]*}"}"
+    url="${url%"${url##*[![:space:]]}"}"
+    [[ -n "$url" ]] || continue
     [[ "$url" =~ ^(mysql|postgres|postgresql)://[^/@]+@[^/@]+/[^/]+$ ]] ||
       die "a managed-database URL is not mysql://USER:PASSWORD@HOST[:PORT]/DATABASE or postgres://…; $how_to_url"
     [[ "$(url_part "$url" engine)" == "$engine" ]] ||

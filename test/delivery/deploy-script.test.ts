@@ -516,16 +516,28 @@ test('with K8S_OVERLAY=managed-database it deploys the overlay: no MySQL to wait
   }
 });
 
-test('a PostgreSQL managed database without a port in its URL gets egress on 5432, and no reader is needed', async (t) => {
+test('a PostgreSQL managed database without a port in its URL gets egress on 5432, and its readers are taken as the app takes them', async (t) => {
   const s = setup(t);
   if (!s) return;
-  const pg = { K8S_DATABASE_URL: `postgres://crm_app:${password()}@${WRITER}/crm`, K8S_MIGRATE_DATABASE_URL: `postgresql://crm_migrator:${password()}@${WRITER}/crm`, K8S_DATABASE_REPLICA_URL: '' };
+  // Two readers written as an operator might: a blank after the comma, a trailing comma (the app trims and skips them).
+  const readers = ` postgres://crm_app:${password()}@reader-1.internal/crm, postgres://crm_app:${password()}@reader-2.internal/crm,`;
+  const pg = { K8S_DATABASE_URL: `postgres://crm_app:${password()}@${WRITER}/crm`, K8S_MIGRATE_DATABASE_URL: `postgresql://crm_migrator:${password()}@${WRITER}/crm`, K8S_DATABASE_REPLICA_URL: readers };
   const result = await s.box.run(scripts.deploy, { ...managedEnv(s.env), ...pg });
   assert.equal(result.code, 0, result.stderr);
   const [objects] = s.applied();
   const egress = find<INetworkPolicy>(objects!, 'NetworkPolicy', 'database-egress').spec!.egress!;
   assert.deepEqual(egress[1]!.ports, [{ protocol: 'TCP', port: 5432 }]);
   const database = ofKind<ISecret>(objects!, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-database-'))!;
+  assert.equal(decode(database, 'database-replica-url'), readers);
+});
+
+test('a managed database without a reader deploys with an empty DATABASE_REPLICA_URL: every read goes to the writer', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const withoutReader = Object.entries(managedEnv(s.env)).filter(([name]) => name !== 'K8S_DATABASE_REPLICA_URL');
+  const result = await s.box.run(scripts.deploy, Object.fromEntries(withoutReader));
+  assert.equal(result.code, 0, result.stderr);
+  const database = ofKind<ISecret>(s.applied()[0]!, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-database-'))!;
   assert.equal(decode(database, 'database-replica-url'), '');
 });
 
