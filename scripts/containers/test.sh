@@ -391,7 +391,7 @@ step 360 "compose up again" bash -c compose_up
 step 75 "wait_for_https.sh 60" env CRM_BASE_URL="$BASE_URL" "$REPO_ROOT/wait_for_https.sh" 60
 check_data "after down + up"
 
-# The profile "replica", set up as docs/operations.md tells developers (COMPOSE_PROFILES and
+# The profile "replica", set up as docs/operations.md tells developers (the profile and
 # DATABASE_REPLICA_URL in .env): scripts/compose/replica-init.sh copies db with its GTID
 # position, the replica follows db, refuses the app user's writes (read-only), and web,
 # recreated with DATABASE_REPLICA_URL, reports it healthy with its lag in /readyz.
