@@ -72,25 +72,35 @@ function setup(t: TestContext, fail = '__never__'): Setup | undefined {
 const decode = (s: ISecret, key: string) =>
   Buffer.from((new Map(Object.entries(s.data ?? {})).get(key) ?? '').replace(/\s+/g, ''), 'base64').toString('utf8');
 
-test('it migrates once with a Job named after the tag, waits for it, then rolls out web and the worker with the pushed image', async (t) => {
-  const s = setup(t);
-  if (!s) return;
-  const result = await s.box.run(scripts.deploy, s.env);
-  assert.equal(result.code, 0, result.stderr);
-  const job = `crm-migrate-${SHA}`;
-  const lines = s.box.commandLines().map((l) => l.replace(/\/\S*\/(deploy|rendered\.yaml)/, '<tmp>/$1'));
-  assert.deepEqual(lines, [
+/** The Secret kustomize generated as `name` (its name carries a hash of its content). */
+const generatedSecret = (objects: K8sObject[], name: string) => ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith(`${name}-`));
+
+/** The kubectl command lines the fake saw, the temporary directory shown as <tmp>. */
+const commandsRun = (box: Sandbox) => box.commandLines().map((l) => l.replace(/\/\S*\/(deploy|rendered\.yaml)/, '<tmp>/$1'));
+
+/** What deploy_k8s.sh runs, in order: the in-cluster MySQL is waited for unless the database is managed. */
+function deployCommands(job: string, { managed = false } = {}): string[] {
+  return [
     'kubectl kustomize <tmp>/deploy',
     `kubectl -n ${NS} delete job ${job} --ignore-not-found --wait=true`,
     'kubectl apply -f <tmp>/rendered.yaml -l app.kubernetes.io/component notin (web,worker)',
-    `kubectl -n ${NS} rollout status statefulset/db --timeout=300s`,
+    ...(managed ? [] : [`kubectl -n ${NS} rollout status statefulset/db --timeout=300s`]),
     `kubectl -n ${NS} rollout status deployment/redis --timeout=300s`,
     `kubectl -n ${NS} wait --for=condition=complete job/${job} --timeout=600s`,
     'kubectl apply -f <tmp>/rendered.yaml',
     `kubectl -n ${NS} rollout status deployment/web --timeout=300s`,
     `kubectl -n ${NS} rollout status deployment/worker --timeout=300s`,
     `kubectl -n ${NS} get pods,services -o wide`,
-  ]);
+  ];
+}
+
+test('it migrates once with a Job named after the tag, waits for it, then rolls out web and the worker with the pushed image', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const result = await s.box.run(scripts.deploy, s.env);
+  assert.equal(result.code, 0, result.stderr);
+  const job = `crm-migrate-${SHA}`;
+  assert.deepEqual(commandsRun(s.box), deployCommands(job));
 
   const [objects] = s.applied();
   assert.ok(objects);
@@ -108,13 +118,13 @@ test('it migrates once with a Job named after the tag, waits for it, then rolls 
   }
   // Without K8S_SMTP_URL it says so, and the Secret is empty: nothing is sent.
   assert.match(result.stderr, /No SMTP URL \(secrets\/smtp-url or K8S_SMTP_URL\): the worker will send no e-mail/);
-  const smtp = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-smtp-'))!;
+  const smtp = generatedSecret(objects, 'crm-smtp')!;
   assert.equal(decode(smtp, 'smtp-url'), '');
   const migrate = find<IJob>(objects, 'Job', job);
   assert.equal(migrate.spec!.template.spec!.containers[0]!.image, image);
-  const db = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-'))!;
+  const db = generatedSecret(objects, 'crm-db')!;
   assert.equal(decode(db, 'mysql-password'), SECRETS.K8S_MYSQL_PASSWORD);
-  const bootstrap = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-bootstrap-admin-'))!;
+  const bootstrap = generatedSecret(objects, 'crm-bootstrap-admin')!;
   assert.equal(decode(bootstrap, 'bootstrap-admin'), SECRETS.K8S_BOOTSTRAP_ADMIN);
   assert.ok(result.stdout.includes(`Deployed ${image}`), result.stdout);
 
@@ -141,9 +151,9 @@ test('with secret files in the manifest dir and no IMAGE_TAG, it deploys REGISTR
   assert.equal(s.box.commandLines()[0], 'git rev-parse HEAD');
   const objects = s.applied()[1]!;
   assert.equal(find<IDeployment>(objects, 'Deployment', 'web').spec!.template.spec!.containers[0]!.image, `127.0.0.1:5001/crm/web:${SHA}`);
-  const db = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-'))!;
+  const db = generatedSecret(objects, 'crm-db')!;
   assert.equal(decode(db, 'mysql-root-password'), 'root-from-file');
-  const bootstrap = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-bootstrap-admin-'))!;
+  const bootstrap = generatedSecret(objects, 'crm-bootstrap-admin')!;
   assert.equal(decode(bootstrap, 'bootstrap-admin'), fs.readFileSync(bootstrapFile, 'utf8'));
 });
 
@@ -179,7 +189,7 @@ test('with an SMTP URL, the sender, the public address and narrower SMTP egress,
   assert.equal(result.code, 0, result.stderr);
   assert.doesNotMatch(result.stderr, /No SMTP URL/);
   const objects = s.applied()[1]!;
-  const smtp = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-smtp-'))!;
+  const smtp = generatedSecret(objects, 'crm-smtp')!;
   assert.equal(decode(smtp, 'smtp-url'), smtpUrl);
   const mail = ofKind<IConfigMap>(objects, 'ConfigMap').find((x) => x.metadata?.name?.startsWith('crm-mail-'))!;
   assert.deepEqual(mail.data, { MAIL_FROM: 'Globex Billing <billing@globex.net>', PUBLIC_BASE_URL: 'https://crm.globex.net', REMINDERS_AT: '09:00', SMTP_REQUIRE_TLS: 'true' });
@@ -452,7 +462,7 @@ test('a bootstrap-admin file deploys with a 12-character password, or with an ar
     const result = await s.box.run(scripts.deploy, { ...s.env, K8S_BOOTSTRAP_ADMIN: text });
     assert.equal(result.code, 0, `${what}: ${result.stderr}`);
     const objects = s.applied()[1]!;
-    const bootstrap = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-bootstrap-admin-'))!;
+    const bootstrap = generatedSecret(objects, 'crm-bootstrap-admin')!;
     assert.equal(decode(bootstrap, 'bootstrap-admin'), text, what);
   }
 });
@@ -480,24 +490,13 @@ test('with K8S_OVERLAY=managed-database it deploys the overlay: no MySQL to wait
   const result = await s.box.run(scripts.deploy, managedEnv(s.env));
   assert.equal(result.code, 0, result.stderr);
   const job = `crm-migrate-${SHA}`;
-  const lines = s.box.commandLines().map((l) => l.replace(/\/\S*\/(deploy|rendered\.yaml)/, '<tmp>/$1'));
-  assert.deepEqual(lines, [
-    'kubectl kustomize <tmp>/deploy',
-    `kubectl -n ${NS} delete job ${job} --ignore-not-found --wait=true`,
-    'kubectl apply -f <tmp>/rendered.yaml -l app.kubernetes.io/component notin (web,worker)',
-    `kubectl -n ${NS} rollout status deployment/redis --timeout=300s`,
-    `kubectl -n ${NS} wait --for=condition=complete job/${job} --timeout=600s`,
-    'kubectl apply -f <tmp>/rendered.yaml',
-    `kubectl -n ${NS} rollout status deployment/web --timeout=300s`,
-    `kubectl -n ${NS} rollout status deployment/worker --timeout=300s`,
-    `kubectl -n ${NS} get pods,services -o wide`,
-  ]);
+  assert.deepEqual(commandsRun(s.box), deployCommands(job, { managed: true }));
   assert.match(result.stdout, /on the managed database \(overlays\/managed-database\)/);
   const [objects] = s.applied();
   assert.ok(objects);
   assert.deepEqual(ofKind(objects, 'StatefulSet'), []);
-  assert.equal(ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-db-')), undefined, 'the MySQL Secret was applied');
-  const database = ofKind<ISecret>(objects, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-database-'))!;
+  assert.equal(generatedSecret(objects, 'crm-db'), undefined, 'the MySQL Secret was applied');
+  const database = generatedSecret(objects, 'crm-database')!;
   assert.equal(decode(database, 'database-url'), MANAGED.K8S_DATABASE_URL);
   assert.equal(decode(database, 'database-replica-url'), MANAGED.K8S_DATABASE_REPLICA_URL);
   assert.equal(decode(database, 'migrate-database-url'), MANAGED.K8S_MIGRATE_DATABASE_URL);
@@ -527,7 +526,7 @@ test('a PostgreSQL managed database without a port in its URL gets egress on 543
   const [objects] = s.applied();
   const egress = find<INetworkPolicy>(objects!, 'NetworkPolicy', 'database-egress').spec!.egress!;
   assert.deepEqual(egress[1]!.ports, [{ protocol: 'TCP', port: 5432 }]);
-  const database = ofKind<ISecret>(objects!, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-database-'))!;
+  const database = generatedSecret(objects!, 'crm-database')!;
   assert.equal(decode(database, 'database-replica-url'), readers);
 });
 
@@ -537,7 +536,7 @@ test('a managed database without a reader deploys with an empty DATABASE_REPLICA
   const withoutReader = Object.entries(managedEnv(s.env)).filter(([name]) => name !== 'K8S_DATABASE_REPLICA_URL');
   const result = await s.box.run(scripts.deploy, Object.fromEntries(withoutReader));
   assert.equal(result.code, 0, result.stderr);
-  const database = ofKind<ISecret>(s.applied()[0]!, 'Secret').find((x) => x.metadata!.name!.startsWith('crm-database-'))!;
+  const database = generatedSecret(s.applied()[0]!, 'crm-database')!;
   assert.equal(decode(database, 'database-replica-url'), '');
 });
 
