@@ -1,5 +1,6 @@
 /** The lookup's hardening that needs no particular database: expiry, caching, logs, readiness. */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, mock, test } from 'node:test';
 import { pino } from 'pino';
@@ -50,6 +51,45 @@ describe('the lookup page', () => {
       assert.equal((await postLookup(app, { cookie: form.cookie, token: renewed, acctid: 'ACCT100' })).statusCode, 200);
     } finally {
       mock.timers.reset();
+      await app.close();
+      await db!.destroy();
+    }
+  });
+
+  test('a visitor posting the form again is accepted without its cookie and token being hashed again', async () => {
+    const { db } = await openTestDatabase(sqlite);
+    const app = await testApp(db!);
+    const hmacs = mock.method(crypto, 'createHmac');
+    const hashes = mock.method(crypto, 'createHash');
+    try {
+      const form = await openForm(app);
+      const counts = () => [hmacs.mock.callCount(), hashes.mock.callCount()];
+      const before = counts();
+      assert.equal((await postLookup(app, { ...form, acctid: 'ACCT100' })).statusCode, 200);
+      const afterFirst = counts();
+      assert.ok(afterFirst[1]! > before[1]!, 'the first post has its token hashed');
+      const again = await postLookup(app, { ...form, acctid: 'ACCT100' });
+      assert.equal(again.statusCode, 200);
+      assert.match(again.body, /<h1>Account lookup<\/h1>/);
+      assert.deepEqual(counts(), afterFirst, 'the same cookie and token again: no HMAC, no hash');
+    } finally {
+      mock.restoreAll();
+      await app.close();
+      await db!.destroy();
+    }
+  });
+
+  test('an accepted token is still refused with another visitor\'s cookie, and an altered one with its own', async () => {
+    const { db } = await openTestDatabase(sqlite);
+    const app = await testApp(db!);
+    try {
+      const mine = await openForm(app);
+      const theirs = await openForm(app);
+      for (const form of [mine, theirs]) assert.equal((await postLookup(app, { ...form, acctid: 'ACCT100' })).statusCode, 200);
+      assert.equal((await postLookup(app, { cookie: theirs.cookie, token: mine.token, acctid: 'ACCT100' })).statusCode, 403);
+      assert.equal((await postLookup(app, { cookie: mine.cookie, token: `${mine.token}x`, acctid: 'ACCT100' })).statusCode, 403);
+      assert.equal((await postLookup(app, { cookie: mine.cookie, token: mine.token, acctid: 'ACCT100' })).statusCode, 200);
+    } finally {
       await app.close();
       await db!.destroy();
     }

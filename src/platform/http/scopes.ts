@@ -126,7 +126,7 @@ function limitEachRequest(scope: FastifyInstance, rateLimit: KeyedLimit | undefi
   if (limit) scope.addHook('preValidation', limit);
 }
 
-export async function htmlScope(scope: FastifyInstance, { routes, guard, forms = cookieFormProtection, onFormRefused, rateLimit, shell }: HtmlScopeOptions): Promise<void> {
+export async function htmlScope(scope: FastifyInstance, { routes, guard, forms = cookieFormProtection(), onFormRefused, rateLimit, shell }: HtmlScopeOptions): Promise<void> {
   scope.decorateReply('staffShell', { getter: () => shell ?? null });
   scope.setErrorHandler(errorHandler(renderHtmlError, { accepts: 'application/x-www-form-urlencoded (a form)' }));
   await formBodiesOnly(scope);

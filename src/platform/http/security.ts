@@ -2,6 +2,7 @@ import { ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { rememberingSigner } from './remembering-signer.js';
 import { securityHeaders } from './security-headers.js';
 
 /** The CSRF secret lives in a signed, host-only cookie: no server-side state, so replicas are interchangeable. */
@@ -44,7 +45,7 @@ export async function registerSecurity(app: FastifyInstance, sessionSecret: stri
     reply.header('x-request-id', request.id);
     done();
   });
-  await app.register(cookie, { secret: sessionSecret });
+  await app.register(cookie, { secret: rememberingSigner(sessionSecret) });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: CSRF_COOKIE,
@@ -64,9 +65,15 @@ export async function registerSecurity(app: FastifyInstance, sessionSecret: stri
  * @fastify/csrf puts the issue time first in a token with a validity, in base 36.
  */
 export function nextFormToken(reply: FastifyReply, postedToken: string | undefined): string {
-  const issuedAt = postedToken ? Number.parseInt(postedToken.slice(0, postedToken.indexOf('-')), 36) : Number.NaN;
+  const issuedAt = postedToken ? formTokenIssuedAt(postedToken) : Number.NaN;
   const young = Number.isFinite(issuedAt) && Date.now() - issuedAt < CSRF_TOKEN_VALIDITY_MS / 2;
   return young && postedToken ? postedToken : reply.generateCsrf();
+}
+
+/** When a form token was issued (ms since the epoch), as @fastify/csrf writes it: base 36, before the first "-"; NaN when it is not there. */
+export function formTokenIssuedAt(token: string): number {
+  const dash = token.indexOf('-');
+  return dash <= 0 ? Number.NaN : Number.parseInt(token.slice(0, dash), 36);
 }
 
 /** Pages that carry a form token or a balance must not be kept by browsers or proxies. */
