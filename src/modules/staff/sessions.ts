@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../../schema.js';
 import type { Role } from './roles.js';
 
@@ -25,7 +25,7 @@ export function sessionCookieOptions(maxAgeMs: number) {
 }
 
 export function hashSessionId(id: string): string {
-  return createHash('sha256').update(id).digest('hex');
+  return hash('sha256', id, 'hex');
 }
 
 /** The signed-in user a session belongs to, as each request sees it. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { prepared } from '../../platform/db/prepared.js';
 import { AppError } from '../../shared/errors.js';
@@ -15,7 +15,7 @@ const TOKEN_PATTERN = /^crm_[A-Za-z0-9_-]{43}$/;
 const LAST_USED_EVERY_MS = 60_000;
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 export interface ApiTokenInfo {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../../shared/errors.js';
 import { isUniqueViolation } from './constraint.js';
@@ -44,7 +44,7 @@ export function fingerprintOf(operation: string, input: unknown): string {
   return `${operation}\n${JSON.stringify(sorted(input) ?? null)}`;
 }
 
-const hashOf = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('hex');
+const hashOf = (fingerprint: string) => hash('sha256', fingerprint, 'hex');
 
 /** The key table through any database that has it (the app's Database has more tables; only this one is touched here). */
 const keysOf = <DB extends IdempotencyTables>(db: Kysely<DB> | Transaction<DB>) => db as unknown as Kysely<IdempotencyTables>;
