@@ -4,7 +4,7 @@ import { Kysely, MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import type { DatabaseTarget } from './database-url.js';
 import { DeadlineDialect } from './deadline-dialect.js';
 import { FallbackDialect } from './fallback-dialect.js';
-import { ProcessSafeSqliteDialect } from './sqlite-dialect.js';
+import { preparingOnce, ProcessSafeSqliteDialect } from './sqlite-dialect.js';
 
 export interface PoolOptions {
   readonly poolSize: number;
@@ -143,7 +143,7 @@ function createDialect(target: DatabaseTarget, poolSize: number, connectTimeoutM
         },
       });
     case 'sqlite':
-      return new ProcessSafeSqliteDialect({ database: () => openSqlite(target.file) });
+      return new ProcessSafeSqliteDialect({ database: async () => preparingOnce(await openSqlite(target.file)) });
   }
 }
 
