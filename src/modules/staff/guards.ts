@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { FormProtection } from '../../platform/http/form-protection.js';
 import type { Guard } from '../../platform/http/scopes.js';
+import { postedFormToken } from '../../platform/http/security.js';
 import type { StaffViewer } from '../../platform/views/staff-page.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../../schema.js';
@@ -57,7 +58,7 @@ export function sessionForms(secret: string): FormProtection {
   const idHashOf = (request: FastifyRequest) => request.principal?.sessionIdHash ?? '';
   return {
     verify: (_scope, request, _reply, done) => {
-      const posted = (request.body as { csrf_token?: unknown } | undefined)?.csrf_token;
+      const posted = postedFormToken(request);
       const idHash = idHashOf(request);
       if (idHash !== '' && isSessionFormToken(secret, idHash, posted)) return done();
       done(new AppError(403, 'FORM_TOKEN_INVALID', 'This form could not be verified (its security token is missing or belongs to another session). Reload the page and try again.'));

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLRU } from 'lru.min';
 import { REMEMBERED_MAX } from './remembering-signer.js';
-import { CSRF_COOKIE, CSRF_TOKEN_VALIDITY_MS, formTokenIssuedAt, nextFormToken } from './security.js';
+import { CSRF_COOKIE, CSRF_TOKEN_VALIDITY_MS, formTokenIssuedAt, nextFormToken, postedFormToken } from './security.js';
 
 /**
  * How an HTML scope proves a posted form came from a page it served to the
@@ -44,7 +44,7 @@ export function cookieFormProtection(most = REMEMBERED_MAX): FormProtection {
 /** The signed cookie and the posted token, as one key (a header value holds no newline). */
 function postedPair(request: FastifyRequest): { key: string; token: string } | undefined {
   const cookie = request.cookies[CSRF_COOKIE];
-  const token = (request.body as { csrf_token?: unknown } | undefined)?.csrf_token;
-  if (typeof cookie !== 'string' || cookie === '' || typeof token !== 'string' || token === '') return undefined;
+  const token = postedFormToken(request);
+  if (typeof cookie !== 'string' || cookie === '' || token === undefined || token === '') return undefined;
   return { key: `${cookie}\n${token}`, token };
 }

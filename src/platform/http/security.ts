@@ -1,7 +1,7 @@
 import { ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { rememberingSigner } from './remembering-signer.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -51,11 +51,14 @@ export async function registerSecurity(app: FastifyInstance, sessionSecret: stri
     cookieKey: CSRF_COOKIE,
     cookieOpts: { path: '/', httpOnly: true, secure: true, sameSite: 'strict', signed: true },
     csrfOpts: { validity: CSRF_TOKEN_VALIDITY_MS },
-    getToken: (request) => {
-      const body = request.body as { csrf_token?: unknown } | undefined;
-      return typeof body?.csrf_token === 'string' ? body.csrf_token : undefined;
-    },
+    getToken: postedFormToken,
   });
+}
+
+/** The form token a posted form carries (its `csrf_token` field), when it is a string. */
+export function postedFormToken(request: FastifyRequest): string | undefined {
+  const posted = (request.body as { csrf_token?: unknown } | undefined)?.csrf_token;
+  return typeof posted === 'string' ? posted : undefined;
 }
 
 /**
